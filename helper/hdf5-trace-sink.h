@@ -1,0 +1,64 @@
+/*
+ * Writes a run's trace to one HDF5 file (schema in README.md, "Trace format").
+ *
+ * Connect it to a FederatedServer's RoundCompleted source; every round is
+ * appended and flushed, so a killed run keeps every completed round, and
+ * MarkComplete() sets the root attribute `complete` = 1 at a normal end.
+ */
+#ifndef WFL_HDF5_TRACE_SINK_H
+#define WFL_HDF5_TRACE_SINK_H
+
+#include "round-records.h"
+#include "trace-file.h"
+
+#include "ns3/ptr.h"
+
+#include <map>
+#include <string>
+
+namespace wfl
+{
+
+class FederatedServer;
+
+/// Version of the trace layout; bump on any incompatible change.
+constexpr int64_t kTraceSchemaVersion = 1;
+
+/// What a trace says about the run that wrote it.
+struct RunMetadata
+{
+    std::string configIni;                     ///< resolved configuration, INI text
+    std::map<std::string, std::string> config; ///< the same, key by key
+    uint64_t seed = 0;
+    std::string commandLine;
+    std::string dataset;
+    std::string model;  ///< architecture, e.g. "mlp 784-200-10"
+    int64_t numParams = 0;
+};
+
+/// Current UTC time as ISO 8601 ("2026-11-24T20:00:00Z").
+std::string UtcNow();
+
+class Hdf5TraceSink
+{
+  public:
+    /// @throws InputError (key output) if the file exists and !overwrite.
+    Hdf5TraceSink(const std::string& path, bool overwrite, const RunMetadata& metadata);
+
+    void ConnectTo(ns3::Ptr<FederatedServer> server);
+    void OnRoundCompleted(const RoundRecord& record);
+    /// Record the end time and mark the trace complete.
+    void MarkComplete();
+
+    const std::string& Path() const
+    {
+        return m_file.Path();
+    }
+
+  private:
+    TraceFile m_file;
+};
+
+} // namespace wfl
+
+#endif

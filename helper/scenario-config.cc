@@ -1,0 +1,428 @@
+#include "scenario-config.h"
+
+#include "input-error.h"
+
+#include <boost/program_options.hpp>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <iomanip>
+#include <limits>
+#include <sstream>
+
+namespace po = boost::program_options;
+
+namespace wfl
+{
+namespace
+{
+
+std::string
+FormatDouble(double value)
+{
+    std::ostringstream os;
+    os << std::setprecision(17) << value;
+    // Shortest form that reads back to the same double.
+    for (int precision = 1; precision <= 17; ++precision)
+    {
+        std::ostringstream shorter;
+        shorter << std::setprecision(precision) << value;
+        if (std::strtod(shorter.str().c_str(), nullptr) == value)
+        {
+            return shorter.str();
+        }
+    }
+    return os.str();
+}
+
+[[noreturn]] void
+Reject(const std::string& key, const std::string& text, const std::string& expected)
+{
+    throw InputError(key + " = '" + text + "': expected " + expected);
+}
+
+std::string
+Trim(const std::string& s)
+{
+    const size_t first = s.find_first_not_of(" \t");
+    if (first == std::string::npos)
+    {
+        return "";
+    }
+    return s.substr(first, s.find_last_not_of(" \t") - first + 1);
+}
+
+uint64_t
+ParseUnsigned(const std::string& key, const std::string& raw, uint64_t lo, uint64_t hi)
+{
+    const std::string text = Trim(raw);
+    const std::string expected =
+        "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
+    if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos)
+    {
+        Reject(key, raw, expected);
+    }
+    errno = 0;
+    const unsigned long long value = std::strtoull(text.c_str(), nullptr, 10);
+    if (errno == ERANGE || value < lo || value > hi)
+    {
+        Reject(key, raw, expected);
+    }
+    return value;
+}
+
+/// Accepts lo < x (lowOpen) or lo <= x, and x <= hi.
+double
+ParseReal(const std::string& key, const std::string& raw, double lo, double hi, bool lowOpen)
+{
+    const std::string text = Trim(raw);
+    const std::string expected = std::string("a number in ") + (lowOpen ? "(" : "[") +
+                                 FormatDouble(lo) + ", " + FormatDouble(hi) + "]";
+    char* end = nullptr;
+    const double value = std::strtod(text.c_str(), &end);
+    if (text.empty() || *end != '\0' || !std::isfinite(value) || value > hi ||
+        (lowOpen ? value <= lo : value < lo))
+    {
+        Reject(key, raw, expected);
+    }
+    return value;
+}
+
+template <typename T, typename Access>
+KeySpec
+UnsignedKey(std::string name, std::string unit, uint64_t lo, uint64_t hi, Access access, std::string help)
+{
+    KeySpec key;
+    key.name = name;
+    key.unit = std::move(unit);
+    key.range = "[" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
+    key.help = std::move(help);
+    key.apply = [name, lo, hi, access](const std::string& text, ScenarioConfig& c) {
+        access(c) = static_cast<T>(ParseUnsigned(name, text, lo, hi));
+    };
+    key.show = [access](const ScenarioConfig& c) {
+        return std::to_string(access(const_cast<ScenarioConfig&>(c)));
+    };
+    return key;
+}
+
+template <typename Access>
+KeySpec
+RealKey(std::string name, std::string unit, double lo, double hi, bool lowOpen, Access access, std::string help)
+{
+    KeySpec key;
+    key.name = name;
+    key.unit = std::move(unit);
+    key.range = std::string(lowOpen ? "(" : "[") + FormatDouble(lo) + ", " + FormatDouble(hi) + "]";
+    key.help = std::move(help);
+    key.apply = [name, lo, hi, lowOpen, access](const std::string& text, ScenarioConfig& c) {
+        access(c) = ParseReal(name, text, lo, hi, lowOpen);
+    };
+    key.show = [access](const ScenarioConfig& c) {
+        return FormatDouble(access(const_cast<ScenarioConfig&>(c)));
+    };
+    return key;
+}
+
+template <typename Access>
+KeySpec
+ChoiceKey(std::string name, std::vector<std::string> choices, Access access, std::string help)
+{
+    KeySpec key;
+    key.name = name;
+    for (const std::string& choice : choices)
+    {
+        key.range += (key.range.empty() ? "" : " | ") + choice;
+    }
+    key.help = std::move(help);
+    key.apply = [name, choices, range = key.range, access](const std::string& raw, ScenarioConfig& c) {
+        const std::string text = Trim(raw);
+        for (const std::string& choice : choices)
+        {
+            if (text == choice)
+            {
+                access(c) = text;
+                return;
+            }
+        }
+        Reject(name, raw, "one of " + range);
+    };
+    key.show = [access](const ScenarioConfig& c) { return access(const_cast<ScenarioConfig&>(c)); };
+    return key;
+}
+
+template <typename Access>
+KeySpec
+PathKey(std::string name, Access access, std::string help)
+{
+    KeySpec key;
+    key.name = name;
+    key.unit = "path";
+    key.range = "non-empty path";
+    key.help = std::move(help);
+    key.apply = [name, access](const std::string& raw, ScenarioConfig& c) {
+        const std::string text = Trim(raw);
+        if (text.empty())
+        {
+            Reject(name, raw, "a non-empty path");
+        }
+        access(c) = text;
+    };
+    key.show = [access](const ScenarioConfig& c) { return access(const_cast<ScenarioConfig&>(c)); };
+    return key;
+}
+
+KeySpec
+HiddenLayersKey()
+{
+    KeySpec key;
+    key.name = "learner.hidden";
+    key.unit = "neurons";
+    key.range = "comma-separated integers in [1, 100000]";
+    key.help = "hidden layer widths of the mlp, input side first (e.g. 200 or 256,128)";
+    key.apply = [](const std::string& raw, ScenarioConfig& c) {
+        std::vector<int> widths;
+        std::stringstream stream(raw);
+        std::string item;
+        while (std::getline(stream, item, ','))
+        {
+            widths.push_back(static_cast<int>(ParseUnsigned("learner.hidden", item, 1, 100000)));
+        }
+        if (widths.empty())
+        {
+            Reject("learner.hidden", raw, "comma-separated integers in [1, 100000]");
+        }
+        c.model.hidden = widths;
+    };
+    key.show = [](const ScenarioConfig& c) {
+        std::string text;
+        for (int w : c.model.hidden)
+        {
+            text += (text.empty() ? "" : ",") + std::to_string(w);
+        }
+        return text;
+    };
+    return key;
+}
+
+std::vector<KeySpec>
+BuildKeys()
+{
+    using C = ScenarioConfig;
+    std::vector<KeySpec> keys;
+    keys.push_back(UnsignedKey<uint32_t>("run.rounds", "rounds", 1, 1000000,
+        [](C& c) -> uint32_t& { return c.rounds; }, "number of federated rounds"));
+    keys.push_back(UnsignedKey<uint64_t>("run.seed", "", 0, std::numeric_limits<int64_t>::max(),
+        [](C& c) -> uint64_t& { return c.seed; },
+        "seed of every random stream of the run (data split, init, batches)"));
+    keys.push_back(UnsignedKey<uint32_t>("run.eval-every", "rounds", 1, 1000000,
+        [](C& c) -> uint32_t& { return c.evalEvery; },
+        "evaluate the global model every this many rounds (and always in the last)"));
+
+    keys.push_back(ChoiceKey("data.dataset", {"fashion-mnist", "synthetic"},
+        [](C& c) -> std::string& { return c.dataset; }, "training and test data"));
+    keys.push_back(PathKey("data.path", [](C& c) -> std::string& { return c.dataPath; },
+        "directory with the IDX files of fashion-mnist"));
+    keys.push_back(UnsignedKey<uint32_t>("data.clients", "clients", 1, 100000,
+        [](C& c) -> uint32_t& { return c.clients; }, "number of clients (ns-3 nodes)"));
+    keys.push_back(ChoiceKey("data.partition", {"iid", "dirichlet"},
+        [](C& c) -> std::string& { return c.partition; },
+        "how training samples are split among clients"));
+    keys.push_back(RealKey("data.dirichlet-alpha", "", 0.0, 1e6, true,
+        [](C& c) -> double& { return c.dirichletAlpha; },
+        "label-skew concentration of the dirichlet partition (small = skewed)"));
+    keys.push_back(RealKey("data.size-sigma", "", 0.0, 5.0, false,
+        [](C& c) -> double& { return c.sizeSigma; },
+        "log-normal spread of client sizes in the iid partition (0 = equal sizes)"));
+    keys.push_back(UnsignedKey<uint32_t>("data.train-samples", "samples", 0, 100000000,
+        [](C& c) -> uint32_t& { return c.trainSamples; },
+        "use only the first N training samples (0 = all)"));
+    keys.push_back(UnsignedKey<uint32_t>("data.test-samples", "samples", 0, 100000000,
+        [](C& c) -> uint32_t& { return c.testSamples; },
+        "use only the first N test samples (0 = all)"));
+    keys.push_back(UnsignedKey<uint32_t>("data.synthetic-classes", "classes", 2, 1000,
+        [](C& c) -> uint32_t& { return c.syntheticClasses; }, "synthetic: number of classes"));
+    keys.push_back(UnsignedKey<uint32_t>("data.synthetic-dim", "features", 1, 100000,
+        [](C& c) -> uint32_t& { return c.syntheticDim; }, "synthetic: feature dimension"));
+    keys.push_back(UnsignedKey<uint32_t>("data.synthetic-train", "samples", 1, 10000000,
+        [](C& c) -> uint32_t& { return c.syntheticTrain; }, "synthetic: training samples"));
+    keys.push_back(UnsignedKey<uint32_t>("data.synthetic-test", "samples", 1, 10000000,
+        [](C& c) -> uint32_t& { return c.syntheticTest; }, "synthetic: test samples"));
+    keys.push_back(RealKey("data.synthetic-separation", "", 0.0, 1000.0, false,
+        [](C& c) -> double& { return c.syntheticSeparation; },
+        "synthetic: class-mean spread in noise standard deviations"));
+
+    keys.push_back(ChoiceKey("learner.model", {"softmax", "mlp"},
+        [](C& c) -> std::string& { return c.model.kind; },
+        "softmax regression or multi-layer perceptron (ReLU)"));
+    keys.push_back(HiddenLayersKey());
+    keys.push_back(RealKey("learner.lr", "", 0.0, 100.0, true,
+        [](C& c) -> double& { return c.training.learningRate; }, "client SGD learning rate"));
+    keys.push_back(UnsignedKey<int>("learner.batch", "samples", 1, 1000000,
+        [](C& c) -> int& { return c.training.batchSize; }, "mini-batch size of local SGD"));
+    keys.push_back(UnsignedKey<int>("learner.local-steps", "steps", 1, 1000000,
+        [](C& c) -> int& { return c.training.localSteps; },
+        "local SGD steps per round (used when learner.local-epochs = 0)"));
+    keys.push_back(UnsignedKey<int>("learner.local-epochs", "epochs", 0, 10000,
+        [](C& c) -> int& { return c.training.localEpochs; },
+        "local passes over the client's data per round (0 = use learner.local-steps)"));
+    keys.push_back(RealKey("learner.server-lr", "", 0.0, 100.0, true,
+        [](C& c) -> double& { return c.serverLr; },
+        "server step on the aggregated update (1 = FedAvg)"));
+    keys.push_back(RealKey("learner.compute-time-s", "s", 0.0, 1e6, false,
+        [](C& c) -> double& { return c.computeTimeS; },
+        "simulated time of one client's local training per round"));
+
+    keys.push_back(PathKey("output", [](C& c) -> std::string& { return c.output; },
+        "HDF5 trace file to write (never overwritten without --overwrite)"));
+    return keys;
+}
+
+po::options_description
+ScenarioOptions()
+{
+    po::options_description options("scenario keys");
+    for (const KeySpec& key : ScenarioKeys())
+    {
+        options.add_options()(key.name.c_str(), po::value<std::string>(), key.help.c_str());
+    }
+    return options;
+}
+
+po::options_description
+ProgramOptions()
+{
+    po::options_description options("program options");
+    options.add_options()("help,h", "print every key with unit, default and range, then exit")(
+        "config", po::value<std::string>(), "scenario INI file")(
+        "overwrite", "replace an existing output file")(
+        "print-config", "print the resolved configuration as INI, then exit");
+    return options;
+}
+
+} // namespace
+
+const std::vector<KeySpec>&
+ScenarioKeys()
+{
+    static const std::vector<KeySpec> keys = BuildKeys();
+    return keys;
+}
+
+ParsedArguments
+ParseArguments(int argc, const char* const* argv)
+{
+    ParsedArguments parsed;
+    for (int i = 0; i < argc; ++i)
+    {
+        parsed.commandLine += (i ? " " : "") + std::string(argv[i]);
+    }
+    po::options_description all;
+    all.add(ProgramOptions()).add(ScenarioOptions());
+    po::positional_options_description positional;
+    positional.add("config", 1);
+
+    po::variables_map vm;
+    try
+    {
+        po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
+    }
+    catch (const po::error& e)
+    {
+        throw InputError(std::string("command line: ") + e.what() + " (wfl-run --help lists every key)");
+    }
+    parsed.helpRequested = vm.count("help") > 0;
+    if (parsed.helpRequested)
+    {
+        return parsed;
+    }
+    parsed.overwrite = vm.count("overwrite") > 0;
+    parsed.printConfig = vm.count("print-config") > 0;
+    if (vm.count("config"))
+    {
+        parsed.configFile = vm["config"].as<std::string>();
+        std::ifstream file(parsed.configFile);
+        if (!file)
+        {
+            throw InputError("config: cannot open scenario file " + parsed.configFile);
+        }
+        try
+        {
+            // Stored after the command line, so command-line values win.
+            po::store(po::parse_config_file(file, ScenarioOptions(), false), vm);
+        }
+        catch (const po::error& e)
+        {
+            throw InputError(parsed.configFile + ": " + e.what() +
+                             " (wfl-run --help lists every key)");
+        }
+    }
+    for (const KeySpec& key : ScenarioKeys())
+    {
+        if (vm.count(key.name))
+        {
+            key.apply(vm[key.name].as<std::string>(), parsed.config);
+        }
+    }
+    return parsed;
+}
+
+void
+PrintKeyTable(std::ostream& os)
+{
+    const ScenarioConfig defaults;
+    os << std::left << std::setw(28) << "key" << std::setw(10) << "unit" << std::setw(36)
+       << "default" << "accepted\n";
+    for (const KeySpec& key : ScenarioKeys())
+    {
+        os << std::left << std::setw(28) << key.name << std::setw(10)
+           << (key.unit.empty() ? "-" : key.unit) << std::setw(36) << key.show(defaults)
+           << key.range << "\n"
+           << std::setw(4) << "" << key.help << "\n";
+    }
+}
+
+std::map<std::string, std::string>
+ResolvedKeys(const ScenarioConfig& config)
+{
+    std::map<std::string, std::string> values;
+    for (const KeySpec& key : ScenarioKeys())
+    {
+        values[key.name] = key.show(config);
+    }
+    return values;
+}
+
+std::string
+ToIni(const ScenarioConfig& config)
+{
+    std::ostringstream os;
+    std::string section;
+    // Top-level keys (no dot) must come before any section header.
+    for (const KeySpec& key : ScenarioKeys())
+    {
+        if (key.name.find('.') == std::string::npos)
+        {
+            os << key.name << " = " << key.show(config) << "\n";
+        }
+    }
+    for (const KeySpec& key : ScenarioKeys())
+    {
+        const size_t dot = key.name.find('.');
+        if (dot == std::string::npos)
+        {
+            continue;
+        }
+        if (key.name.substr(0, dot) != section)
+        {
+            section = key.name.substr(0, dot);
+            os << "\n[" << section << "]\n";
+        }
+        os << key.name.substr(dot + 1) << " = " << key.show(config) << "\n";
+    }
+    return os.str();
+}
+
+} // namespace wfl

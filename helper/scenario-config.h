@@ -1,0 +1,99 @@
+/*
+ * Scenario configuration: every key of a wfl run, with unit, default and
+ * accepted range, read from an INI file and the command line.
+ *
+ * An INI key `rounds` in section `[run]` is the option `run.rounds`; the
+ * command line (`--run.rounds 50`) overrides the file. Errors name the key and
+ * its accepted range and are InputErrors (exit code 2).
+ */
+#ifndef WFL_SCENARIO_CONFIG_H
+#define WFL_SCENARIO_CONFIG_H
+
+#include "local-trainer.h"
+#include "model.h"
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace wfl
+{
+
+struct ScenarioConfig
+{
+    // [run]
+    uint32_t rounds = 50;
+    uint64_t seed = 1;
+    uint32_t evalEvery = 1;
+    // [data]
+    std::string dataset = "fashion-mnist";
+    std::string dataPath = "/usr/share/datasets/fashion-mnist";
+    uint32_t clients = 20;
+    std::string partition = "iid";
+    double dirichletAlpha = 0.5;
+    double sizeSigma = 0.0;
+    uint32_t trainSamples = 0; ///< 0 = whole training set
+    uint32_t testSamples = 0;  ///< 0 = whole test set
+    uint32_t syntheticClasses = 10;
+    uint32_t syntheticDim = 32;
+    uint32_t syntheticTrain = 6000;
+    uint32_t syntheticTest = 1000;
+    double syntheticSeparation = 4.0;
+    // [learner]
+    ModelSpec model;
+    LocalTrainingSpec training;
+    double serverLr = 1.0;
+    double computeTimeS = 0.1;
+    // top level
+    std::string output = "results/run.h5";
+};
+
+/// One configurable key.
+struct KeySpec
+{
+    std::string name;         ///< dotted name, e.g. "run.rounds"
+    std::string unit;         ///< "" when dimensionless
+    std::string range;        ///< accepted values, human readable
+    std::string help;
+    /// Parse and range-check `text` into the config; throws InputError.
+    std::function<void(const std::string& text, ScenarioConfig&)> apply;
+    /// Current value of the key in `config`, as it would be written in INI.
+    std::function<std::string(const ScenarioConfig&)> show;
+};
+
+/// All keys, in documentation order.
+const std::vector<KeySpec>& ScenarioKeys();
+
+/// Result of reading a program's arguments.
+struct ParsedArguments
+{
+    ScenarioConfig config;
+    std::string configFile;    ///< "" if none
+    bool overwrite = false;
+    bool helpRequested = false;
+    bool printConfig = false;
+    std::string commandLine;
+};
+
+/**
+ * Read `--config FILE` (or a positional FILE), the INI file, and command-line
+ * overrides. `--help` sets helpRequested and returns without validation.
+ * @throws InputError for unknown keys, malformed values or values out of range.
+ */
+ParsedArguments ParseArguments(int argc, const char* const* argv);
+
+/// The key table printed by --help.
+void PrintKeyTable(std::ostream& os);
+
+/// Every key with its resolved value.
+std::map<std::string, std::string> ResolvedKeys(const ScenarioConfig& config);
+
+/// The resolved configuration as an INI document (sections in key order).
+std::string ToIni(const ScenarioConfig& config);
+
+} // namespace wfl
+
+#endif

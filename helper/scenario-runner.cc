@@ -1,0 +1,148 @@
+#include "scenario-runner.h"
+
+#include "federation-helper.h"
+#include "hdf5-trace-sink.h"
+#include "learning-task.h"
+#include "random.h"
+
+#include "ns3/double.h"
+#include "ns3/node-container.h"
+#include "ns3/rng-seed-manager.h"
+#include "ns3/simulator.h"
+#include "ns3/uinteger.h"
+
+#include <chrono>
+#include <cmath>
+#include <iomanip>
+#include <ostream>
+
+namespace wfl
+{
+namespace
+{
+
+/// Keep only the first `count` samples (0 = all).
+void
+Truncate(Dataset& data, uint32_t count)
+{
+    if (count > 0 && count < data.Count())
+    {
+        data.features.conservativeResize(Eigen::NoChange, count);
+        data.labels.resize(count);
+    }
+}
+
+} // namespace
+
+std::shared_ptr<LearningTask>
+MakeLearningTask(const ScenarioConfig& config)
+{
+    auto data = std::make_shared<TrainTestData>();
+    if (config.dataset == "fashion-mnist")
+    {
+        *data = LoadFashionMnist(config.dataPath);
+    }
+    else
+    {
+        SyntheticSpec spec;
+        spec.classes = static_cast<int>(config.syntheticClasses);
+        spec.dim = static_cast<int>(config.syntheticDim);
+        spec.trainSamples = static_cast<int>(config.syntheticTrain);
+        spec.testSamples = static_cast<int>(config.syntheticTest);
+        spec.separation = config.syntheticSeparation;
+        *data = MakeSyntheticClusters(spec, config.seed);
+    }
+    Truncate(data->train, config.trainSamples);
+    Truncate(data->test, config.testSamples);
+
+    Rng partitionRng(config.seed, "partition");
+    const int clients = static_cast<int>(config.clients);
+    Partition partition =
+        config.partition == "iid"
+            ? PartitionIid(static_cast<int>(data->train.Count()), clients, config.sizeSigma,
+                           partitionRng)
+            : PartitionDirichlet(data->train.labels, data->train.numClasses, clients,
+                                 config.dirichletAlpha, 1, partitionRng);
+    return std::make_shared<LearningTask>(data, std::move(partition), config.model,
+                                          config.training, config.seed);
+}
+
+RunSummary
+RunScenario(const ParsedArguments& arguments, std::ostream* progress)
+{
+    const ScenarioConfig& config = arguments.config;
+    const auto wallStart = std::chrono::steady_clock::now();
+
+    // ns-3's own random variables: fixed seed, the run seed as the run number.
+    ns3::RngSeedManager::SetSeed(1);
+    ns3::RngSeedManager::SetRun(config.seed);
+
+    std::shared_ptr<LearningTask> task = MakeLearningTask(config);
+
+    ns3::NodeContainer serverNode;
+    serverNode.Create(1);
+    ns3::NodeContainer clientNodes;
+    clientNodes.Create(config.clients);
+
+    FederationHelper helper;
+    helper.SetServerAttribute("Rounds", ns3::UintegerValue(config.rounds));
+    helper.SetServerAttribute("EvalEvery", ns3::UintegerValue(config.evalEvery));
+    helper.SetServerAttribute("ServerLearningRate", ns3::DoubleValue(config.serverLr));
+    helper.SetClientAttribute("ComputeTime", ns3::TimeValue(ns3::Seconds(config.computeTimeS)));
+    FederationApps apps = helper.Install(serverNode.Get(0), clientNodes, task);
+
+    RunMetadata metadata;
+    metadata.configIni = ToIni(config);
+    metadata.config = ResolvedKeys(config);
+    metadata.seed = config.seed;
+    metadata.commandLine = arguments.commandLine;
+    metadata.dataset = task->Data().name;
+    metadata.model = MakeModel<float>(config.model, static_cast<int>(task->Data().train.Dim()),
+                                      task->Data().train.numClasses)
+                         ->Describe();
+    metadata.numParams = task->NumParams();
+    Hdf5TraceSink sink(config.output, arguments.overwrite, metadata);
+    sink.ConnectTo(apps.server);
+
+    RunSummary summary;
+    summary.tracePath = sink.Path();
+    auto onRound = [&](const RoundRecord& record) {
+        summary.rounds = record.round;
+        if (!std::isnan(record.testAccuracy))
+        {
+            summary.finalAccuracy = record.testAccuracy;
+            summary.finalLoss = record.testLoss;
+            if (progress)
+            {
+                const double elapsed = std::chrono::duration<double>(
+                                           std::chrono::steady_clock::now() - wallStart)
+                                           .count();
+                *progress << "round " << record.round << "/" << config.rounds << std::fixed
+                          << std::setprecision(4) << "  test_accuracy " << record.testAccuracy
+                          << "  test_loss " << record.testLoss << "  train_loss "
+                          << record.trainLoss << std::setprecision(1) << "  wall " << elapsed
+                          << " s" << std::endl;
+            }
+        }
+    };
+    apps.server->TraceConnectWithoutContext(
+        "RoundCompleted",
+        ns3::MakeCallback(&decltype(onRound)::operator(), &onRound));
+
+    try
+    {
+        ns3::Simulator::Run();
+    }
+    catch (...)
+    {
+        ns3::Simulator::Destroy();
+        throw;
+    }
+    ns3::Simulator::Destroy();
+    sink.MarkComplete();
+    summary.wallSeconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - wallStart).count();
+    return summary;
+}
+
+} // namespace wfl

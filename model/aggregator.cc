@@ -1,0 +1,66 @@
+#include "aggregator.h"
+
+#include "ns3/abort.h"
+
+namespace wfl
+{
+
+NS_OBJECT_ENSURE_REGISTERED(Aggregator);
+NS_OBJECT_ENSURE_REGISTERED(IdealAggregator);
+
+ns3::TypeId
+Aggregator::GetTypeId()
+{
+    static ns3::TypeId tid =
+        ns3::TypeId("wfl::Aggregator").SetParent<ns3::Object>().SetGroupName("Wfl");
+    return tid;
+}
+
+AggregationResult
+Aggregator::Aggregate(uint32_t round, const std::vector<ClientContribution>& contributions)
+{
+    NS_ABORT_MSG_IF(contributions.empty(), "Aggregate needs at least one contribution");
+    const Eigen::Index size = contributions.front().update->size();
+    for (const ClientContribution& c : contributions)
+    {
+        NS_ABORT_MSG_IF(c.update->size() != size, "client updates differ in length");
+        NS_ABORT_MSG_IF(!(c.weight > 0.0), "client weight must be positive");
+    }
+    AggregationResult result = DoAggregate(round, contributions);
+    NS_ABORT_MSG_IF(result.estimate.size() != size, "aggregate has the wrong length");
+    return result;
+}
+
+ns3::TypeId
+IdealAggregator::GetTypeId()
+{
+    static ns3::TypeId tid = ns3::TypeId("wfl::IdealAggregator")
+                                 .SetParent<Aggregator>()
+                                 .SetGroupName("Wfl")
+                                 .AddConstructor<IdealAggregator>();
+    return tid;
+}
+
+AggregationResult
+IdealAggregator::DoAggregate(uint32_t /* round */,
+                             const std::vector<ClientContribution>& contributions)
+{
+    AggregationResult result;
+    result.estimate = WeightedAverage(contributions).cast<float>();
+    return result;
+}
+
+Eigen::VectorXd
+WeightedAverage(const std::vector<ClientContribution>& contributions)
+{
+    Eigen::VectorXd sum = Eigen::VectorXd::Zero(contributions.front().update->size());
+    double totalWeight = 0.0;
+    for (const ClientContribution& c : contributions)
+    {
+        sum += c.weight * c.update->cast<double>();
+        totalWeight += c.weight;
+    }
+    return sum / totalWeight;
+}
+
+} // namespace wfl

@@ -1,0 +1,69 @@
+/*
+ * The aggregation stage of a federated round: from the clients' update
+ * vectors to the server's estimate of their weighted average.
+ *
+ * This is the seam where the uplink lives. IdealAggregator computes the exact
+ * weighted average (no channel); over-the-air and digital schemes implement
+ * DoAggregate with a channel between the clients and the estimate.
+ */
+#ifndef WFL_AGGREGATOR_H
+#define WFL_AGGREGATOR_H
+
+#include "ns3/nstime.h"
+#include "ns3/object.h"
+
+#include <Eigen/Dense>
+
+#include <cstdint>
+#include <vector>
+
+namespace wfl
+{
+
+/// One client's input to the aggregation stage.
+struct ClientContribution
+{
+    uint32_t client = 0;                    ///< client index
+    const Eigen::VectorXf* update = nullptr; ///< model delta [numParams]
+    double weight = 0.0;                    ///< FedAvg weight (its sample count)
+};
+
+struct AggregationResult
+{
+    Eigen::VectorXf estimate;       ///< estimate of sum_k w_k u_k / sum_k w_k
+    ns3::Time airtime = ns3::Seconds(0); ///< uplink time the stage took
+};
+
+class Aggregator : public ns3::Object
+{
+  public:
+    static ns3::TypeId GetTypeId();
+
+    /**
+     * Estimate the weighted average of the contributions (at least one,
+     * all of the same length, positive weights).
+     */
+    AggregationResult Aggregate(uint32_t round, const std::vector<ClientContribution>& contributions);
+
+  private:
+    virtual AggregationResult DoAggregate(uint32_t round,
+                                          const std::vector<ClientContribution>& contributions) = 0;
+};
+
+/// Exact weighted average, accumulated in double; takes no airtime.
+class IdealAggregator : public Aggregator
+{
+  public:
+    static ns3::TypeId GetTypeId();
+
+  private:
+    AggregationResult DoAggregate(uint32_t round,
+                                  const std::vector<ClientContribution>& contributions) override;
+};
+
+/// The exact weighted average (also the genie reference for lossy schemes).
+Eigen::VectorXd WeightedAverage(const std::vector<ClientContribution>& contributions);
+
+} // namespace wfl
+
+#endif

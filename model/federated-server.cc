@@ -1,0 +1,198 @@
+#include "federated-server.h"
+
+#include "federated-client.h"
+#include "input-error.h"
+#include "learning-task.h"
+
+#include "ns3/abort.h"
+#include "ns3/double.h"
+#include "ns3/pointer.h"
+#include "ns3/simulator.h"
+#include "ns3/uinteger.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace wfl
+{
+
+NS_OBJECT_ENSURE_REGISTERED(FederatedServer);
+
+ns3::TypeId
+FederatedServer::GetTypeId()
+{
+    static ns3::TypeId tid =
+        ns3::TypeId("wfl::FederatedServer")
+            .SetParent<ns3::Application>()
+            .SetGroupName("Wfl")
+            .AddConstructor<FederatedServer>()
+            .AddAttribute("Rounds",
+                          "Number of federated rounds (default 50).",
+                          ns3::UintegerValue(50),
+                          ns3::MakeUintegerAccessor(&FederatedServer::m_rounds),
+                          ns3::MakeUintegerChecker<uint32_t>(1))
+            .AddAttribute("EvalEvery",
+                          "Evaluate on the test set every this many rounds; always in the last "
+                          "round (default 1).",
+                          ns3::UintegerValue(1),
+                          ns3::MakeUintegerAccessor(&FederatedServer::m_evalEvery),
+                          ns3::MakeUintegerChecker<uint32_t>(1))
+            .AddAttribute("ServerLearningRate",
+                          "Step applied to the aggregated update; 1 is plain FedAvg (default 1).",
+                          ns3::DoubleValue(1.0),
+                          ns3::MakeDoubleAccessor(&FederatedServer::m_serverLearningRate),
+                          ns3::MakeDoubleChecker<double>(0.0))
+            .AddAttribute("DownlinkDelay",
+                          "Time to broadcast the global model to the clients (default 0).",
+                          ns3::TimeValue(ns3::Seconds(0)),
+                          ns3::MakeTimeAccessor(&FederatedServer::m_downlinkDelay),
+                          ns3::MakeTimeChecker(ns3::Seconds(0)))
+            .AddAttribute("Aggregator",
+                          "The aggregation stage (uplink); default wfl::IdealAggregator.",
+                          ns3::PointerValue(),
+                          ns3::MakePointerAccessor(&FederatedServer::m_aggregator),
+                          ns3::MakePointerChecker<Aggregator>())
+            .AddTraceSource("RoundCompleted",
+                            "A round ended: metrics and per-client reports.",
+                            ns3::MakeTraceSourceAccessor(&FederatedServer::m_roundCompletedTrace),
+                            "wfl::FederatedServer::RoundCompletedCallback");
+    return tid;
+}
+
+void
+FederatedServer::Setup(std::shared_ptr<LearningTask> task)
+{
+    m_task = std::move(task);
+    m_global = m_task->InitialParameters();
+}
+
+void
+FederatedServer::AddClient(ns3::Ptr<FederatedClient> client)
+{
+    m_clients.push_back(client);
+}
+
+void
+FederatedServer::StartApplication()
+{
+    NS_ABORT_MSG_IF(!m_task, "FederatedServer::Setup was not called");
+    NS_ABORT_MSG_IF(m_clients.empty(), "FederatedServer has no clients");
+    if (!m_aggregator)
+    {
+        m_aggregator = ns3::CreateObject<IdealAggregator>();
+    }
+    m_running = true;
+    StartRound(1);
+}
+
+void
+FederatedServer::StopApplication()
+{
+    m_running = false;
+}
+
+void
+FederatedServer::StartRound(uint32_t round)
+{
+    if (!m_running)
+    {
+        return;
+    }
+    m_round = round;
+    m_arrived.clear();
+    for (const auto& client : m_clients)
+    {
+        ns3::Simulator::Schedule(m_downlinkDelay,
+                                 &FederatedClient::ReceiveGlobalModel,
+                                 client,
+                                 round,
+                                 std::cref(m_global));
+    }
+}
+
+void
+FederatedServer::ReceiveUpdate(ns3::Ptr<FederatedClient> client)
+{
+    m_arrived.push_back(client);
+    if (m_arrived.size() == m_clients.size())
+    {
+        FinishAggregation();
+    }
+}
+
+void
+FederatedServer::FinishAggregation()
+{
+    // Sort so that aggregation order (and float rounding) never depends on event order.
+    std::sort(m_arrived.begin(), m_arrived.end(), [](const auto& a, const auto& b) {
+        return a->GetIndex() < b->GetIndex();
+    });
+    RoundRecord record;
+    record.round = m_round;
+    std::vector<ClientContribution> contributions;
+    double weightSum = 0.0;
+    for (const auto& client : m_arrived)
+    {
+        const LocalUpdate& update = client->GetUpdate();
+        ClientContribution c;
+        c.client = client->GetIndex();
+        c.update = &update.delta;
+        c.weight = client->GetSampleCount();
+        contributions.push_back(c);
+        record.clients.push_back({c.client, client->GetSampleCount(), update.meanLoss});
+        record.trainLoss += c.weight * update.meanLoss;
+        weightSum += c.weight;
+    }
+    record.trainLoss /= weightSum;
+    record.participants = static_cast<uint32_t>(contributions.size());
+
+    AggregationResult result = m_aggregator->Aggregate(m_round, contributions);
+    for (const auto& client : m_arrived)
+    {
+        client->ReleaseUpdate();
+    }
+    m_global.noalias() += static_cast<float>(m_serverLearningRate) * result.estimate;
+    if (!m_global.allFinite())
+    {
+        throw InputError("learner.lr: the global model became non-finite (NaN or Inf) in round " +
+                         std::to_string(m_round) +
+                         "; training diverged, lower learner.lr (accepted (0, 100])");
+    }
+    ns3::Simulator::Schedule(result.airtime, &FederatedServer::CompleteRound, this, record);
+}
+
+void
+FederatedServer::CompleteRound(RoundRecord record)
+{
+    record.simTimeS = ns3::Simulator::Now().GetSeconds();
+    if (m_round % m_evalEvery == 0 || m_round == m_rounds)
+    {
+        const Metrics metrics = m_task->EvaluateTest(m_global);
+        record.testAccuracy = metrics.accuracy;
+        record.testLoss = metrics.loss;
+    }
+    else
+    {
+        record.testAccuracy = std::numeric_limits<double>::quiet_NaN();
+        record.testLoss = std::numeric_limits<double>::quiet_NaN();
+    }
+    m_completedRounds = m_round;
+    m_roundCompletedTrace(record);
+    if (m_round < m_rounds)
+    {
+        StartRound(m_round + 1);
+    }
+}
+
+void
+FederatedServer::DoDispose()
+{
+    m_clients.clear();
+    m_arrived.clear();
+    m_aggregator = nullptr;
+    m_task.reset();
+    ns3::Application::DoDispose();
+}
+
+} // namespace wfl

@@ -1,0 +1,83 @@
+/*
+ * The federated-learning server: an ns-3 Application that runs the rounds.
+ */
+#ifndef WFL_FEDERATED_SERVER_H
+#define WFL_FEDERATED_SERVER_H
+
+#include "aggregator.h"
+#include "round-records.h"
+
+#include "ns3/application.h"
+#include "ns3/nstime.h"
+#include "ns3/traced-callback.h"
+
+#include <Eigen/Dense>
+
+#include <memory>
+#include <vector>
+
+namespace wfl
+{
+
+class FederatedClient;
+class LearningTask;
+
+/**
+ * Round t: broadcast the global model (after DownlinkDelay), wait for every
+ * client's update, pass them to the Aggregator, apply
+ * w <- w + ServerLearningRate * estimate, evaluate every EvalEvery rounds and
+ * in the last one, fire RoundCompleted, and start round t + 1.
+ * FedAvg of deltas; with one local step per round this is FedSGD.
+ */
+class FederatedServer : public ns3::Application
+{
+  public:
+    static ns3::TypeId GetTypeId();
+
+    /// Signature of the RoundCompleted trace source.
+    typedef void (*RoundCompletedCallback)(const RoundRecord& record);
+
+    void Setup(std::shared_ptr<LearningTask> task);
+    void AddClient(ns3::Ptr<FederatedClient> client);
+
+    /// Arrival of a client's update (called by the client).
+    void ReceiveUpdate(ns3::Ptr<FederatedClient> client);
+
+    const Eigen::VectorXf& GetGlobalParameters() const
+    {
+        return m_global;
+    }
+
+    uint32_t GetCompletedRounds() const
+    {
+        return m_completedRounds;
+    }
+
+  private:
+    void StartApplication() override;
+    void StopApplication() override;
+    void DoDispose() override;
+
+    void StartRound(uint32_t round);
+    void FinishAggregation();
+    void CompleteRound(RoundRecord record);
+
+    uint32_t m_rounds = 0;
+    uint32_t m_evalEvery = 1;
+    double m_serverLearningRate = 1.0;
+    ns3::Time m_downlinkDelay;
+    ns3::Ptr<Aggregator> m_aggregator;
+    ns3::TracedCallback<const RoundRecord&> m_roundCompletedTrace;
+
+    std::shared_ptr<LearningTask> m_task;
+    std::vector<ns3::Ptr<FederatedClient>> m_clients;
+    std::vector<ns3::Ptr<FederatedClient>> m_arrived;
+    Eigen::VectorXf m_global;
+    uint32_t m_round = 0;
+    uint32_t m_completedRounds = 0;
+    bool m_running = false;
+};
+
+} // namespace wfl
+
+#endif

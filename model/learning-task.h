@@ -1,0 +1,83 @@
+/*
+ * What the federation learns: data, partition, model architecture and the
+ * local training recipe, shared by the server and all clients of a run.
+ */
+#ifndef WFL_LEARNING_TASK_H
+#define WFL_LEARNING_TASK_H
+
+#include "dataset.h"
+#include "evaluation.h"
+#include "local-trainer.h"
+#include "model.h"
+#include "partition.h"
+
+#include <cstdint>
+#include <memory>
+
+namespace wfl
+{
+
+/**
+ * Owns the datasets, the clients' sample indices and one local trainer that
+ * clients borrow in turn, so no client ever holds a model copy between rounds.
+ */
+class LearningTask
+{
+  public:
+    LearningTask(std::shared_ptr<const TrainTestData> data,
+                 Partition partition,
+                 ModelSpec modelSpec,
+                 LocalTrainingSpec training,
+                 uint64_t seed);
+
+    const TrainTestData& Data() const
+    {
+        return *m_data;
+    }
+
+    const Partition& GetPartition() const
+    {
+        return m_partition;
+    }
+
+    const ModelSpec& GetModelSpec() const
+    {
+        return m_modelSpec;
+    }
+
+    const LocalTrainingSpec& Training() const
+    {
+        return m_training;
+    }
+
+    uint64_t Seed() const
+    {
+        return m_seed;
+    }
+
+    Eigen::Index NumParams() const;
+
+    /// Initial global parameters, from the stream ("model-init").
+    Eigen::VectorXf InitialParameters() const;
+
+    /// Local training of `client` in `round`; its batch order comes from the
+    /// stream ("local-batches", client, round), so results do not depend on the
+    /// order in which clients train.
+    LocalUpdate TrainClient(uint32_t client, uint32_t round, const Eigen::VectorXf& global);
+
+    /// Test-set accuracy and loss of `params`.
+    Metrics EvaluateTest(const Eigen::VectorXf& params);
+
+  private:
+    std::shared_ptr<const TrainTestData> m_data;
+    Partition m_partition;
+    ModelSpec m_modelSpec;
+    LocalTrainingSpec m_training;
+    uint64_t m_seed;
+    LocalTrainer m_trainer;
+    std::unique_ptr<Model<float>> m_evalModel;
+};
+
+} // namespace wfl
+
+#endif

@@ -1,0 +1,75 @@
+/*
+ * In-memory labelled datasets and their sources (Fashion-MNIST, synthetic).
+ */
+#ifndef WFL_DATASET_H
+#define WFL_DATASET_H
+
+#include <Eigen/Dense>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace wfl
+{
+
+/// Feature matrix is column-major with one sample per column, so that a
+/// mini-batch is a contiguous block of columns after gathering.
+struct Dataset
+{
+    Eigen::MatrixXf features; ///< [dim x count]
+    std::vector<int> labels;  ///< [count], values in [0, numClasses)
+    int numClasses = 0;
+
+    Eigen::Index Count() const
+    {
+        return features.cols();
+    }
+
+    Eigen::Index Dim() const
+    {
+        return features.rows();
+    }
+};
+
+struct TrainTestData
+{
+    std::string name;
+    Dataset train;
+    Dataset test;
+};
+
+/// Default location of Debian's dataset-fashion-mnist package.
+constexpr const char* kDefaultFashionMnistDir = "/usr/share/datasets/fashion-mnist";
+
+/**
+ * Load Fashion-MNIST (or MNIST: same layout) from a directory holding
+ * {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]. Pixels are scaled to [0, 1].
+ * @throws InputError for a missing, corrupt or inconsistent file.
+ */
+TrainTestData LoadFashionMnist(const std::string& directory);
+
+/// Gaussian class clusters: class means ~ N(0, separation^2 / dim I),
+/// samples = mean + N(0, I). Pairwise class distance is about separation * sqrt(2).
+struct SyntheticSpec
+{
+    int classes = 10;
+    int dim = 32;
+    int trainSamples = 6000;
+    int testSamples = 1000;
+    double separation = 4.0;
+};
+
+/// Deterministic in (spec, seed); train and test come from the same clusters.
+TrainTestData MakeSyntheticClusters(const SyntheticSpec& spec, uint64_t seed);
+
+/// Copy the given samples' columns into a batch matrix and label vector.
+void GatherBatch(const Dataset& data,
+                 const int* indices,
+                 Eigen::Index count,
+                 Eigen::MatrixXf& batchFeatures,
+                 std::vector<int>& batchLabels);
+
+} // namespace wfl
+
+#endif

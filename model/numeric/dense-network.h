@@ -1,0 +1,60 @@
+/*
+ * Fully connected classifier: softmax regression (no hidden layer) or an MLP
+ * with ReLU hidden layers, over a flat parameter vector.
+ *
+ * Parameter layout, layer by layer: W_l [out x in] column-major, then b_l [out].
+ */
+#ifndef WFL_DENSE_NETWORK_H
+#define WFL_DENSE_NETWORK_H
+
+#include "model.h"
+
+namespace wfl
+{
+
+template <typename Scalar>
+class DenseNetwork : public Model<Scalar>
+{
+  public:
+    using typename Model<Scalar>::Vector;
+    using typename Model<Scalar>::Matrix;
+
+    /// @param widths layer widths [input, hidden..., classes]; size >= 2.
+    explicit DenseNetwork(std::vector<int> widths);
+
+    Eigen::Index NumParams() const override;
+    std::string Describe() const override;
+    void Initialize(Vector& params, Rng& rng) const override;
+    void Forward(const Vector& params, const Matrix& x, Matrix& logits) override;
+    Scalar LossAndGradient(const Vector& params,
+                           const Matrix& x,
+                           const std::vector<int>& labels,
+                           Vector& grad) override;
+    std::unique_ptr<Model<Scalar>> Clone() const override;
+
+  private:
+    using ConstMatrixMap = Eigen::Map<const Matrix>;
+    using ConstVectorMap = Eigen::Map<const Vector>;
+
+    size_t NumLayers() const
+    {
+        return m_widths.size() - 1;
+    }
+
+    ConstMatrixMap Weights(const Vector& params, size_t layer) const;
+    ConstVectorMap Bias(const Vector& params, size_t layer) const;
+    /// Forward pass keeping hidden activations in m_hidden; result in m_logits.
+    void ForwardKeep(const Vector& params, const Matrix& x);
+
+    std::vector<int> m_widths;
+    std::vector<Eigen::Index> m_offsets; ///< start of W_l in the flat vector
+    Eigen::Index m_numParams = 0;
+    std::vector<Matrix> m_hidden;        ///< post-ReLU activations of hidden layers
+    Matrix m_logits;
+    Matrix m_delta;                      ///< back-propagated error of the current layer
+    Matrix m_deltaPrev;
+};
+
+} // namespace wfl
+
+#endif

@@ -1,0 +1,65 @@
+#include "local-trainer.h"
+
+#include "random.h"
+
+#include <algorithm>
+
+namespace wfl
+{
+
+LocalTrainer::LocalTrainer(std::unique_ptr<Model<float>> model)
+    : m_model(std::move(model))
+{
+}
+
+int
+LocalTrainer::StepsFor(const LocalTrainingSpec& spec, size_t samples)
+{
+    if (spec.localEpochs > 0)
+    {
+        const size_t batch = std::min(samples, static_cast<size_t>(spec.batchSize));
+        const size_t perEpoch = (samples + batch - 1) / batch;
+        return static_cast<int>(perEpoch) * spec.localEpochs;
+    }
+    return spec.localSteps;
+}
+
+LocalUpdate
+LocalTrainer::Train(const Eigen::VectorXf& global,
+                    const Dataset& data,
+                    const std::vector<int>& indices,
+                    const LocalTrainingSpec& spec,
+                    Rng& rng)
+{
+    m_params = global;
+    m_order = indices;
+    rng.Shuffle(m_order);
+    const size_t n = m_order.size();
+    const size_t batch = std::min(n, static_cast<size_t>(spec.batchSize));
+    const float lr = static_cast<float>(spec.learningRate);
+
+    LocalUpdate update;
+    update.steps = StepsFor(spec, n);
+    double lossSum = 0.0;
+    size_t cursor = 0;
+    for (int step = 0; step < update.steps; ++step)
+    {
+        if (cursor >= n)
+        {
+            rng.Shuffle(m_order);
+            cursor = 0;
+        }
+        // The last batch of a pass may be short, so every sample is seen once per pass.
+        const size_t take = std::min(batch, n - cursor);
+        GatherBatch(data, m_order.data() + cursor, static_cast<Eigen::Index>(take), m_batch,
+                    m_batchLabels);
+        cursor += take;
+        lossSum += m_model->LossAndGradient(m_params, m_batch, m_batchLabels, m_grad);
+        m_params.noalias() -= lr * m_grad;
+    }
+    update.meanLoss = update.steps > 0 ? lossSum / update.steps : 0.0;
+    update.delta = m_params - global;
+    return update;
+}
+
+} // namespace wfl

@@ -1,0 +1,68 @@
+/*
+ * Local training of one client: mini-batch SGD from the global model.
+ */
+#ifndef WFL_LOCAL_TRAINER_H
+#define WFL_LOCAL_TRAINER_H
+
+#include "dataset.h"
+#include "model.h"
+
+#include <vector>
+
+namespace wfl
+{
+
+class Rng;
+
+struct LocalTrainingSpec
+{
+    double learningRate = 0.05;
+    int batchSize = 32;
+    int localSteps = 10; ///< SGD steps per round when localEpochs == 0
+    int localEpochs = 0; ///< if > 0, passes over the client's data per round
+};
+
+struct LocalUpdate
+{
+    Eigen::VectorXf delta; ///< trained minus global parameters
+    double meanLoss = 0.0; ///< mean mini-batch training loss over the steps
+    int steps = 0;
+};
+
+/**
+ * Runs SGD on one client's samples. Batches walk through a fresh random
+ * permutation of the client's indices (drawn from `rng`), reshuffled when a
+ * pass ends, so the batch sequence depends only on the stream it is given.
+ * Holds scratch buffers: one trainer per thread.
+ */
+class LocalTrainer
+{
+  public:
+    explicit LocalTrainer(std::unique_ptr<Model<float>> model);
+
+    /// Number of SGD steps the spec implies for a client with `samples` samples.
+    static int StepsFor(const LocalTrainingSpec& spec, size_t samples);
+
+    LocalUpdate Train(const Eigen::VectorXf& global,
+                      const Dataset& data,
+                      const std::vector<int>& indices,
+                      const LocalTrainingSpec& spec,
+                      Rng& rng);
+
+    Model<float>& GetModel()
+    {
+        return *m_model;
+    }
+
+  private:
+    std::unique_ptr<Model<float>> m_model;
+    Eigen::VectorXf m_params;
+    Eigen::VectorXf m_grad;
+    Eigen::MatrixXf m_batch;
+    std::vector<int> m_batchLabels;
+    std::vector<int> m_order;
+};
+
+} // namespace wfl
+
+#endif

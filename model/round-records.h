@@ -1,0 +1,35 @@
+/*
+ * What a federated round reports to its trace sinks.
+ */
+#ifndef WFL_ROUND_RECORDS_H
+#define WFL_ROUND_RECORDS_H
+
+#include <cstdint>
+#include <vector>
+
+namespace wfl
+{
+
+/// One participant's part of a round.
+struct ClientRecord
+{
+    uint32_t client = 0;
+    uint32_t samples = 0;  ///< local training samples (FedAvg weight)
+    double localLoss = 0.0; ///< mean mini-batch loss of its local steps (nats)
+};
+
+/// One round, as fired by FederatedServer's RoundCompleted trace source.
+struct RoundRecord
+{
+    uint32_t round = 0;         ///< 1-based
+    double simTimeS = 0.0;      ///< ns-3 clock at the end of the round (s)
+    double testAccuracy = 0.0;  ///< NaN in rounds without evaluation
+    double testLoss = 0.0;      ///< NaN in rounds without evaluation (nats)
+    double trainLoss = 0.0;     ///< sample-weighted mean of the clients' local losses
+    uint32_t participants = 0;
+    std::vector<ClientRecord> clients; ///< sorted by client index
+};
+
+} // namespace wfl
+
+#endif

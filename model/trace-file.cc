@@ -1,0 +1,201 @@
+#include "trace-file.h"
+
+#include "input-error.h"
+
+#include <cerrno>
+#include <cstring>
+#include <sys/stat.h>
+
+namespace wfl
+{
+namespace
+{
+
+/// Rows per HDF5 chunk: small enough that a short run stays small on disk.
+constexpr hsize_t kChunkRows = 256;
+
+void
+WriteStringAttribute(H5::H5Object& object, const std::string& name, const std::string& value)
+{
+    if (object.attrExists(name))
+    {
+        object.removeAttr(name);
+    }
+    H5::StrType type(H5::PredType::C_S1, H5T_VARIABLE);
+    type.setCset(H5T_CSET_UTF8);
+    H5::Attribute attr = object.createAttribute(name, type, H5::DataSpace(H5S_SCALAR));
+    attr.write(type, value);
+}
+
+template <typename T>
+void
+WriteScalarAttribute(H5::H5Object& object, const std::string& name, const H5::PredType& type, T value)
+{
+    if (object.attrExists(name))
+    {
+        object.removeAttr(name);
+    }
+    H5::Attribute attr = object.createAttribute(name, type, H5::DataSpace(H5S_SCALAR));
+    attr.write(type, &value);
+}
+
+void
+MakeParentDirectories(const std::string& path)
+{
+    for (size_t pos = path.find('/', 1); pos != std::string::npos; pos = path.find('/', pos + 1))
+    {
+        const std::string dir = path.substr(0, pos);
+        if (mkdir(dir.c_str(), 0777) != 0 && errno != EEXIST)
+        {
+            throw InputError("output: cannot create directory " + dir + " (" +
+                             std::strerror(errno) + ")");
+        }
+    }
+}
+
+} // namespace
+
+TraceTable::TraceTable(H5::Group group, std::vector<ColumnSpec> columns)
+    : m_group(std::move(group)),
+      m_columns(std::move(columns))
+{
+    for (const ColumnSpec& column : m_columns)
+    {
+        const hsize_t initial[1] = {0};
+        const hsize_t maximum[1] = {H5S_UNLIMITED};
+        H5::DataSpace space(1, initial, maximum);
+        H5::DSetCreatPropList props;
+        const hsize_t chunk[1] = {kChunkRows};
+        props.setChunk(1, chunk);
+        const H5::PredType& type = column.type == ColumnType::Float64 ? H5::PredType::IEEE_F64LE
+                                                                      : H5::PredType::STD_I64LE;
+        H5::DataSet dataset = m_group.createDataSet(column.name, type, space, props);
+        WriteStringAttribute(dataset, "units", column.unit.empty() ? "1" : column.unit);
+        WriteStringAttribute(dataset, "description", column.description);
+        m_datasets.push_back(dataset);
+    }
+}
+
+void
+TraceTable::Append(const std::vector<std::vector<double>>& values)
+{
+    if (values.size() != m_columns.size())
+    {
+        throw std::logic_error("TraceTable::Append: wrong number of columns");
+    }
+    const hsize_t count = values.front().size();
+    if (count == 0)
+    {
+        return;
+    }
+    std::vector<int64_t> integers;
+    for (size_t c = 0; c < m_columns.size(); ++c)
+    {
+        if (values[c].size() != count)
+        {
+            throw std::logic_error("TraceTable::Append: columns of unequal length");
+        }
+        H5::DataSet& dataset = m_datasets[c];
+        const hsize_t newSize[1] = {m_rows + count};
+        dataset.extend(newSize);
+        H5::DataSpace fileSpace = dataset.getSpace();
+        const hsize_t offset[1] = {m_rows};
+        const hsize_t extent[1] = {count};
+        fileSpace.selectHyperslab(H5S_SELECT_SET, extent, offset);
+        H5::DataSpace memorySpace(1, extent);
+        if (m_columns[c].type == ColumnType::Float64)
+        {
+            dataset.write(values[c].data(), H5::PredType::NATIVE_DOUBLE, memorySpace, fileSpace);
+        }
+        else
+        {
+            integers.assign(values[c].begin(), values[c].end());
+            dataset.write(integers.data(), H5::PredType::NATIVE_INT64, memorySpace, fileSpace);
+        }
+    }
+    m_rows += count;
+}
+
+TraceFile::TraceFile(const std::string& path, bool overwrite)
+    : m_path(path)
+{
+    struct stat st;
+    if (!overwrite && stat(path.c_str(), &st) == 0)
+    {
+        throw InputError("output: " + path +
+                         " already exists; choose another path or pass --overwrite");
+    }
+    MakeParentDirectories(path);
+    try
+    {
+        H5::Exception::dontPrint();
+        m_file = H5::H5File(path, overwrite ? H5F_ACC_TRUNC : H5F_ACC_EXCL);
+    }
+    catch (const H5::Exception& e)
+    {
+        throw InputError("output: cannot create " + path + " (" + e.getDetailMsg() + ")");
+    }
+}
+
+TraceFile::~TraceFile()
+{
+    try
+    {
+        m_tables.clear();
+        m_file.close();
+    }
+    catch (const H5::Exception&)
+    {
+        // Nothing sensible to do while unwinding; the last Flush() is on disk.
+    }
+}
+
+void
+TraceFile::SetAttribute(const std::string& name, const std::string& value)
+{
+    WriteStringAttribute(m_file, name, value);
+}
+
+void
+TraceFile::SetAttribute(const std::string& name, double value)
+{
+    WriteScalarAttribute(m_file, name, H5::PredType::IEEE_F64LE, value);
+}
+
+void
+TraceFile::SetAttribute(const std::string& name, int64_t value)
+{
+    WriteScalarAttribute(m_file, name, H5::PredType::STD_I64LE, value);
+}
+
+void
+TraceFile::SetGroupAttributes(const std::string& group,
+                              const std::map<std::string, std::string>& attributes)
+{
+    H5::Group g = m_file.nameExists(group) ? m_file.openGroup(group) : m_file.createGroup(group);
+    for (const auto& [name, value] : attributes)
+    {
+        WriteStringAttribute(g, name, value);
+    }
+}
+
+TraceTable&
+TraceFile::AddTable(const std::string& name, std::vector<ColumnSpec> columns)
+{
+    auto table = std::make_unique<TraceTable>(m_file.createGroup(name), std::move(columns));
+    return *(m_tables[name] = std::move(table));
+}
+
+TraceTable&
+TraceFile::Table(const std::string& name)
+{
+    return *m_tables.at(name);
+}
+
+void
+TraceFile::Flush()
+{
+    m_file.flush(H5F_SCOPE_GLOBAL);
+}
+
+} // namespace wfl

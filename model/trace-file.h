@@ -1,0 +1,105 @@
+/*
+ * Crash-safe HDF5 trace file: root attributes plus tables of 1-D columns that
+ * grow row by row.
+ *
+ * Every Flush() leaves a file that h5py can open with every row appended so
+ * far, so a run killed at any moment keeps all its completed rounds.
+ */
+#ifndef WFL_TRACE_FILE_H
+#define WFL_TRACE_FILE_H
+
+#include <H5Cpp.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace wfl
+{
+
+enum class ColumnType
+{
+    Float64,
+    Int64,
+};
+
+struct ColumnSpec
+{
+    std::string name;
+    ColumnType type = ColumnType::Float64;
+    std::string unit;        ///< written as the column's "units" attribute ("1" if dimensionless)
+    std::string description; ///< written as the column's "description" attribute
+};
+
+/// A group of equally long, extendible 1-D datasets (one per column).
+class TraceTable
+{
+  public:
+    TraceTable(H5::Group group, std::vector<ColumnSpec> columns);
+
+    /**
+     * Append rows given column by column: values[c] holds the new rows of
+     * column c (all of equal length). Int64 columns take integral values.
+     */
+    void Append(const std::vector<std::vector<double>>& values);
+
+    const std::vector<ColumnSpec>& Columns() const
+    {
+        return m_columns;
+    }
+
+    hsize_t Rows() const
+    {
+        return m_rows;
+    }
+
+  private:
+    H5::Group m_group;
+    std::vector<ColumnSpec> m_columns;
+    std::vector<H5::DataSet> m_datasets;
+    hsize_t m_rows = 0;
+};
+
+class TraceFile
+{
+  public:
+    /**
+     * Create `path` (and its parent directories).
+     * @throws InputError (key output) if it exists and overwrite is false,
+     *         or if it cannot be created.
+     */
+    TraceFile(const std::string& path, bool overwrite);
+    ~TraceFile();
+
+    TraceFile(const TraceFile&) = delete;
+    TraceFile& operator=(const TraceFile&) = delete;
+
+    void SetAttribute(const std::string& name, const std::string& value);
+    void SetAttribute(const std::string& name, double value);
+    void SetAttribute(const std::string& name, int64_t value);
+    /// String attributes on a (created on demand) group, e.g. the resolved config.
+    void SetGroupAttributes(const std::string& group, const std::map<std::string, std::string>& attributes);
+
+    /// Create the table /name with the given columns.
+    TraceTable& AddTable(const std::string& name, std::vector<ColumnSpec> columns);
+    TraceTable& Table(const std::string& name);
+
+    /// Push everything written so far to disk.
+    void Flush();
+
+    const std::string& Path() const
+    {
+        return m_path;
+    }
+
+  private:
+    std::string m_path;
+    H5::H5File m_file;
+    std::map<std::string, std::unique_ptr<TraceTable>> m_tables;
+};
+
+} // namespace wfl
+
+#endif
