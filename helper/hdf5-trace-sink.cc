@@ -53,7 +53,7 @@ Hdf5TraceSink::Hdf5TraceSink(const std::string& path, bool overwrite, const RunM
                      {"client", T::Int64, "1", "client index"},
                      {"samples", T::Int64, "1", "local training samples (FedAvg weight)"},
                      {"local_loss", T::Float64, "nat", "mean mini-batch loss of local training"}});
-    m_file.Flush();
+    m_file.Publish();
 }
 
 void

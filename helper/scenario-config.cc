@@ -5,6 +5,7 @@
 #include <boost/program_options.hpp>
 
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -22,19 +23,10 @@ namespace
 std::string
 FormatDouble(double value)
 {
-    std::ostringstream os;
-    os << std::setprecision(17) << value;
-    // Shortest form that reads back to the same double.
-    for (int precision = 1; precision <= 17; ++precision)
-    {
-        std::ostringstream shorter;
-        shorter << std::setprecision(precision) << value;
-        if (std::strtod(shorter.str().c_str(), nullptr) == value)
-        {
-            return shorter.str();
-        }
-    }
-    return os.str();
+    // Shortest text that reads back to the same double.
+    char text[64];
+    const auto result = std::to_chars(text, text + sizeof(text), value);
+    return std::string(text, result.ptr);
 }
 
 [[noreturn]] void

@@ -4,7 +4,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <cstdio>
 #include <sys/stat.h>
+#include <unistd.h>
 
 namespace wfl
 {
@@ -117,7 +119,9 @@ TraceTable::Append(const std::vector<std::vector<double>>& values)
 }
 
 TraceFile::TraceFile(const std::string& path, bool overwrite)
-    : m_path(path)
+    : m_path(path),
+      m_partialPath(path + ".partial"),
+      m_overwrite(overwrite)
 {
     struct stat st;
     if (!overwrite && stat(path.c_str(), &st) == 0)
@@ -129,7 +133,7 @@ TraceFile::TraceFile(const std::string& path, bool overwrite)
     try
     {
         H5::Exception::dontPrint();
-        m_file = H5::H5File(path, overwrite ? H5F_ACC_TRUNC : H5F_ACC_EXCL);
+        m_file = H5::H5File(m_partialPath, H5F_ACC_TRUNC);
     }
     catch (const H5::Exception& e)
     {
@@ -148,6 +152,34 @@ TraceFile::~TraceFile()
     {
         // Nothing sensible to do while unwinding; the last Flush() is on disk.
     }
+    if (!m_published)
+    {
+        unlink(m_partialPath.c_str());
+    }
+}
+
+void
+TraceFile::Publish()
+{
+    Flush();
+    if (m_overwrite)
+    {
+        if (rename(m_partialPath.c_str(), m_path.c_str()) != 0)
+        {
+            throw InputError("output: cannot create " + m_path + " (" + std::strerror(errno) + ")");
+        }
+    }
+    else
+    {
+        // link() fails if the final name appeared meanwhile: never replace a trace.
+        if (link(m_partialPath.c_str(), m_path.c_str()) != 0)
+        {
+            throw InputError("output: cannot create " + m_path + " (" + std::strerror(errno) +
+                             "); choose another path or pass --overwrite");
+        }
+        unlink(m_partialPath.c_str());
+    }
+    m_published = true;
 }
 
 void

@@ -66,7 +66,8 @@ class TraceFile
 {
   public:
     /**
-     * Create `path` (and its parent directories).
+     * Create `path` (and its parent directories), first under a temporary
+     * name (see Publish).
      * @throws InputError (key output) if it exists and overwrite is false,
      *         or if it cannot be created.
      */
@@ -89,6 +90,13 @@ class TraceFile
     /// Push everything written so far to disk.
     void Flush();
 
+    /**
+     * Flush, then give the file its final name. Until then it lives at
+     * Path() + ".partial", so a run killed while writing its header leaves no
+     * half-made file under the final name.
+     */
+    void Publish();
+
     const std::string& Path() const
     {
         return m_path;
@@ -96,6 +104,9 @@ class TraceFile
 
   private:
     std::string m_path;
+    std::string m_partialPath;
+    bool m_overwrite = false;
+    bool m_published = false;
     H5::H5File m_file;
     std::map<std::string, std::unique_ptr<TraceTable>> m_tables;
 };

@@ -12,6 +12,7 @@
 
 #include <H5Cpp.h>
 
+#include <iomanip>
 #include <iostream>
 
 int
@@ -35,7 +36,8 @@ main(int argc, char** argv)
             return 0;
         }
         const wfl::RunSummary summary = wfl::RunScenario(arguments, &std::cout);
-        std::cout << "done: " << summary.rounds << " rounds, final test accuracy "
+        std::cout.unsetf(std::ios::floatfield);
+        std::cout << std::setprecision(4) << "done: " << summary.rounds << " rounds, final test accuracy "
                   << summary.finalAccuracy << ", " << summary.wallSeconds << " s wall\n"
                   << "trace: " << summary.tracePath << "\n";
         return 0;

@@ -1,0 +1,163 @@
+/*
+ * Scenario configuration: INI + command line, errors naming key and range.
+ */
+#include "input-error.h"
+#include "scenario-config.h"
+#include "test-util.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+#include <algorithm>
+
+using namespace wfl;
+
+namespace
+{
+
+ParsedArguments
+Parse(std::vector<std::string> args)
+{
+    args.insert(args.begin(), "wfl-run");
+    std::vector<const char*> argv;
+    for (const std::string& a : args)
+    {
+        argv.push_back(a.c_str());
+    }
+    return ParseArguments(static_cast<int>(argv.size()), argv.data());
+}
+
+std::string
+WriteFile(const std::string& text)
+{
+    const std::string path = wfltest::MakeTempDir("cfg") + "/scenario.ini";
+    std::ofstream(path) << text;
+    return path;
+}
+
+/// The InputError message of parsing `args`, or "" if it parsed.
+std::string
+ErrorOf(const std::vector<std::string>& args)
+{
+    try
+    {
+        Parse(args);
+    }
+    catch (const InputError& e)
+    {
+        return e.what();
+    }
+    return "";
+}
+
+} // namespace
+
+TEST(Config, DefaultsWithoutArguments)
+{
+    const ParsedArguments parsed = Parse({});
+    EXPECT_EQ(parsed.config.rounds, 50u);
+    EXPECT_EQ(parsed.config.dataset, "fashion-mnist");
+    EXPECT_EQ(parsed.config.model.kind, "mlp");
+    EXPECT_FALSE(parsed.overwrite);
+}
+
+TEST(Config, IniSectionsMapToDottedKeysAndCommandLineWins)
+{
+    const std::string path = WriteFile("output = out/a.h5\n[run]\nrounds = 7\nseed = 42\n"
+                                       "[learner]\nmodel = softmax\nlr = 0.25\nhidden = 256,128\n");
+    const ParsedArguments parsed = Parse({path, "--run.rounds", "9"});
+    EXPECT_EQ(parsed.configFile, path);
+    EXPECT_EQ(parsed.config.rounds, 9u);
+    EXPECT_EQ(parsed.config.seed, 42u);
+    EXPECT_EQ(parsed.config.model.kind, "softmax");
+    EXPECT_DOUBLE_EQ(parsed.config.training.learningRate, 0.25);
+    EXPECT_EQ(parsed.config.model.hidden, (std::vector<int>{256, 128}));
+    EXPECT_EQ(parsed.config.output, "out/a.h5");
+}
+
+TEST(Config, UnknownKeysAreRejectedByName)
+{
+    EXPECT_NE(ErrorOf({"--run.roundz", "3"}).find("run.roundz"), std::string::npos);
+    const std::string path = WriteFile("[run]\nroundz = 3\n");
+    const std::string message = ErrorOf({path});
+    EXPECT_NE(message.find("run.roundz"), std::string::npos) << message;
+    EXPECT_NE(message.find(path), std::string::npos) << message;
+}
+
+TEST(Config, WrongTypesAndRangesNameTheKeyAndTheRange)
+{
+    const std::string notInteger = ErrorOf({"--run.rounds", "ten"});
+    EXPECT_NE(notInteger.find("run.rounds"), std::string::npos) << notInteger;
+    EXPECT_NE(notInteger.find("[1, 1000000]"), std::string::npos) << notInteger;
+    EXPECT_NE(ErrorOf({"--run.rounds", "0"}).find("[1, 1000000]"), std::string::npos);
+    EXPECT_NE(ErrorOf({"--run.rounds", "-3"}).find("run.rounds"), std::string::npos);
+    EXPECT_NE(ErrorOf({"--run.rounds", "2.5"}).find("run.rounds"), std::string::npos);
+
+    const std::string negativeLr = ErrorOf({"--learner.lr", "-0.1"});
+    EXPECT_NE(negativeLr.find("learner.lr"), std::string::npos) << negativeLr;
+    EXPECT_NE(negativeLr.find("(0, 100]"), std::string::npos) << negativeLr;
+    EXPECT_NE(ErrorOf({"--learner.lr", "nan"}).find("learner.lr"), std::string::npos);
+    EXPECT_NE(ErrorOf({"--learner.lr", "0"}).find("learner.lr"), std::string::npos);
+
+    const std::string model = ErrorOf({"--learner.model", "cnn"});
+    EXPECT_NE(model.find("softmax | mlp"), std::string::npos) << model;
+    EXPECT_NE(ErrorOf({"--learner.hidden", "200,0"}).find("learner.hidden"), std::string::npos);
+    EXPECT_NE(ErrorOf({"--data.partition", "shards"}).find("iid | dirichlet"), std::string::npos);
+    EXPECT_NE(ErrorOf({"--output", ""}).find("output"), std::string::npos);
+    // Every error is a single line.
+    EXPECT_EQ(negativeLr.find('\n'), std::string::npos);
+}
+
+TEST(Config, MissingScenarioFile)
+{
+    EXPECT_NE(ErrorOf({"/nonexistent/scenario.ini"}).find("/nonexistent/scenario.ini"),
+              std::string::npos);
+}
+
+TEST(Config, ResolvedIniReadsBackToTheSameConfiguration)
+{
+    const ParsedArguments first =
+        Parse({"--learner.hidden", "64,32", "--data.dirichlet-alpha", "0.1", "--run.seed", "77"});
+    const std::string path = WriteFile(ToIni(first.config));
+    const ParsedArguments second = Parse({path});
+    EXPECT_EQ(ResolvedKeys(first.config), ResolvedKeys(second.config));
+}
+
+TEST(Config, HelpListsEveryKeyWithUnitDefaultAndRange)
+{
+    std::ostringstream os;
+    PrintKeyTable(os);
+    for (const KeySpec& key : ScenarioKeys())
+    {
+        EXPECT_NE(os.str().find(key.name), std::string::npos) << key.name;
+        EXPECT_NE(os.str().find(key.range), std::string::npos) << key.range;
+    }
+}
+
+TEST(ConfigProcess, BadInputExitsWithCode2AndOneLine)
+{
+    const auto result = wfltest::Run({WFL_RUN_BINARY, "--learner.lr", "-1"});
+    EXPECT_EQ(result.exitCode, 2);
+    EXPECT_NE(result.err.find("learner.lr"), std::string::npos) << result.err;
+    EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+}
+
+TEST(ConfigProcess, MissingDatasetNamesDataPath)
+{
+    const std::string dir = wfltest::MakeTempDir("nodata");
+    const auto result = wfltest::Run(
+        {WFL_RUN_BINARY, "--data.path", dir, "--output", dir + "/x.h5"});
+    EXPECT_EQ(result.exitCode, 2);
+    EXPECT_NE(result.err.find("data.path"), std::string::npos) << result.err;
+    // Nothing was written for a run that could not start.
+    EXPECT_NE(access((dir + "/x.h5").c_str(), F_OK), 0);
+}
+
+TEST(ConfigProcess, HelpExitsZero)
+{
+    const auto result = wfltest::Run({WFL_RUN_BINARY, "--help"});
+    EXPECT_EQ(result.exitCode, 0);
+    EXPECT_NE(result.out.find("learner.local-steps"), std::string::npos);
+}

@@ -1,0 +1,188 @@
+/*
+ * HDF5 trace files: round trip, no silent overwrite, and crash safety
+ * (a run killed at any moment keeps every completed round readable).
+ */
+#include "input-error.h"
+#include "test-util.h"
+#include "trace-file.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <csignal>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+using namespace wfl;
+
+TEST(TraceFile, ColumnsAndAttributesRoundTrip)
+{
+    const std::string path = wfltest::MakeTempDir("trace") + "/sub/dir/t.h5";
+    {
+        TraceFile file(path, false);
+        file.SetAttribute("name", std::string("value"));
+        file.SetAttribute("count", int64_t{42});
+        file.SetGroupAttributes("config", {{"run.rounds", "7"}});
+        TraceTable& table = file.AddTable("rounds", {{"round", ColumnType::Int64, "1", "index"},
+                                                     {"x", ColumnType::Float64, "s", "a time"}});
+        file.Publish();
+        // Several appends crossing the 256-row chunk boundary.
+        for (int chunk = 0; chunk < 3; ++chunk)
+        {
+            std::vector<double> rounds;
+            std::vector<double> xs;
+            for (int i = 0; i < 200; ++i)
+            {
+                rounds.push_back(chunk * 200 + i);
+                xs.push_back(0.5 * (chunk * 200 + i));
+            }
+            table.Append({rounds, xs});
+            file.Flush();
+        }
+        EXPECT_EQ(table.Rows(), 600u);
+    }
+    const std::vector<double> rounds = wfltest::ReadColumn(path, "/rounds/round");
+    const std::vector<double> xs = wfltest::ReadColumn(path, "/rounds/x");
+    ASSERT_EQ(rounds.size(), 600u);
+    for (size_t i = 0; i < rounds.size(); ++i)
+    {
+        ASSERT_EQ(rounds[i], static_cast<double>(i));
+        ASSERT_EQ(xs[i], 0.5 * static_cast<double>(i));
+    }
+    EXPECT_EQ(wfltest::ReadRootAttribute(path, "name"), "value");
+    EXPECT_EQ(wfltest::ReadRootAttribute(path, "count"), "42");
+    H5::H5File file(path, H5F_ACC_RDONLY);
+    std::string units;
+    H5::Attribute unitsAttr = file.openDataSet("/rounds/x").openAttribute("units");
+    unitsAttr.read(unitsAttr.getStrType(), units);
+    EXPECT_EQ(units, "s");
+    EXPECT_TRUE(file.openGroup("config").attrExists("run.rounds"));
+}
+
+TEST(TraceFile, ExistingFileIsNeverReplacedWithoutOverwrite)
+{
+    const std::string path = wfltest::MakeTempDir("trace") + "/t.h5";
+    {
+        TraceFile file(path, false);
+        file.SetAttribute("generation", int64_t{1});
+        file.Publish();
+    }
+    EXPECT_THROW(TraceFile(path, false), InputError);
+    EXPECT_EQ(wfltest::ReadRootAttribute(path, "generation"), "1");
+    {
+        TraceFile file(path, true);
+        file.SetAttribute("generation", int64_t{2});
+        file.Publish();
+    }
+    EXPECT_EQ(wfltest::ReadRootAttribute(path, "generation"), "2");
+}
+
+TEST(TraceFile, UnpublishedFileLeavesNothingBehind)
+{
+    const std::string dir = wfltest::MakeTempDir("trace");
+    {
+        TraceFile file(dir + "/t.h5", false);
+    }
+    EXPECT_NE(access((dir + "/t.h5").c_str(), F_OK), 0);
+    EXPECT_NE(access((dir + "/t.h5.partial").c_str(), F_OK), 0);
+}
+
+namespace
+{
+
+/// Start wfl-run with stdout on a pipe; returns the pid and the read end.
+pid_t
+StartRun(const std::vector<std::string>& argv, int& readFd)
+{
+    int fds[2];
+    EXPECT_EQ(pipe(fds), 0);
+    const pid_t pid = fork();
+    if (pid == 0)
+    {
+        dup2(fds[1], 1);
+        const int devnull = open("/dev/null", O_WRONLY);
+        dup2(devnull, 2);
+        close(fds[0]);
+        std::vector<char*> args;
+        for (const std::string& a : argv)
+        {
+            args.push_back(const_cast<char*>(a.c_str()));
+        }
+        args.push_back(nullptr);
+        execv(args[0], args.data());
+        _exit(127);
+    }
+    close(fds[1]);
+    readFd = fds[0];
+    return pid;
+}
+
+std::vector<std::string>
+LongRunArgs(const std::string& output)
+{
+    return wfltest::SyntheticRunArgs(output, {{"run.rounds", "100000"}, {"run.eval-every", "1"}});
+}
+
+/// Every column of /rounds has the same number of rows, which is returned.
+size_t
+CheckConsistentRounds(const std::string& path)
+{
+    const size_t rows = wfltest::ReadColumn(path, "/rounds/round").size();
+    for (const char* column : {"sim_time_s", "test_accuracy", "test_loss", "train_loss",
+                               "participants"})
+    {
+        EXPECT_EQ(wfltest::ReadColumn(path, std::string("/rounds/") + column).size(), rows);
+    }
+    const std::vector<double> rounds = wfltest::ReadColumn(path, "/rounds/round");
+    for (size_t i = 0; i < rounds.size(); ++i)
+    {
+        EXPECT_EQ(rounds[i], static_cast<double>(i + 1));
+    }
+    return rows;
+}
+
+} // namespace
+
+TEST(TraceFile, RunKilledAfterSomeRoundsKeepsThemAll)
+{
+    const std::string path = wfltest::MakeTempDir("kill") + "/run.h5";
+    int fd = -1;
+    const pid_t pid = StartRun(LongRunArgs(path), fd);
+    // The progress line of a round is printed after the round was flushed.
+    std::string seen;
+    char c;
+    while (seen.find("round 5/") == std::string::npos && read(fd, &c, 1) == 1)
+    {
+        seen += c;
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    close(fd);
+    ASSERT_NE(seen.find("round 5/"), std::string::npos) << seen;
+    EXPECT_GE(CheckConsistentRounds(path), 5u);
+    EXPECT_EQ(wfltest::ReadRootAttribute(path, "complete"), "0");
+    EXPECT_EQ(wfltest::ReadColumn(path, "/clients/round").size() % 5, 0u);
+}
+
+TEST(TraceFile, RunKilledAtArbitraryMomentsLeavesReadableFiles)
+{
+    // Kill at a spread of moments: before, during and after the header write.
+    for (int delayMs : {0, 2, 5, 10, 20, 40, 80, 160, 320})
+    {
+        const std::string path = wfltest::MakeTempDir("killat") + "/run.h5";
+        int fd = -1;
+        const pid_t pid = StartRun(LongRunArgs(path), fd);
+        std::this_thread::sleep_for(std::chrono::milliseconds(delayMs));
+        kill(pid, SIGKILL);
+        waitpid(pid, nullptr, 0);
+        close(fd);
+        if (access(path.c_str(), F_OK) == 0)
+        {
+            SCOPED_TRACE("killed after " + std::to_string(delayMs) + " ms");
+            CheckConsistentRounds(path);
+            EXPECT_EQ(wfltest::ReadRootAttribute(path, "complete"), "0");
+        }
+    }
+}

@@ -1,0 +1,134 @@
+#include "test-util.h"
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace wfltest
+{
+namespace
+{
+
+std::string
+ReadAll(int fd)
+{
+    std::string text;
+    std::array<char, 4096> buffer;
+    ssize_t n;
+    while ((n = read(fd, buffer.data(), buffer.size())) > 0)
+    {
+        text.append(buffer.data(), static_cast<size_t>(n));
+    }
+    return text;
+}
+
+} // namespace
+
+ProcessResult
+Run(const std::vector<std::string>& argv)
+{
+    // Output goes through temporary files, so a chatty child never blocks on a pipe.
+    const std::string dir = MakeTempDir("proc");
+    const std::string outPath = dir + "/out";
+    const std::string errPath = dir + "/err";
+    const pid_t pid = fork();
+    if (pid == 0)
+    {
+        const int out = open(outPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        const int err = open(errPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(out, 1);
+        dup2(err, 2);
+        std::vector<char*> args;
+        for (const std::string& a : argv)
+        {
+            args.push_back(const_cast<char*>(a.c_str()));
+        }
+        args.push_back(nullptr);
+        execv(args[0], args.data());
+        _exit(127);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    ProcessResult result;
+    result.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    const int out = open(outPath.c_str(), O_RDONLY);
+    const int err = open(errPath.c_str(), O_RDONLY);
+    result.out = ReadAll(out);
+    result.err = ReadAll(err);
+    close(out);
+    close(err);
+    return result;
+}
+
+std::string
+MakeTempDir(const std::string& tag)
+{
+    std::string pattern = testing::TempDir() + "wfl-" + tag + "-XXXXXX";
+    if (!mkdtemp(pattern.data()))
+    {
+        ADD_FAILURE() << "mkdtemp failed for " << pattern;
+    }
+    return pattern;
+}
+
+std::vector<double>
+ReadColumn(const std::string& path, const std::string& dataset)
+{
+    H5::H5File file(path, H5F_ACC_RDONLY);
+    H5::DataSet ds = file.openDataSet(dataset);
+    hsize_t size = 0;
+    ds.getSpace().getSimpleExtentDims(&size);
+    std::vector<double> values(size);
+    if (size > 0)
+    {
+        ds.read(values.data(), H5::PredType::NATIVE_DOUBLE);
+    }
+    return values;
+}
+
+std::string
+ReadRootAttribute(const std::string& path, const std::string& name)
+{
+    H5::H5File file(path, H5F_ACC_RDONLY);
+    H5::Attribute attr = file.openAttribute(name);
+    if (attr.getTypeClass() == H5T_STRING)
+    {
+        std::string value;
+        attr.read(attr.getStrType(), value);
+        return value;
+    }
+    int64_t value = 0;
+    attr.read(H5::PredType::NATIVE_INT64, &value);
+    return std::to_string(value);
+}
+
+std::vector<std::string>
+SyntheticRunArgs(const std::string& output, const std::map<std::string, std::string>& overrides)
+{
+    std::map<std::string, std::string> keys{{"data.dataset", "synthetic"},
+                                            {"data.clients", "5"},
+                                            {"run.rounds", "8"},
+                                            {"run.eval-every", "2"},
+                                            {"learner.model", "softmax"},
+                                            {"learner.lr", "0.1"},
+                                            {"learner.local-steps", "10"},
+                                            {"output", output}};
+    for (const auto& [key, value] : overrides)
+    {
+        keys[key] = value;
+    }
+    std::vector<std::string> args{WFL_RUN_BINARY};
+    for (const auto& [key, value] : keys)
+    {
+        args.push_back("--" + key);
+        args.push_back(value);
+    }
+    return args;
+}
+
+} // namespace wfltest

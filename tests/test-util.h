@@ -1,0 +1,43 @@
+/*
+ * Helpers shared by the tests: running wfl-run as a child process and
+ * reading trace columns back.
+ */
+#ifndef WFL_TEST_UTIL_H
+#define WFL_TEST_UTIL_H
+
+#include <H5Cpp.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace wfltest
+{
+
+struct ProcessResult
+{
+    int exitCode = -1; ///< exit status, or 128 + signal
+    std::string out;
+    std::string err;
+};
+
+/// Run a program (argv[0] is the path) and collect its output.
+ProcessResult Run(const std::vector<std::string>& argv);
+
+/// A fresh empty directory under the test temp dir.
+std::string MakeTempDir(const std::string& tag);
+
+/// Column /group/name of an HDF5 trace as doubles.
+std::vector<double> ReadColumn(const std::string& path, const std::string& dataset);
+
+/// Root attribute as a string (string attributes) or number printed (int64).
+std::string ReadRootAttribute(const std::string& path, const std::string& name);
+
+/// wfl-run arguments of a small synthetic scenario (5 clients, 8 rounds,
+/// softmax); `overrides` replace or add keys ("run.rounds" -> "20").
+std::vector<std::string> SyntheticRunArgs(const std::string& output,
+                                          const std::map<std::string, std::string>& overrides = {});
+
+} // namespace wfltest
+
+#endif
