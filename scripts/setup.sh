@@ -1,0 +1,49 @@
+# Shared set-up for scripts/demo and scripts/test (sourced, not run).
+# Installs missing Debian packages (idempotent, quiet when all are there) and
+# configures + builds wfl into build/.
+
+WFL_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+WFL_BUILD="${WFL_BUILD:-$WFL_ROOT/build}"
+
+# Every package wfl needs to build, test and plot (see README, "Dependencies").
+WFL_PACKAGES=(
+  build-essential cmake git pkg-config
+  libns3-dev ns3 libgsl-dev libxml2-dev libsqlite3-dev libpython3-dev
+  libeigen3-dev libboost-program-options-dev libhdf5-dev hdf5-tools zlib1g-dev
+  libgtest-dev libgmock-dev
+  python3-h5py python3-matplotlib python3-numpy
+  dataset-fashion-mnist
+)
+
+wfl_log() { printf '[wfl] %s\n' "$*"; }
+
+wfl_install_missing() {
+  local missing=() pkg
+  for pkg in "${WFL_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \
+      || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local sudo=()
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "[wfl] error: need root or sudo to install: ${missing[*]}" >&2; return 1; }
+    sudo=(sudo)
+  fi
+  wfl_log "installing ${#missing[@]} missing packages: ${missing[*]}"
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+}
+
+wfl_build() {
+  local jobs
+  jobs="$(nproc 2>/dev/null || echo 2)"
+  if [ ! -f "$WFL_BUILD/CMakeCache.txt" ]; then
+    wfl_log "configuring into $WFL_BUILD"
+    cmake -S "$WFL_ROOT" -B "$WFL_BUILD" -DCMAKE_BUILD_TYPE=Release \
+      -DPython3_EXECUTABLE=/usr/bin/python3 -DWFL_WERROR=ON >/dev/null
+  fi
+  wfl_log "building (-j$jobs)"
+  cmake --build "$WFL_BUILD" -j "$jobs" -- --no-print-directory 2>&1 | grep -v -E '^\[ *[0-9]+%\]' || true
+  [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "[wfl] error: build failed" >&2; return 1; }
+}
