@@ -1,0 +1,95 @@
+"""Reader for wfl HDF5 run traces (schema version 1).
+
+    from wfl_trace import load_trace
+    trace = load_trace("results/run.h5")
+    trace["rounds"]["test_accuracy"]      # numpy array, NaN where not evaluated
+
+A trace is one HDF5 file per run: root attributes describe the run, /config
+holds one string attribute per config key, /rounds and /clients are tables
+stored as equal-length 1-D datasets (one dataset per column). Columns this
+reader does not know are loaded like any other, so traces written by newer
+minor revisions of the schema still load.
+"""
+
+import os
+
+import h5py
+import numpy as np
+
+SUPPORTED_SCHEMA_VERSIONS = (1,)
+TABLES = ("rounds", "clients")
+
+
+def _decode(value):
+    """Turn an HDF5 attribute value into a plain str / int / float."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8")
+    if isinstance(value, np.ndarray) and value.shape == ():
+        value = value[()]
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, np.ndarray):
+        return [_decode(v) for v in value.tolist()]
+    return value
+
+
+def _read_table(group):
+    """Read every 1-D dataset of a table group; returns (columns, units)."""
+    columns, units = {}, {}
+    for name, item in group.items():
+        if not isinstance(item, h5py.Dataset) or item.ndim != 1:
+            continue  # something a future schema added that is not a column
+        columns[name] = item[()]
+        units[name] = _decode(item.attrs.get("units", "1"))
+    lengths = {len(v) for v in columns.values()}
+    if len(lengths) > 1:
+        raise ValueError("table /%s has columns of unequal length %s"
+                         % (group.name.lstrip("/"), sorted(lengths)))
+    return columns, units
+
+
+def load_trace(path):
+    """Load a wfl trace into a dict.
+
+    Keys: 'attrs' (root attributes, str/int/float), 'config' (str -> str),
+    'rounds' and 'clients' (column name -> numpy array), 'units'
+    (column name -> units string; the two tables agree on shared names).
+    Raises ValueError if the file is not a wfl trace or has a schema
+    version this reader does not support; FileNotFoundError if it is missing.
+    """
+    path = str(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError("%s: no such file" % path)
+    if not h5py.is_hdf5(path):
+        raise ValueError("%s: not an HDF5 file, so not a wfl trace" % path)
+    with h5py.File(path, "r") as f:
+        if "schema_version" not in f.attrs:
+            raise ValueError("%s: not a wfl trace (no schema_version attribute)" % path)
+        version = _decode(f.attrs["schema_version"])
+        if version not in SUPPORTED_SCHEMA_VERSIONS:
+            raise ValueError("%s: unsupported wfl trace schema_version %r (this reader "
+                             "supports %s)" % (path, version,
+                                               ", ".join(map(str, SUPPORTED_SCHEMA_VERSIONS))))
+        attrs = {k: _decode(v) for k, v in f.attrs.items()}
+        config = {}
+        if "config" in f and isinstance(f["config"], h5py.Group):
+            config = {k: str(_decode(v)) for k, v in f["config"].attrs.items()}
+        trace = {"attrs": attrs, "config": config, "units": {}}
+        for table in TABLES:
+            if table not in f:
+                raise ValueError("%s: wfl trace has no /%s table" % (path, table))
+            columns, units = _read_table(f[table])
+            trace[table] = columns
+            trace["units"].update(units)
+    return trace
+
+
+def num_clients(trace):
+    """Number of clients: distinct /clients/client values, else config data.clients."""
+    clients = trace["clients"].get("client")
+    if clients is not None and len(clients):
+        return int(len(np.unique(clients)))
+    value = trace["config"].get("data.clients")
+    return int(value) if value is not None and value.isdigit() else None
