@@ -2,6 +2,8 @@
 
 #include "ns3/abort.h"
 
+#include <cmath>
+
 namespace wfl
 {
 
@@ -28,6 +30,11 @@ Aggregator::Aggregate(uint32_t round, const std::vector<ClientContribution>& con
     }
     AggregationResult result = DoAggregate(round, contributions);
     NS_ABORT_MSG_IF(result.estimate.size() != size, "aggregate has the wrong length");
+    NS_ABORT_MSG_IF(result.clients.size() != contributions.size(), "aggregate lost client reports");
+    const Eigen::VectorXd exact = WeightedAverage(contributions);
+    const double reference = exact.squaredNorm();
+    const double error = (result.estimate.cast<double>() - exact).squaredNorm();
+    result.nmse = reference > 0.0 ? error / reference : (error > 0.0 ? INFINITY : 0.0);
     return result;
 }
 
@@ -47,6 +54,13 @@ IdealAggregator::DoAggregate(uint32_t /* round */,
 {
     AggregationResult result;
     result.estimate = WeightedAverage(contributions).cast<float>();
+    result.activeClients = static_cast<uint32_t>(contributions.size());
+    for (const ClientContribution& c : contributions)
+    {
+        ClientLinkReport report;
+        report.client = c.client;
+        result.clients.push_back(report);
+    }
     return result;
 }
 

@@ -15,6 +15,7 @@
 #include <Eigen/Dense>
 
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 namespace wfl
@@ -28,10 +29,31 @@ struct ClientContribution
     double weight = 0.0;                    ///< FedAvg weight (its sample count)
 };
 
+/// One client's side of the uplink in a round (NaN where a scheme has no such notion).
+struct ClientLinkReport
+{
+    uint32_t client = 0;
+    double fadingAbs = std::numeric_limits<double>::quiet_NaN();  ///< |f|, first coherence block
+    double pathLossDb = std::numeric_limits<double>::quiet_NaN(); ///< large-scale loss, dB
+    double txEnergyJ = 0.0;  ///< energy it spent transmitting
+    double peakPowerW = 0.0; ///< largest symbol power it sent
+    bool active = true;      ///< it transmitted (not truncated, not dropped)
+    double bits = 0.0;       ///< payload bits (digital schemes)
+};
+
 struct AggregationResult
 {
-    Eigen::VectorXf estimate;       ///< estimate of sum_k w_k u_k / sum_k w_k
+    Eigen::VectorXf estimate;            ///< estimate of sum_k w_k u_k / sum_k w_k
     ns3::Time airtime = ns3::Seconds(0); ///< uplink time the stage took
+    uint64_t channelUses = 0;            ///< complex channel uses of the uplink
+    double meanRxSnrDb = std::numeric_limits<double>::quiet_NaN(); ///< received signal / noise
+    double energyJ = 0.0;                ///< all clients' transmit energy
+    uint32_t activeClients = 0;          ///< clients that transmitted
+    double bits = 0.0;                   ///< payload bits (digital schemes)
+    /// ||estimate - exact average||^2 / ||exact average||^2, filled by Aggregate()
+    /// beside the channel; the learner never sees the exact average.
+    double nmse = 0.0;
+    std::vector<ClientLinkReport> clients; ///< in contribution order
 };
 
 class Aggregator : public ns3::Object
@@ -41,7 +63,8 @@ class Aggregator : public ns3::Object
 
     /**
      * Estimate the weighted average of the contributions (at least one,
-     * all of the same length, positive weights).
+     * all of the same length, positive weights), and measure the estimate's
+     * NMSE against the exact average.
      */
     AggregationResult Aggregate(uint32_t round, const std::vector<ClientContribution>& contributions);
 

@@ -1,0 +1,77 @@
+/*
+ * Over-the-air aggregation (methods.md 1.3 and 6.3): all clients transmit at
+ * once and the multiple-access channel adds their signals.
+ *
+ * Client k codes u_k = w_k g_k (w_k its FedAvg weight over the mean weight)
+ * into real symbols v_k = T u_k (rlc: the round's shared random linear code)
+ * or v_k = u_k (analog), two real symbols per complex channel use, and
+ * appends one pilot use carrying w_k per coherence block. The power allocator
+ * picks per block the active clients and the precoders; with inversion the
+ * server receives c sum_k s_k + z, estimates the active weight W from the
+ * pilot (no genie), and decodes g_hat = T^T Re/Im(y) / (c W).
+ */
+#ifndef WFL_OVER_THE_AIR_AGGREGATOR_H
+#define WFL_OVER_THE_AIR_AGGREGATOR_H
+
+#include "power-allocator.h"
+#include "wireless-aggregator.h"
+
+namespace wfl
+{
+
+/// Where data and pilot symbols sit in a slot of coherence blocks.
+struct SlotLayout
+{
+    /// @param coherenceUses uses per fading block (>= 2), or 0 for one block.
+    SlotLayout(size_t dataUses, size_t coherenceUses);
+
+    size_t dataUses;
+    size_t blockUses;   ///< uses per block including its pilot
+    size_t blocks;
+    size_t totalUses;
+
+    size_t BlockStart(size_t block) const
+    {
+        return block * blockUses;
+    }
+
+    size_t BlockEnd(size_t block) const;
+
+    size_t PilotPosition(size_t block) const
+    {
+        return BlockEnd(block) - 1;
+    }
+
+    /// Use index of data symbol j.
+    size_t DataPosition(size_t j) const
+    {
+        return j + j / (blockUses - 1);
+    }
+};
+
+class OverTheAirAggregator : public WirelessAggregator
+{
+  public:
+    enum Coding
+    {
+        ANALOG, ///< one real value per real symbol, s = D / 2 uses
+        RLC,    ///< random linear code, s = ratio * D / 2 uses
+    };
+
+    static ns3::TypeId GetTypeId();
+
+  private:
+    AggregationResult DoAggregate(uint32_t round,
+                                  const std::vector<ClientContribution>& contributions) override;
+    void DoDispose() override;
+
+    Coding m_coding = RLC;
+    double m_ratio = 0.1;
+    uint32_t m_bucket = 4096;
+    ns3::Ptr<PowerAllocator> m_allocator;
+    double m_lastAggregateNorm2 = 0.0; ///< ||g_hat||^2 of the previous round
+};
+
+} // namespace wfl
+
+#endif

@@ -1,0 +1,131 @@
+/*
+ * Power allocation for over-the-air aggregation, one coherence block at a time.
+ *
+ * Client k sends x_k = p_k s_k, where s_k are its coded symbols and p_k its
+ * precoder. Inverting policies use p_k = c / h_k, so the server receives
+ * c * sum_{k active} s_k + z and divides by the common scale c. Budgets are
+ * hard: with peak symbol power P_k (W), block energy E_k (J) and use
+ * duration Ts, client k can afford any c up to
+ *
+ *   c_k = |h_k| min( sqrt(P_k) / max_i |s_k,i| , sqrt(E_k / (Ts ||s_k||^2)) ),
+ *
+ * so c = min over the active clients of c_k never breaks a budget.
+ * docs/power-allocation.md derives the mse-optimal rule.
+ */
+#ifndef WFL_POWER_ALLOCATOR_H
+#define WFL_POWER_ALLOCATOR_H
+
+#include "ns3/object.h"
+
+#include <vector>
+
+namespace wfl
+{
+
+/// What the allocator knows about one client in one block.
+struct PowerCandidate
+{
+    double gainAbs = 0.0;        ///< |h|, path-loss amplitude times small-scale fading
+    double fadingPower = 0.0;    ///< |f|^2, small-scale fading power (mean 1)
+    double peakSymbolAbs = 0.0;  ///< max_i |s_i| over the block (pilot included)
+    double symbolEnergy = 0.0;   ///< sum_i |s_i|^2 over the block
+    double maxPowerW = 0.0;      ///< peak transmit power limit
+    double energyBudgetJ = 0.0;  ///< energy the client may spend in this block
+    double weight = 1.0;         ///< its FedAvg weight in the sum
+    double updateNorm2 = 0.0;    ///< ||u_k||^2, reported for the mse-optimal rule
+
+    /// Largest common receive scale c this client can support (see file comment).
+    double MaxScale(double useSeconds) const;
+    /// Largest transmit amplitude a with |a s_i|^2 <= P and Ts a^2 ||s||^2 <= E.
+    double MaxAmplitude(double useSeconds) const;
+};
+
+/// Block-level facts for the mse-optimal rule.
+struct AllocationContext
+{
+    double useSeconds = 1e-6;     ///< Ts
+    double noisePowerW = 0.0;     ///< sigma^2 per complex use
+    double noiseGain = 1.0;       ///< E||decoded noise||^2 per unit noise power per real symbol
+    double aggregateNorm2 = 0.0;  ///< estimate of ||g_avg||^2 (previous round's decoded)
+};
+
+struct PowerDecision
+{
+    /// true: p_k = c / h_k for active clients, server divides by c.
+    /// false: p_k = amplitude[k] (no CSI), server divides by the received pilot.
+    bool inversion = true;
+    double scale = 0.0;            ///< c (inversion)
+    std::vector<bool> active;      ///< per candidate
+    std::vector<double> amplitude; ///< per candidate (no inversion)
+};
+
+class PowerAllocator : public ns3::Object
+{
+  public:
+    static ns3::TypeId GetTypeId();
+
+    PowerDecision Allocate(const std::vector<PowerCandidate>& candidates,
+                           const AllocationContext& context) const;
+
+  private:
+    virtual PowerDecision DoAllocate(const std::vector<PowerCandidate>& candidates,
+                                     const AllocationContext& context) const = 0;
+};
+
+/// Every client at full power with no CSI; server scales by the pilot.
+/// Biased by fading (phases and gains do not align); for comparison.
+class FullPowerAllocator : public PowerAllocator
+{
+  public:
+    static ns3::TypeId GetTypeId();
+
+  private:
+    PowerDecision DoAllocate(const std::vector<PowerCandidate>& candidates,
+                             const AllocationContext& context) const override;
+};
+
+/// Channel inversion of every client; c set by the weakest one.
+class InversionPowerAllocator : public PowerAllocator
+{
+  public:
+    static ns3::TypeId GetTypeId();
+
+  private:
+    PowerDecision DoAllocate(const std::vector<PowerCandidate>& candidates,
+                             const AllocationContext& context) const override;
+};
+
+/// Truncated inversion (BAA): clients with |f|^2 < GainThreshold stay silent.
+class TruncatedInversionPowerAllocator : public PowerAllocator
+{
+  public:
+    static ns3::TypeId GetTypeId();
+
+  private:
+    PowerDecision DoAllocate(const std::vector<PowerCandidate>& candidates,
+                             const AllocationContext& context) const override;
+    double m_gainThreshold = 0.1;
+};
+
+/// Chooses the active set (a threshold on c_k) and c to minimise the
+/// expected aggregate error: noise term plus the cost of leaving clients out.
+class MseOptimalPowerAllocator : public PowerAllocator
+{
+  public:
+    static ns3::TypeId GetTypeId();
+
+    /// Expected squared error of keeping the m clients with the largest c_k
+    /// (exposed for tests and docs/power-allocation.md).
+    static double ExpectedError(double scale,
+                                double activeWeight,
+                                double excludedSpread,
+                                const AllocationContext& context);
+
+  private:
+    PowerDecision DoAllocate(const std::vector<PowerCandidate>& candidates,
+                             const AllocationContext& context) const override;
+};
+
+} // namespace wfl
+
+#endif
