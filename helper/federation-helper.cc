@@ -41,6 +41,12 @@ FederationHelper::SetAggregatorAttribute(const std::string& name, const ns3::Att
     m_aggregatorFactory.Set(name, value);
 }
 
+void
+FederationHelper::SetAggregator(ns3::Ptr<Aggregator> aggregator)
+{
+    m_aggregator = aggregator;
+}
+
 FederationApps
 FederationHelper::Install(ns3::Ptr<ns3::Node> serverNode,
                           const ns3::NodeContainer& clientNodes,
@@ -52,7 +58,8 @@ FederationHelper::Install(ns3::Ptr<ns3::Node> serverNode,
     FederationApps apps;
     apps.server = m_serverFactory.Create<FederatedServer>();
     apps.server->SetAttribute("Aggregator",
-                              ns3::PointerValue(m_aggregatorFactory.Create<Aggregator>()));
+                              ns3::PointerValue(m_aggregator ? m_aggregator
+                                                             : m_aggregatorFactory.Create<Aggregator>()));
     apps.server->Setup(task);
     serverNode->AddApplication(apps.server);
     for (uint32_t k = 0; k < clientNodes.GetN(); ++k)

@@ -12,6 +12,7 @@
 #define WFL_FEDERATION_HELPER_H
 
 #include "federated-client.h"
+#include "aggregator.h"
 #include "federated-server.h"
 
 #include "ns3/node-container.h"
@@ -42,6 +43,8 @@ class FederationHelper
     /// TypeId name of the aggregation stage (a subclass of wfl::Aggregator).
     void SetAggregatorType(const std::string& typeId);
     void SetAggregatorAttribute(const std::string& name, const ns3::AttributeValue& value);
+    /// Use this aggregator object instead of creating one from the type.
+    void SetAggregator(ns3::Ptr<Aggregator> aggregator);
 
     /**
      * Install the server on `serverNode` and client k on clientNodes.Get(k).
@@ -55,6 +58,7 @@ class FederationHelper
     ns3::ObjectFactory m_serverFactory;
     ns3::ObjectFactory m_clientFactory;
     ns3::ObjectFactory m_aggregatorFactory;
+    ns3::Ptr<Aggregator> m_aggregator;
 };
 
 } // namespace wfl

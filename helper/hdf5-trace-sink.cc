@@ -35,6 +35,10 @@ Hdf5TraceSink::Hdf5TraceSink(const std::string& path, bool overwrite, const RunM
     m_file.SetAttribute("dataset", metadata.dataset);
     m_file.SetAttribute("model", metadata.model);
     m_file.SetAttribute("num_params", metadata.numParams);
+    m_file.SetAttribute("coding_scheme", metadata.codingScheme);
+    m_file.SetAttribute("max_power_w", metadata.maxPowerW);
+    m_file.SetAttribute("energy_budget_j", metadata.energyBudgetJ);
+    m_file.SetAttribute("noise_power_w", metadata.noisePowerW);
     m_file.SetAttribute("start_time_utc", UtcNow());
     m_file.SetAttribute("end_time_utc", std::string());
     m_file.SetAttribute("complete", int64_t{0});
@@ -47,12 +51,27 @@ Hdf5TraceSink::Hdf5TraceSink(const std::string& path, bool overwrite, const RunM
                      {"test_accuracy", T::Float64, "1", "top-1 test accuracy (NaN if not evaluated)"},
                      {"test_loss", T::Float64, "nat", "mean test cross-entropy (NaN if not evaluated)"},
                      {"train_loss", T::Float64, "nat", "sample-weighted mean local training loss"},
-                     {"participants", T::Int64, "1", "clients whose update was aggregated"}});
+                     {"participants", T::Int64, "1", "clients that trained (not idle)"},
+                     {"channel_uses", T::Int64, "1", "complex channel uses of the uplink"},
+                     {"airtime_s", T::Float64, "s", "uplink airtime"},
+                     {"mean_rx_snr_db", T::Float64, "dB",
+                      "received signal power over noise power (NaN for ideal)"},
+                     {"energy_j", T::Float64, "J", "transmit energy of all clients"},
+                     {"nmse", T::Float64, "1",
+                      "||g_hat - g_avg||^2 / ||g_avg||^2 against the exact average"},
+                     {"active_clients", T::Int64, "1", "clients that transmitted"},
+                     {"bits", T::Float64, "bit", "payload bits of all clients (digital)"}});
     m_file.AddTable("clients",
                     {{"round", T::Int64, "1", "round index"},
                      {"client", T::Int64, "1", "client index"},
                      {"samples", T::Int64, "1", "local training samples (FedAvg weight)"},
-                     {"local_loss", T::Float64, "nat", "mean mini-batch loss of local training"}});
+                     {"local_loss", T::Float64, "nat", "mean mini-batch loss of local training"},
+                     {"fading_abs", T::Float64, "1", "|h| small-scale, first coherence block"},
+                     {"path_loss_db", T::Float64, "dB", "large-scale path loss"},
+                     {"tx_energy_j", T::Float64, "J", "transmit energy in the round"},
+                     {"peak_power_w", T::Float64, "W", "largest transmitted symbol power"},
+                     {"active", T::Int64, "1", "1 if it transmitted (not truncated or dropped)"},
+                     {"bits", T::Float64, "bit", "payload bits (digital)"}});
     m_file.Publish();
 }
 
@@ -67,19 +86,37 @@ Hdf5TraceSink::ConnectTo(ns3::Ptr<FederatedServer> server)
 void
 Hdf5TraceSink::OnRoundCompleted(const RoundRecord& record)
 {
+    const AggregationResult& up = record.uplink;
     m_file.Table("rounds").Append({{static_cast<double>(record.round)},
                                    {record.simTimeS},
                                    {record.testAccuracy},
                                    {record.testLoss},
                                    {record.trainLoss},
-                                   {static_cast<double>(record.participants)}});
-    std::vector<std::vector<double>> clients(4);
+                                   {static_cast<double>(record.participants)},
+                                   {static_cast<double>(up.channelUses)},
+                                   {up.airtime.GetSeconds()},
+                                   {up.meanRxSnrDb},
+                                   {up.energyJ},
+                                   {up.nmse},
+                                   {static_cast<double>(up.activeClients)},
+                                   {up.bits}});
+    std::vector<std::vector<double>> clients(10);
     for (const ClientRecord& c : record.clients)
     {
-        clients[0].push_back(record.round);
-        clients[1].push_back(c.client);
-        clients[2].push_back(c.samples);
-        clients[3].push_back(c.localLoss);
+        const std::vector<double> row{static_cast<double>(record.round),
+                                      static_cast<double>(c.client),
+                                      static_cast<double>(c.samples),
+                                      c.localLoss,
+                                      c.link.fadingAbs,
+                                      c.link.pathLossDb,
+                                      c.link.txEnergyJ,
+                                      c.link.peakPowerW,
+                                      c.link.active ? 1.0 : 0.0,
+                                      c.link.bits};
+        for (size_t i = 0; i < row.size(); ++i)
+        {
+            clients[i].push_back(row[i]);
+        }
     }
     m_file.Table("clients").Append(clients);
     m_file.Flush();

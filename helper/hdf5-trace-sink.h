@@ -13,6 +13,7 @@
 
 #include "ns3/ptr.h"
 
+#include <limits>
 #include <map>
 #include <string>
 
@@ -34,6 +35,10 @@ struct RunMetadata
     std::string dataset;
     std::string model;  ///< architecture, e.g. "mlp 784-200-10"
     int64_t numParams = 0;
+    std::string codingScheme = "ideal";
+    double maxPowerW = std::numeric_limits<double>::quiet_NaN();     ///< per-client peak limit
+    double energyBudgetJ = std::numeric_limits<double>::quiet_NaN(); ///< per client and round
+    double noisePowerW = std::numeric_limits<double>::quiet_NaN();   ///< per complex use
 };
 
 /// Current UTC time as ISO 8601 ("2026-11-24T20:00:00Z").

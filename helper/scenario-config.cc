@@ -199,6 +199,54 @@ HiddenLayersKey()
     return key;
 }
 
+KeySpec
+BucketKey()
+{
+    KeySpec key;
+    key.name = "coding.bucket";
+    key.unit = "coordinates";
+    key.range = "a power of two in [2, 16777216]";
+    key.help = "rlc: bucket length n of the Walsh-Hadamard transform";
+    key.apply = [](const std::string& text, ScenarioConfig& c) {
+        const uint64_t n = ParseUnsigned("coding.bucket", text, 2, 16777216);
+        if ((n & (n - 1)) != 0)
+        {
+            Reject("coding.bucket", text, "a power of two in [2, 16777216]");
+        }
+        c.codingBucket = static_cast<uint32_t>(n);
+    };
+    key.show = [](const ScenarioConfig& c) { return std::to_string(c.codingBucket); };
+    return key;
+}
+
+KeySpec
+PositionsKey()
+{
+    KeySpec key;
+    key.name = "channel.positions";
+    key.unit = "m";
+    key.range = "empty, or x,y pairs separated by ';'";
+    key.help = "fixed client positions (one per client) instead of the random drop";
+    key.apply = [](const std::string& raw, ScenarioConfig& c) {
+        const std::string text = Trim(raw);
+        std::stringstream stream(text);
+        std::string pair;
+        while (std::getline(stream, pair, ';'))
+        {
+            const size_t comma = pair.find(',');
+            if (comma == std::string::npos)
+            {
+                Reject("channel.positions", raw, "x,y pairs separated by ';'");
+            }
+            ParseReal("channel.positions", pair.substr(0, comma), -1e7, 1e7, false);
+            ParseReal("channel.positions", pair.substr(comma + 1), -1e7, 1e7, false);
+        }
+        c.positions = text;
+    };
+    key.show = [](const ScenarioConfig& c) { return c.positions; };
+    return key;
+}
+
 std::vector<KeySpec>
 BuildKeys()
 {
@@ -266,6 +314,56 @@ BuildKeys()
     keys.push_back(RealKey("learner.compute-time-s", "s", 0.0, 1e6, false,
         [](C& c) -> double& { return c.computeTimeS; },
         "simulated time of one client's local training per round"));
+
+    keys.push_back(ChoiceKey("coding.scheme", {"ideal", "analog", "rlc", "digital"},
+        [](C& c) -> std::string& { return c.codingScheme; },
+        "uplink: exact average, uncoded over the air, random linear coding over the air, "
+        "or orthogonal digital (TDMA + quantization)"));
+    keys.push_back(RealKey("coding.ratio", "", 0.0, 1.0, true,
+        [](C& c) -> double& { return c.codingRatio; },
+        "rlc: k/n, real symbols per coordinate; digital: the same spectrum share"));
+    keys.push_back(BucketKey());
+    keys.push_back(ChoiceKey("channel.fading", {"none", "rayleigh", "rician", "nakagami"},
+        [](C& c) -> std::string& { return c.fading; }, "small-scale block fading, E|h|^2 = 1"));
+    keys.push_back(RealKey("channel.rician-k", "", 0.0, 1e6, false,
+        [](C& c) -> double& { return c.ricianK; }, "rician K factor (linear)"));
+    keys.push_back(RealKey("channel.nakagami-m", "", 0.5, 1e6, false,
+        [](C& c) -> double& { return c.nakagamiM; }, "nakagami shape m"));
+    keys.push_back(UnsignedKey<uint32_t>("channel.coherence-uses", "uses", 0, 1000000000,
+        [](C& c) -> uint32_t& { return c.coherenceUses; },
+        "channel uses per fading block within a round, pilot included (0 = one block per "
+        "round; else >= 2)"));
+    keys.push_back(RealKey("channel.bandwidth-hz", "Hz", 1.0, 1e12, false,
+        [](C& c) -> double& { return c.bandwidthHz; }, "bandwidth; a channel use lasts 1/B"));
+    keys.push_back(RealKey("channel.noise-figure-db", "dB", 0.0, 100.0, false,
+        [](C& c) -> double& { return c.noiseFigureDb; }, "receiver noise figure"));
+    keys.push_back(ChoiceKey("channel.normalized", {"false", "true"},
+        [](C& c) -> std::string& { return c.normalized; },
+        "textbook mode: unit path loss and noise set by channel.snr-db"));
+    keys.push_back(RealKey("channel.snr-db", "dB", -100.0, 200.0, false,
+        [](C& c) -> double& { return c.snrDb; },
+        "normalized mode: P_max / sigma^2 per channel use"));
+    keys.push_back(PathKey("channel.path-loss", [](C& c) -> std::string& { return c.pathLoss; },
+        "ns-3 PropagationLossModel, with attributes: ns3::Type[Attr=value|...]"));
+    keys.back().unit = "TypeId";
+    keys.back().range = "a PropagationLossModel TypeId";
+    keys.push_back(RealKey("channel.cell-radius-m", "m", 0.0, 1e7, true,
+        [](C& c) -> double& { return c.cellRadiusM; },
+        "clients drop uniformly in a disk of this radius around the server"));
+    keys.push_back(PositionsKey());
+    keys.push_back(ChoiceKey("power.policy", {"full", "inversion", "truncated", "mse-optimal"},
+        [](C& c) -> std::string& { return c.powerPolicy; },
+        "over-the-air power allocation"));
+    keys.push_back(RealKey("power.max-dbm", "dBm", -100.0, 100.0, false,
+        [](C& c) -> double& { return c.maxPowerDbm; }, "peak transmit power limit per client"));
+    keys.push_back(RealKey("power.energy-j", "J", 0.0, 1e6, true,
+        [](C& c) -> double& { return c.energyBudgetJ; }, "uplink energy budget per client and round"));
+    keys.push_back(RealKey("power.gain-threshold", "", 0.0, 1e6, false,
+        [](C& c) -> double& { return c.gainThreshold; },
+        "truncated: clients with fading power |h|^2 below this stay silent"));
+    keys.push_back(RealKey("power.participation", "", 0.0, 1.0, false,
+        [](C& c) -> double& { return c.participation; },
+        "probability that a client takes part in a round (idle otherwise)"));
 
     keys.push_back(PathKey("output", [](C& c) -> std::string& { return c.output; },
         "HDF5 trace file to write (never overwritten without --overwrite)"));

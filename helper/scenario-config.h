@@ -47,6 +47,28 @@ struct ScenarioConfig
     LocalTrainingSpec training;
     double serverLr = 1.0;
     double computeTimeS = 0.1;
+    // [coding]
+    std::string codingScheme = "ideal";
+    double codingRatio = 0.1;
+    uint32_t codingBucket = 4096;
+    // [channel]
+    std::string fading = "rayleigh";
+    double ricianK = 3.0;
+    double nakagamiM = 2.0;
+    uint32_t coherenceUses = 0;
+    double bandwidthHz = 1e6;
+    double noiseFigureDb = 7.0;
+    std::string normalized = "false";
+    double snrDb = 10.0;
+    std::string pathLoss = "ns3::LogDistancePropagationLossModel";
+    double cellRadiusM = 200.0;
+    std::string positions; ///< "x,y;x,y;..." in m, or "" for a uniform drop in the disk
+    // [power]
+    std::string powerPolicy = "inversion";
+    double maxPowerDbm = 23.0;
+    double energyBudgetJ = 0.01;
+    double gainThreshold = 0.1;
+    double participation = 1.0;
     // top level
     std::string output = "results/run.h5";
 };

@@ -4,6 +4,7 @@
 #include "hdf5-trace-sink.h"
 #include "learning-task.h"
 #include "random.h"
+#include "uplink-builder.h"
 
 #include "ns3/double.h"
 #include "ns3/node-container.h"
@@ -89,6 +90,8 @@ RunScenario(const ParsedArguments& arguments, std::ostream* progress)
     helper.SetServerAttribute("EvalEvery", ns3::UintegerValue(config.evalEvery));
     helper.SetServerAttribute("ServerLearningRate", ns3::DoubleValue(config.serverLr));
     helper.SetClientAttribute("ComputeTime", ns3::TimeValue(ns3::Seconds(config.computeTimeS)));
+    helper.SetClientAttribute("ParticipationProbability", ns3::DoubleValue(config.participation));
+    helper.SetAggregator(BuildUplink(config, serverNode.Get(0), clientNodes));
     FederationApps apps = helper.Install(serverNode.Get(0), clientNodes, task);
 
     RunMetadata metadata;
@@ -101,6 +104,13 @@ RunScenario(const ParsedArguments& arguments, std::ostream* progress)
                                       task->Data().train.numClasses)
                          ->Describe();
     metadata.numParams = task->NumParams();
+    metadata.codingScheme = config.codingScheme;
+    if (config.codingScheme != "ideal")
+    {
+        metadata.maxPowerW = std::pow(10.0, (config.maxPowerDbm - 30.0) / 10.0);
+        metadata.energyBudgetJ = config.energyBudgetJ;
+        metadata.noisePowerW = ConfiguredNoisePowerW(config);
+    }
     Hdf5TraceSink sink(config.output, arguments.overwrite, metadata);
     sink.ConnectTo(apps.server);
 

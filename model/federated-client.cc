@@ -2,6 +2,9 @@
 
 #include "federated-server.h"
 #include "learning-task.h"
+#include "random.h"
+
+#include "ns3/double.h"
 
 #include "ns3/nstime.h"
 #include "ns3/simulator.h"
@@ -23,7 +26,12 @@ FederatedClient::GetTypeId()
                           "Simulated duration of one round of local training (default 100 ms).",
                           ns3::TimeValue(ns3::MilliSeconds(100)),
                           ns3::MakeTimeAccessor(&FederatedClient::m_computeTime),
-                          ns3::MakeTimeChecker(ns3::Seconds(0)));
+                          ns3::MakeTimeChecker(ns3::Seconds(0)))
+            .AddAttribute("ParticipationProbability",
+                          "Probability that the client takes part in a round (default 1).",
+                          ns3::DoubleValue(1.0),
+                          ns3::MakeDoubleAccessor(&FederatedClient::m_participationProbability),
+                          ns3::MakeDoubleChecker<double>(0.0, 1.0));
     return tid;
 }
 
@@ -46,6 +54,14 @@ FederatedClient::GetSampleCount() const
 void
 FederatedClient::ReceiveGlobalModel(uint32_t round, const Eigen::VectorXf& global)
 {
+    Rng coin(m_task->Seed(), "participation", m_index, round);
+    m_participating = m_participationProbability >= 1.0 || coin.Uniform() < m_participationProbability;
+    if (!m_participating)
+    {
+        // Idle: tell the simulator's bookkeeping at once; nothing is sent.
+        ns3::Simulator::ScheduleNow(&FederatedServer::ReceiveUpdate, m_server, ns3::Ptr<FederatedClient>(this));
+        return;
+    }
     m_update = m_task->TrainClient(m_index, round, global);
     ns3::Simulator::Schedule(m_computeTime,
                              &FederatedServer::ReceiveUpdate,

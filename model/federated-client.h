@@ -20,7 +20,9 @@ class LearningTask;
 /**
  * On receiving the global model it trains locally (through the shared
  * LearningTask) and reports its update to the server after ComputeTime, the
- * simulated duration of local training.
+ * simulated duration of local training. With probability
+ * 1 - ParticipationProbability (stream ("participation", client, round)) it is
+ * idle for the round: it neither trains nor transmits.
  */
 class FederatedClient : public ns3::Application
 {
@@ -40,6 +42,12 @@ class FederatedClient : public ns3::Application
     /// Downlink delivery of the global model for `round`.
     void ReceiveGlobalModel(uint32_t round, const Eigen::VectorXf& global);
 
+    /// Whether it trained in the current round (false: idle, no update).
+    bool IsParticipating() const
+    {
+        return m_participating;
+    }
+
     /// The update of the current round (valid until ReleaseUpdate).
     const LocalUpdate& GetUpdate() const
     {
@@ -54,6 +62,8 @@ class FederatedClient : public ns3::Application
 
     uint32_t m_index = 0;
     ns3::Time m_computeTime;
+    double m_participationProbability = 1.0;
+    bool m_participating = false;
     std::shared_ptr<LearningTask> m_task;
     ns3::Ptr<FederatedServer> m_server;
     LocalUpdate m_update;

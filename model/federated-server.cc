@@ -131,24 +131,42 @@ FederatedServer::FinishAggregation()
     RoundRecord record;
     record.round = m_round;
     std::vector<ClientContribution> contributions;
+    std::vector<ns3::Ptr<FederatedClient>> participants;
     double weightSum = 0.0;
     for (const auto& client : m_arrived)
     {
+        if (!client->IsParticipating())
+        {
+            continue;
+        }
         const LocalUpdate& update = client->GetUpdate();
         ClientContribution c;
         c.client = client->GetIndex();
         c.update = &update.delta;
         c.weight = client->GetSampleCount();
         contributions.push_back(c);
-        record.clients.push_back({c.client, client->GetSampleCount(), update.meanLoss});
+        participants.push_back(client);
+        ClientRecord clientRecord;
+        clientRecord.client = c.client;
+        clientRecord.samples = client->GetSampleCount();
+        clientRecord.localLoss = update.meanLoss;
+        record.clients.push_back(clientRecord);
         record.trainLoss += c.weight * update.meanLoss;
         weightSum += c.weight;
     }
-    record.trainLoss /= weightSum;
     record.participants = static_cast<uint32_t>(contributions.size());
+    if (contributions.empty())
+    {
+        // Everyone idle: no uplink, the model stays.
+        record.trainLoss = std::numeric_limits<double>::quiet_NaN();
+        record.uplink.nmse = std::numeric_limits<double>::quiet_NaN();
+        ns3::Simulator::ScheduleNow(&FederatedServer::CompleteRound, this, record);
+        return;
+    }
+    record.trainLoss /= weightSum;
 
     AggregationResult result = m_aggregator->Aggregate(m_round, contributions);
-    for (const auto& client : m_arrived)
+    for (const auto& client : participants)
     {
         client->ReleaseUpdate();
     }
@@ -159,7 +177,15 @@ FederatedServer::FinishAggregation()
                          std::to_string(m_round) +
                          "; training diverged, lower learner.lr (accepted (0, 100])");
     }
-    ns3::Simulator::Schedule(result.airtime, &FederatedServer::CompleteRound, this, record);
+    for (size_t i = 0; i < record.clients.size(); ++i)
+    {
+        record.clients[i].link = result.clients[i];
+    }
+    result.estimate.resize(0);
+    result.clients.clear();
+    const ns3::Time airtime = result.airtime;
+    record.uplink = std::move(result);
+    ns3::Simulator::Schedule(airtime, &FederatedServer::CompleteRound, this, record);
 }
 
 void

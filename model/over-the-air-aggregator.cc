@@ -89,11 +89,17 @@ OverTheAirAggregator::DoAggregate(uint32_t round, const std::vector<ClientContri
     double noiseGainPerSymbol = 1.0; // E||decoded noise||^2 per unit real-symbol noise
     if (m_coding == RLC)
     {
+        // A model smaller than the bucket uses the smallest power of two that holds it.
+        size_t bucket = 1;
+        while (bucket < std::min<size_t>(m_bucket, dim))
+        {
+            bucket *= 2;
+        }
         const size_t rows = std::max<size_t>(
-            1, static_cast<size_t>(std::lround(m_ratio * static_cast<double>(m_bucket))));
-        code = std::make_unique<RandomLinearCode>(dim, m_bucket, rows, m_seed, round);
+            1, static_cast<size_t>(std::lround(m_ratio * static_cast<double>(bucket))));
+        code = std::make_unique<RandomLinearCode>(dim, bucket, rows, m_seed, round);
         realSymbols = code->CodeLength();
-        noiseGainPerSymbol = static_cast<double>(m_bucket) / static_cast<double>(rows);
+        noiseGainPerSymbol = static_cast<double>(bucket) / static_cast<double>(rows);
     }
     const SlotLayout layout((realSymbols + 1) / 2, m_coherenceUses);
     const double useSeconds = m_channel->ChannelUseSeconds();

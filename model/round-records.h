@@ -4,6 +4,8 @@
 #ifndef WFL_ROUND_RECORDS_H
 #define WFL_ROUND_RECORDS_H
 
+#include "aggregator.h"
+
 #include <cstdint>
 #include <vector>
 
@@ -16,6 +18,7 @@ struct ClientRecord
     uint32_t client = 0;
     uint32_t samples = 0;  ///< local training samples (FedAvg weight)
     double localLoss = 0.0; ///< mean mini-batch loss of its local steps (nats)
+    ClientLinkReport link;  ///< its uplink in the round
 };
 
 /// One round, as fired by FederatedServer's RoundCompleted trace source.
@@ -26,7 +29,8 @@ struct RoundRecord
     double testAccuracy = 0.0;  ///< NaN in rounds without evaluation
     double testLoss = 0.0;      ///< NaN in rounds without evaluation (nats)
     double trainLoss = 0.0;     ///< sample-weighted mean of the clients' local losses
-    uint32_t participants = 0;
+    uint32_t participants = 0;  ///< clients that trained (not idle)
+    AggregationResult uplink;   ///< channel figures of the round (estimate emptied)
     std::vector<ClientRecord> clients; ///< sorted by client index
 };
 

@@ -1,0 +1,196 @@
+#include "uplink-builder.h"
+
+#include "digital-aggregator.h"
+#include "input-error.h"
+#include "over-the-air-aggregator.h"
+#include "random.h"
+#include "wireless-aggregator.h"
+
+#include "ns3/boolean.h"
+#include "ns3/constant-position-mobility-model.h"
+#include "ns3/double.h"
+#include "ns3/enum.h"
+#include "ns3/node.h"
+#include "ns3/object-factory.h"
+#include "ns3/pointer.h"
+#include "ns3/uinteger.h"
+
+#include <cmath>
+#include <sstream>
+
+namespace wfl
+{
+namespace
+{
+
+std::vector<ns3::Vector>
+ClientPositions(const ScenarioConfig& config, uint32_t count)
+{
+    std::vector<ns3::Vector> positions;
+    if (!config.positions.empty())
+    {
+        std::stringstream stream(config.positions);
+        std::string pair;
+        while (std::getline(stream, pair, ';'))
+        {
+            const size_t comma = pair.find(',');
+            positions.emplace_back(std::stod(pair.substr(0, comma)), std::stod(pair.substr(comma + 1)), 0.0);
+        }
+        if (positions.size() != count)
+        {
+            throw InputError("channel.positions: " + std::to_string(positions.size()) +
+                             " positions for " + std::to_string(count) +
+                             " clients (data.clients); give one x,y pair per client");
+        }
+        return positions;
+    }
+    // Uniform in the disk: radius R sqrt(U) makes the density uniform in area.
+    Rng rng(config.seed, "positions");
+    for (uint32_t k = 0; k < count; ++k)
+    {
+        const double r = config.cellRadiusM * std::sqrt(rng.Uniform());
+        const double theta = 2.0 * M_PI * rng.Uniform();
+        positions.emplace_back(r * std::cos(theta), r * std::sin(theta), 0.0);
+    }
+    return positions;
+}
+
+ns3::Ptr<ns3::PropagationLossModel>
+MakePathLoss(const std::string& spec)
+{
+    ns3::ObjectFactory factory;
+    std::istringstream stream(spec);
+    stream >> factory;
+    ns3::TypeId tid;
+    if (stream.fail() || !ns3::TypeId::LookupByNameFailSafe(factory.GetTypeId().GetName(), &tid) ||
+        !tid.IsChildOf(ns3::PropagationLossModel::GetTypeId()))
+    {
+        throw InputError("channel.path-loss = '" + spec +
+                         "': expected an ns-3 PropagationLossModel TypeId, optionally with "
+                         "[Attribute=value|...]");
+    }
+    return factory.Create<ns3::PropagationLossModel>();
+}
+
+ns3::Ptr<FadingModel>
+MakeFading(const ScenarioConfig& config)
+{
+    if (config.fading == "none")
+    {
+        return ns3::CreateObject<NoFading>();
+    }
+    if (config.fading == "rician")
+    {
+        return ns3::CreateObjectWithAttributes<RicianFading>("KFactor", ns3::DoubleValue(config.ricianK));
+    }
+    if (config.fading == "nakagami")
+    {
+        return ns3::CreateObjectWithAttributes<NakagamiFading>("M", ns3::DoubleValue(config.nakagamiM));
+    }
+    return ns3::CreateObject<RayleighFading>();
+}
+
+ns3::Ptr<PowerAllocator>
+MakePowerAllocator(const ScenarioConfig& config)
+{
+    if (config.powerPolicy == "full")
+    {
+        return ns3::CreateObject<FullPowerAllocator>();
+    }
+    if (config.powerPolicy == "truncated")
+    {
+        return ns3::CreateObjectWithAttributes<TruncatedInversionPowerAllocator>(
+            "GainThreshold", ns3::DoubleValue(config.gainThreshold));
+    }
+    if (config.powerPolicy == "mse-optimal")
+    {
+        return ns3::CreateObject<MseOptimalPowerAllocator>();
+    }
+    return ns3::CreateObject<InversionPowerAllocator>();
+}
+
+double
+MaxPowerW(const ScenarioConfig& config)
+{
+    return std::pow(10.0, (config.maxPowerDbm - 30.0) / 10.0);
+}
+
+ns3::Ptr<MultipleAccessChannel>
+MakeChannel(const ScenarioConfig& config)
+{
+    if (config.coherenceUses == 1)
+    {
+        throw InputError("channel.coherence-uses = 1: expected 0 or an integer >= 2 "
+                         "(a block holds data and one pilot use)");
+    }
+    return ns3::CreateObjectWithAttributes<MultipleAccessChannel>(
+        "BandwidthHz", ns3::DoubleValue(config.bandwidthHz),
+        "NoiseFigureDb", ns3::DoubleValue(config.noiseFigureDb),
+        "Normalized", ns3::BooleanValue(config.normalized == "true"),
+        "SnrDb", ns3::DoubleValue(config.snrDb),
+        "ReferencePowerW", ns3::DoubleValue(MaxPowerW(config)));
+}
+
+} // namespace
+
+double
+ConfiguredNoisePowerW(const ScenarioConfig& config)
+{
+    if (config.codingScheme == "ideal")
+    {
+        return std::numeric_limits<double>::quiet_NaN();
+    }
+    return MakeChannel(config)->NoisePowerW();
+}
+
+ns3::Ptr<Aggregator>
+BuildUplink(const ScenarioConfig& config, ns3::Ptr<ns3::Node> server, const ns3::NodeContainer& clients)
+{
+    if (config.codingScheme == "ideal")
+    {
+        return ns3::CreateObject<IdealAggregator>();
+    }
+    auto serverMobility = ns3::CreateObject<ns3::ConstantPositionMobilityModel>();
+    serverMobility->SetPosition(ns3::Vector(0.0, 0.0, 0.0));
+    server->AggregateObject(serverMobility);
+    auto links = ns3::CreateObject<RadioLinks>();
+    links->SetServer(serverMobility);
+    const std::vector<ns3::Vector> positions = ClientPositions(config, clients.GetN());
+    for (uint32_t k = 0; k < clients.GetN(); ++k)
+    {
+        auto mobility = ns3::CreateObject<ns3::ConstantPositionMobilityModel>();
+        mobility->SetPosition(positions[k]);
+        clients.Get(k)->AggregateObject(mobility);
+        links->AddClient(mobility);
+    }
+    if (config.normalized != "true")
+    {
+        links->SetPropagationLoss(MakePathLoss(config.pathLoss));
+    }
+
+    ns3::Ptr<WirelessAggregator> aggregator;
+    if (config.codingScheme == "digital")
+    {
+        aggregator = ns3::CreateObjectWithAttributes<DigitalAggregator>(
+            "CodingRatio", ns3::DoubleValue(config.codingRatio));
+    }
+    else
+    {
+        aggregator = ns3::CreateObjectWithAttributes<OverTheAirAggregator>(
+            "Coding", ns3::EnumValue(config.codingScheme == "rlc" ? OverTheAirAggregator::RLC
+                                                                  : OverTheAirAggregator::ANALOG),
+            "CodingRatio", ns3::DoubleValue(config.codingRatio),
+            "BucketLength", ns3::UintegerValue(config.codingBucket),
+            "PowerAllocator", ns3::PointerValue(MakePowerAllocator(config)));
+    }
+    aggregator->SetAttribute("Seed", ns3::UintegerValue(config.seed));
+    aggregator->SetAttribute("CoherenceUses", ns3::UintegerValue(config.coherenceUses));
+    aggregator->SetAttribute("MaxPowerDbm", ns3::DoubleValue(config.maxPowerDbm));
+    aggregator->SetAttribute("EnergyBudgetJ", ns3::DoubleValue(config.energyBudgetJ));
+    aggregator->SetAttribute("Channel", ns3::PointerValue(MakeChannel(config)));
+    aggregator->SetAttribute("Fading", ns3::PointerValue(MakeFading(config)));
+    aggregator->SetAttribute("Links", ns3::PointerValue(links));
+    return aggregator;
+}
+
+} // namespace wfl
