@@ -50,6 +50,8 @@ struct AggregationResult
     double energyJ = 0.0;                ///< all clients' transmit energy
     uint32_t activeClients = 0;          ///< clients that transmitted
     double bits = 0.0;                   ///< payload bits (digital schemes)
+    /// Common receive scale c of the first coherence block (inverting policies).
+    double receiveScale = std::numeric_limits<double>::quiet_NaN();
     /// ||estimate - exact average||^2 / ||exact average||^2, filled by Aggregate()
     /// beside the channel; the learner never sees the exact average.
     double nmse = 0.0;

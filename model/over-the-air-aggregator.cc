@@ -276,6 +276,10 @@ OverTheAirAggregator::DoAggregate(uint32_t round, const std::vector<ClientContri
         result.estimate = received.head(static_cast<Eigen::Index>(dim)).cast<float>();
     }
 
+    if (decisions.front().inversion)
+    {
+        result.receiveScale = decisions.front().scale;
+    }
     result.channelUses = layout.totalUses;
     result.airtime = ns3::Seconds(useSeconds * static_cast<double>(layout.totalUses));
     result.meanRxSnrDb = noiseW > 0.0 ? 10.0 * std::log10(m_channel->LastSignalPowerW() / noiseW)
