@@ -44,6 +44,10 @@ wfl_build() {
       -DPython3_EXECUTABLE=/usr/bin/python3 -DWFL_WERROR=ON >/dev/null
   fi
   wfl_log "building (-j$jobs)"
-  cmake --build "$WFL_BUILD" -j "$jobs" -- --no-print-directory 2>&1 | grep -v -E '^\[ *[0-9]+%\]' || true
-  [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "[wfl] error: build failed" >&2; return 1; }
+  mkdir -p "$WFL_BUILD"
+  if ! cmake --build "$WFL_BUILD" -j "$jobs" >"$WFL_BUILD/build.log" 2>&1; then
+    grep -E -B2 -A8 'error|warning' "$WFL_BUILD/build.log" | head -80 >&2 || tail -40 "$WFL_BUILD/build.log" >&2
+    echo "[wfl] error: build failed (full log: $WFL_BUILD/build.log)" >&2
+    return 1
+  fi
 }
