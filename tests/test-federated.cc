@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 #include <cstring>
 #include <numeric>
 
@@ -195,4 +196,69 @@ TEST(Federated, CompletedRunIsMarkedComplete)
     EXPECT_TRUE(std::isnan(accuracy[0]));  // eval-every 2
     EXPECT_FALSE(std::isnan(accuracy[1]));
     EXPECT_GT(accuracy.back(), 0.8);
+}
+
+namespace
+{
+
+/// Final test accuracy of a synthetic run over the given uplink.
+double
+FinalAccuracy(const std::string& dir, const std::string& name, std::map<std::string, std::string> keys)
+{
+    keys.insert({{"data.clients", "10"},
+                 {"run.rounds", "30"},
+                 {"run.eval-every", "30"},
+                 {"channel.normalized", "true"},
+                 {"power.policy", "truncated"}});
+    const auto result = wfltest::Run(wfltest::SyntheticRunArgs(dir + "/" + name, keys));
+    EXPECT_EQ(result.exitCode, 0) << result.err;
+    return wfltest::ReadColumn(dir + "/" + name, "/rounds/test_accuracy").back();
+}
+
+} // namespace
+
+TEST(FederatedOverTheAir, HighSnrMatchesIdealAndVeryLowSnrHurts)
+{
+    const std::string dir = wfltest::MakeTempDir("ota-fl");
+    const double ideal = FinalAccuracy(dir, "ideal.h5", {{"coding.scheme", "ideal"}});
+    const double analogHigh =
+        FinalAccuracy(dir, "a40.h5", {{"coding.scheme", "analog"}, {"channel.snr-db", "40"}});
+    const double rlcHigh = FinalAccuracy(
+        dir, "r40.h5", {{"coding.scheme", "rlc"}, {"coding.ratio", "0.5"}, {"channel.snr-db", "40"}});
+    const double analogLow =
+        FinalAccuracy(dir, "a-20.h5", {{"coding.scheme", "analog"}, {"channel.snr-db", "-20"}});
+    const double rlcLow = FinalAccuracy(
+        dir, "r-20.h5", {{"coding.scheme", "rlc"}, {"coding.ratio", "0.5"}, {"channel.snr-db", "-20"}});
+    EXPECT_GT(ideal, 0.9);
+    EXPECT_NEAR(analogHigh, ideal, 0.01);
+    EXPECT_NEAR(rlcHigh, ideal, 0.01);
+    EXPECT_LT(analogLow, ideal - 0.1);
+    EXPECT_LT(rlcLow, ideal - 0.1);
+}
+
+TEST(FederatedOverTheAir, TraceProvesEveryBudgetWasKept)
+{
+    const std::string dir = wfltest::MakeTempDir("ota-budget");
+    for (const std::string policy : {"full", "inversion", "truncated", "mse-optimal"})
+    {
+        const std::string path = dir + "/" + policy + ".h5";
+        const auto result = wfltest::Run(wfltest::SyntheticRunArgs(
+            path, {{"coding.scheme", "rlc"}, {"power.policy", policy}, {"power.max-dbm", "10"},
+                   {"power.energy-j", "1e-7"}, {"channel.coherence-uses", "16"},
+                   {"power.participation", "0.7"}}));
+        ASSERT_EQ(result.exitCode, 0) << result.err;
+        const double maxW = std::stod(wfltest::ReadRootAttribute(path, "max_power_w"));
+        const double budget = std::stod(wfltest::ReadRootAttribute(path, "energy_budget_j"));
+        EXPECT_NEAR(maxW, 0.01, 1e-12);
+        const auto peak = wfltest::ReadColumn(path, "/clients/peak_power_w");
+        const auto energy = wfltest::ReadColumn(path, "/clients/tx_energy_j");
+        ASSERT_FALSE(peak.empty());
+        for (size_t i = 0; i < peak.size(); ++i)
+        {
+            EXPECT_LE(peak[i], maxW) << policy << " row " << i;
+            EXPECT_LE(energy[i], budget) << policy << " row " << i;
+        }
+        // Idle clients (participation 0.7) leave fewer than 5 rows in some rounds.
+        EXPECT_LT(peak.size(), 5u * 8u) << policy;
+    }
 }

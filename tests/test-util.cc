@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <sstream>
 #include <cstdio>
 #include <cstdlib>
 #include <fcntl.h>
@@ -101,6 +102,15 @@ ReadRootAttribute(const std::string& path, const std::string& name)
         std::string value;
         attr.read(attr.getStrType(), value);
         return value;
+    }
+    if (attr.getTypeClass() == H5T_FLOAT)
+    {
+        double value = 0.0;
+        attr.read(H5::PredType::NATIVE_DOUBLE, &value);
+        std::ostringstream os;
+        os.precision(17);
+        os << value;
+        return os.str();
     }
     int64_t value = 0;
     attr.read(H5::PredType::NATIVE_INT64, &value);
