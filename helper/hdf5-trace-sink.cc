@@ -72,6 +72,14 @@ Hdf5TraceSink::Hdf5TraceSink(const std::string& path, bool overwrite, const RunM
                      {"peak_power_w", T::Float64, "W", "largest transmitted symbol power"},
                      {"active", T::Int64, "1", "1 if it transmitted (not truncated or dropped)"},
                      {"bits", T::Float64, "bit", "payload bits (digital)"}});
+    m_file.AddTable("timing",
+                    {{"round", T::Int64, "1", "round index"},
+                     {"wall_train_s", T::Float64, "s", "local training, all clients"},
+                     {"wall_encode_s", T::Float64, "s", "coding at the clients (over the air)"},
+                     {"wall_channel_s", T::Float64, "s", "power allocation and channel"},
+                     {"wall_decode_s", T::Float64, "s", "decoding at the server"},
+                     {"wall_aggregate_s", T::Float64, "s", "whole aggregation stage"},
+                     {"wall_eval_s", T::Float64, "s", "test-set evaluation"}});
     m_file.Publish();
 }
 
@@ -119,6 +127,13 @@ Hdf5TraceSink::OnRoundCompleted(const RoundRecord& record)
         }
     }
     m_file.Table("clients").Append(clients);
+    m_file.Table("timing").Append({{static_cast<double>(record.round)},
+                                   {record.wallTrainS},
+                                   {up.wallEncodeS},
+                                   {up.wallChannelS},
+                                   {up.wallDecodeS},
+                                   {record.wallAggregateS},
+                                   {record.wallEvalS}});
     m_file.Flush();
 }
 

@@ -130,7 +130,15 @@ RunScenario(const ParsedArguments& arguments, std::ostream* progress)
                 *progress << "round " << record.round << "/" << config.rounds << std::fixed
                           << std::setprecision(4) << "  test_accuracy " << record.testAccuracy
                           << "  test_loss " << record.testLoss << "  train_loss "
-                          << record.trainLoss << std::setprecision(1) << "  wall " << elapsed
+                          << record.trainLoss;
+                if (!std::isnan(record.uplink.meanRxSnrDb))
+                {
+                    *progress << std::setprecision(3) << "  nmse " << record.uplink.nmse
+                              << std::setprecision(1) << "  rx_snr_db " << record.uplink.meanRxSnrDb
+                              << "  active " << record.uplink.activeClients << "/"
+                              << record.participants;
+                }
+                *progress << std::setprecision(1) << "  wall " << elapsed
                           << " s" << std::endl;
             }
         }

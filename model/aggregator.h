@@ -56,6 +56,10 @@ struct AggregationResult
     /// beside the channel; the learner never sees the exact average.
     double nmse = 0.0;
     std::vector<ClientLinkReport> clients; ///< in contribution order
+    /// Wall-clock seconds spent coding at the clients, in the channel and decoding.
+    double wallEncodeS = 0.0;
+    double wallChannelS = 0.0;
+    double wallDecodeS = 0.0;
 };
 
 class Aggregator : public ns3::Object

@@ -11,6 +11,7 @@
 #include "ns3/uinteger.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
 
@@ -152,6 +153,7 @@ FederatedServer::FinishAggregation()
         clientRecord.localLoss = update.meanLoss;
         record.clients.push_back(clientRecord);
         record.trainLoss += c.weight * update.meanLoss;
+        record.wallTrainS += update.wallSeconds;
         weightSum += c.weight;
     }
     record.participants = static_cast<uint32_t>(contributions.size());
@@ -165,7 +167,10 @@ FederatedServer::FinishAggregation()
     }
     record.trainLoss /= weightSum;
 
+    const auto aggregateStart = std::chrono::steady_clock::now();
     AggregationResult result = m_aggregator->Aggregate(m_round, contributions);
+    record.wallAggregateS =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - aggregateStart).count();
     for (const auto& client : participants)
     {
         client->ReleaseUpdate();
@@ -194,7 +199,10 @@ FederatedServer::CompleteRound(RoundRecord record)
     record.simTimeS = ns3::Simulator::Now().GetSeconds();
     if (m_round % m_evalEvery == 0 || m_round == m_rounds)
     {
+        const auto evalStart = std::chrono::steady_clock::now();
         const Metrics metrics = m_task->EvaluateTest(m_global);
+        record.wallEvalS =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - evalStart).count();
         record.testAccuracy = metrics.accuracy;
         record.testLoss = metrics.loss;
     }

@@ -3,6 +3,8 @@
 #include "evaluation.h"
 #include "random.h"
 
+#include <chrono>
+
 namespace wfl
 {
 
@@ -42,7 +44,11 @@ LocalUpdate
 LearningTask::TrainClient(uint32_t client, uint32_t round, const Eigen::VectorXf& global)
 {
     Rng rng(m_seed, "local-batches", client, round);
-    return m_trainer.Train(global, m_data->train, m_partition.at(client), m_training, rng);
+    const auto start = std::chrono::steady_clock::now();
+    LocalUpdate update = m_trainer.Train(global, m_data->train, m_partition.at(client), m_training, rng);
+    update.wallSeconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return update;
 }
 
 Metrics

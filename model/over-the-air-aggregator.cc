@@ -10,6 +10,7 @@
 #include "ns3/uinteger.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <memory>
 
@@ -111,6 +112,8 @@ OverTheAirAggregator::DoAggregate(uint32_t round, const std::vector<ClientContri
         meanWeight += c.weight / static_cast<double>(clients);
     }
 
+    using Clock = std::chrono::steady_clock;
+    const auto encodeStart = Clock::now();
     // Each client's coded symbols (pilots included) and its channel.
     std::vector<Eigen::VectorXcd> symbols(clients);
     std::vector<std::vector<std::complex<double>>> gains(clients);
@@ -154,6 +157,7 @@ OverTheAirAggregator::DoAggregate(uint32_t round, const std::vector<ClientContri
         }
     }
 
+    const auto encodeEnd = Clock::now();
     // Per block: who transmits, and with which precoder.
     std::vector<std::vector<std::complex<double>>> precoders(
         clients, std::vector<std::complex<double>>(layout.blocks));
@@ -223,6 +227,7 @@ OverTheAirAggregator::DoAggregate(uint32_t round, const std::vector<ClientContri
     }
     Rng noise(m_seed, "mac-noise", round);
     const Eigen::VectorXcd& y = m_channel->EndSlot(noise);
+    const auto channelEnd = Clock::now();
 
     // Decode: per block, scale by c and the pilot's estimate of the active weight.
     bool equalWeights = true;
@@ -280,6 +285,9 @@ OverTheAirAggregator::DoAggregate(uint32_t round, const std::vector<ClientContri
     {
         result.receiveScale = decisions.front().scale;
     }
+    result.wallEncodeS = std::chrono::duration<double>(encodeEnd - encodeStart).count();
+    result.wallChannelS = std::chrono::duration<double>(channelEnd - encodeEnd).count();
+    result.wallDecodeS = std::chrono::duration<double>(Clock::now() - channelEnd).count();
     result.channelUses = layout.totalUses;
     result.airtime = ns3::Seconds(useSeconds * static_cast<double>(layout.totalUses));
     result.meanRxSnrDb = noiseW > 0.0 ? 10.0 * std::log10(m_channel->LastSignalPowerW() / noiseW)

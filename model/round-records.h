@@ -31,6 +31,9 @@ struct RoundRecord
     double trainLoss = 0.0;     ///< sample-weighted mean of the clients' local losses
     uint32_t participants = 0;  ///< clients that trained (not idle)
     AggregationResult uplink;   ///< channel figures of the round (estimate emptied)
+    double wallTrainS = 0.0;     ///< wall-clock local training, all clients
+    double wallAggregateS = 0.0; ///< wall-clock of the aggregation stage
+    double wallEvalS = 0.0;      ///< wall-clock test evaluation
     std::vector<ClientRecord> clients; ///< sorted by client index
 };
 

@@ -27,6 +27,7 @@ struct LocalUpdate
     Eigen::VectorXf delta; ///< trained minus global parameters
     double meanLoss = 0.0; ///< mean mini-batch training loss over the steps
     int steps = 0;
+    double wallSeconds = 0.0; ///< wall-clock time of the training
 };
 
 /**

@@ -185,10 +185,10 @@ def check_reader_tolerance(c, trace, workdir):
     shutil.copyfile(trace, extra)
     with h5py.File(extra, "r+") as f:
         n = len(f["rounds/round"])
-        f["rounds"].create_dataset("energy_j", data=np.ones(n))
+        f["rounds"].create_dataset("future_column", data=np.ones(n))
         f["clients"].create_dataset("upload_bytes", data=np.zeros(len(f["clients/round"])))
     t = wfl_trace.load_trace(extra)
-    c.check("reader loads unknown columns", "energy_j" in t["rounds"]
+    c.check("reader loads unknown columns", "future_column" in t["rounds"]
             and "upload_bytes" in t["clients"])
     check_plot(c, "trace with extra columns", extra, os.path.join(workdir, "extra.png"))
     for path in (os.path.join(workdir, "not-a-trace.h5"), os.path.join(workdir, "future.h5")):
