@@ -37,6 +37,7 @@ Hdf5TraceSink::Hdf5TraceSink(const std::string& path, bool overwrite, const RunM
     m_file.SetAttribute("num_params", metadata.numParams);
     m_file.SetAttribute("coding_scheme", metadata.codingScheme);
     m_file.SetAttribute("max_power_w", metadata.maxPowerW);
+    m_file.SetAttribute("power_limit", metadata.powerLimit);
     m_file.SetAttribute("energy_budget_j", metadata.energyBudgetJ);
     m_file.SetAttribute("noise_power_w", metadata.noisePowerW);
     m_file.SetAttribute("start_time_utc", UtcNow());
@@ -69,6 +70,8 @@ Hdf5TraceSink::Hdf5TraceSink(const std::string& path, bool overwrite, const RunM
                      {"fading_abs", T::Float64, "1", "|h| small-scale, first coherence block"},
                      {"path_loss_db", T::Float64, "dB", "large-scale path loss"},
                      {"tx_energy_j", T::Float64, "J", "transmit energy in the round"},
+                     {"power_w", T::Float64, "W",
+                      "largest mean transmit power over a coherence block it sent in"},
                      {"peak_power_w", T::Float64, "W", "largest transmitted symbol power"},
                      {"active", T::Int64, "1", "1 if it transmitted (not truncated or dropped)"},
                      {"bits", T::Float64, "bit", "payload bits (digital)"}});
@@ -108,7 +111,7 @@ Hdf5TraceSink::OnRoundCompleted(const RoundRecord& record)
                                    {up.nmse},
                                    {static_cast<double>(up.activeClients)},
                                    {up.bits}});
-    std::vector<std::vector<double>> clients(10);
+    std::vector<std::vector<double>> clients(11);
     for (const ClientRecord& c : record.clients)
     {
         const std::vector<double> row{static_cast<double>(record.round),
@@ -118,6 +121,7 @@ Hdf5TraceSink::OnRoundCompleted(const RoundRecord& record)
                                       c.link.fadingAbs,
                                       c.link.pathLossDb,
                                       c.link.txEnergyJ,
+                                      c.link.powerW,
                                       c.link.peakPowerW,
                                       c.link.active ? 1.0 : 0.0,
                                       c.link.bits};

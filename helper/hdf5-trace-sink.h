@@ -36,6 +36,7 @@ struct RunMetadata
     std::string model;  ///< architecture, e.g. "mlp 784-200-10"
     int64_t numParams = 0;
     std::string codingScheme = "ideal";
+    std::string powerLimit = "average"; ///< what max_power_w bounds: average | peak
     double maxPowerW = std::numeric_limits<double>::quiet_NaN();     ///< per-client peak limit
     double energyBudgetJ = std::numeric_limits<double>::quiet_NaN(); ///< per client and round
     double noisePowerW = std::numeric_limits<double>::quiet_NaN();   ///< per complex use

@@ -356,6 +356,9 @@ BuildKeys()
         "over-the-air power allocation"));
     keys.push_back(RealKey("power.max-dbm", "dBm", -100.0, 100.0, false,
         [](C& c) -> double& { return c.maxPowerDbm; }, "peak transmit power limit per client"));
+    keys.push_back(ChoiceKey("power.limit", {"average", "peak"},
+        [](C& c) -> std::string& { return c.powerLimit; },
+        "power.max-dbm bounds the mean power over each coherence block, or every symbol"));
     keys.push_back(RealKey("power.energy-j", "J", 0.0, 1e6, true,
         [](C& c) -> double& { return c.energyBudgetJ; }, "uplink energy budget per client and round"));
     keys.push_back(RealKey("power.gain-threshold", "", 0.0, 1e6, false,

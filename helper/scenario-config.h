@@ -66,6 +66,7 @@ struct ScenarioConfig
     // [power]
     std::string powerPolicy = "inversion";
     double maxPowerDbm = 23.0;
+    std::string powerLimit = "average";
     double energyBudgetJ = 0.01;
     double gainThreshold = 0.1;
     double participation = 1.0;

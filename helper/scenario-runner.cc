@@ -109,6 +109,7 @@ RunScenario(const ParsedArguments& arguments, std::ostream* progress)
     {
         metadata.maxPowerW = std::pow(10.0, (config.maxPowerDbm - 30.0) / 10.0);
         metadata.energyBudgetJ = config.energyBudgetJ;
+        metadata.powerLimit = config.powerLimit;
         metadata.noisePowerW = ConfiguredNoisePowerW(config);
     }
     Hdf5TraceSink sink(config.output, arguments.overwrite, metadata);

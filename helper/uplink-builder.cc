@@ -187,6 +187,9 @@ BuildUplink(const ScenarioConfig& config, ns3::Ptr<ns3::Node> server, const ns3:
     aggregator->SetAttribute("CoherenceUses", ns3::UintegerValue(config.coherenceUses));
     aggregator->SetAttribute("MaxPowerDbm", ns3::DoubleValue(config.maxPowerDbm));
     aggregator->SetAttribute("EnergyBudgetJ", ns3::DoubleValue(config.energyBudgetJ));
+    aggregator->SetAttribute("PowerLimit",
+                             ns3::EnumValue(config.powerLimit == "peak" ? WirelessAggregator::PEAK
+                                                                        : WirelessAggregator::AVERAGE));
     aggregator->SetAttribute("Channel", ns3::PointerValue(MakeChannel(config)));
     aggregator->SetAttribute("Fading", ns3::PointerValue(MakeFading(config)));
     aggregator->SetAttribute("Links", ns3::PointerValue(links));

@@ -37,6 +37,7 @@ struct ClientLinkReport
     double pathLossDb = std::numeric_limits<double>::quiet_NaN(); ///< large-scale loss, dB
     double txEnergyJ = 0.0;  ///< energy it spent transmitting
     double peakPowerW = 0.0; ///< largest symbol power it sent
+    double powerW = 0.0;     ///< largest mean power over a coherence block it sent in
     bool active = true;      ///< it transmitted (not truncated, not dropped)
     double bits = 0.0;       ///< payload bits (digital schemes)
 };

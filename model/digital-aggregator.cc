@@ -81,6 +81,7 @@ DigitalAggregator::DoAggregate(uint32_t round, const std::vector<ClientContribut
             report.bits = QuantizeDequantize(c.update->data(), dim, fit, rng, decoded.data());
             report.txEnergyJ = power * useSeconds * static_cast<double>(usesPerClient);
             report.peakPowerW = power;
+            report.powerW = power;
             sum += c.weight * decoded.cast<double>();
             receivedWeight += c.weight;
             result.bits += report.bits;

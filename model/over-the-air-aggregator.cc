@@ -177,6 +177,8 @@ OverTheAirAggregator::DoAggregate(uint32_t round, const std::vector<ClientContri
             p.fadingPower = std::norm(fading[k][b]);
             p.peakSymbolAbs = block.cwiseAbs().maxCoeff();
             p.symbolEnergy = block.squaredNorm();
+            p.uses = static_cast<double>(length);
+            p.peakLimit = m_powerLimit == PEAK;
             p.maxPowerW = MaxPowerW();
             p.energyBudgetJ = m_energyBudgetJ * share;
             p.weight = weights[k];
@@ -206,11 +208,14 @@ OverTheAirAggregator::DoAggregate(uint32_t round, const std::vector<ClientContri
     for (size_t k = 0; k < clients; ++k)
     {
         x = symbols[k];
+        double maxBlockPower = 0.0;
         for (size_t b = 0; b < layout.blocks; ++b)
         {
             const auto start = static_cast<Eigen::Index>(layout.BlockStart(b));
             const auto length = static_cast<Eigen::Index>(layout.BlockEnd(b) - layout.BlockStart(b));
             x.segment(start, length) *= precoders[k][b];
+            maxBlockPower = std::max(maxBlockPower,
+                                     x.segment(start, length).squaredNorm() / static_cast<double>(length));
         }
         ClientLinkReport report;
         report.client = contributions[k].client;
@@ -218,6 +223,7 @@ OverTheAirAggregator::DoAggregate(uint32_t round, const std::vector<ClientContri
         report.pathLossDb = pathLossDb[k];
         report.txEnergyJ = useSeconds * x.squaredNorm();
         report.peakPowerW = x.cwiseAbs2().maxCoeff();
+        report.powerW = maxBlockPower;
         report.active = report.peakPowerW > 0.0;
         result.energyJ += report.txEnergyJ;
         result.activeClients += report.active ? 1 : 0;

@@ -24,10 +24,11 @@ PowerCandidate::MaxAmplitude(double useSeconds) const
     {
         return 0.0;
     }
-    const double byPeak = std::sqrt(maxPowerW) / peakSymbolAbs;
+    const double byPower = peakLimit ? std::sqrt(maxPowerW) / peakSymbolAbs
+                                     : std::sqrt(maxPowerW * uses / symbolEnergy);
     const double byEnergy = std::sqrt(energyBudgetJ / (useSeconds * symbolEnergy));
     // Shave a relative 1e-12 so that rounding in x = a s never crosses a limit.
-    return std::min(byPeak, byEnergy) * (1.0 - 1e-12);
+    return std::min(byPower, byEnergy) * (1.0 - 1e-12);
 }
 
 double

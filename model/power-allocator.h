@@ -9,7 +9,9 @@
  *
  *   c_k = |h_k| min( sqrt(P_k) / max_i |s_k,i| , sqrt(E_k / (Ts ||s_k||^2)) ),
  *
- * so c = min over the active clients of c_k never breaks a budget.
+ * (with the mean power over the block, ||s_k||^2 / uses, in place of the peak
+ * when the limit is on average power), so c = min over the active clients of
+ * c_k never breaks a budget.
  * docs/power-allocation.md derives the mse-optimal rule.
  */
 #ifndef WFL_POWER_ALLOCATOR_H
@@ -29,6 +31,8 @@ struct PowerCandidate
     double fadingPower = 0.0;    ///< |f|^2, small-scale fading power (mean 1)
     double peakSymbolAbs = 0.0;  ///< max_i |s_i| over the block (pilot included)
     double symbolEnergy = 0.0;   ///< sum_i |s_i|^2 over the block
+    double uses = 1.0;           ///< channel uses of the block
+    bool peakLimit = false;      ///< maxPowerW bounds every symbol (else the block mean)
     double maxPowerW = 0.0;      ///< peak transmit power limit
     double energyBudgetJ = 0.0;  ///< energy the client may spend in this block
     double weight = 1.0;         ///< its FedAvg weight in the sum
@@ -36,7 +40,8 @@ struct PowerCandidate
 
     /// Largest common receive scale c this client can support (see file comment).
     double MaxScale(double useSeconds) const;
-    /// Largest transmit amplitude a with |a s_i|^2 <= P and Ts a^2 ||s||^2 <= E.
+    /// Largest transmit amplitude a within the power limit (mean a^2 ||s||^2 / uses
+    /// <= P, or every |a s_i|^2 <= P with peakLimit) and Ts a^2 ||s||^2 <= E.
     double MaxAmplitude(double useSeconds) const;
 };
 

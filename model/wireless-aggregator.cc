@@ -3,6 +3,7 @@
 #include "random.h"
 
 #include "ns3/double.h"
+#include "ns3/enum.h"
 #include "ns3/pointer.h"
 #include "ns3/uinteger.h"
 
@@ -36,6 +37,12 @@ WirelessAggregator::GetTypeId()
                           ns3::DoubleValue(23.0),
                           ns3::MakeDoubleAccessor(&WirelessAggregator::m_maxPowerDbm),
                           ns3::MakeDoubleChecker<double>(-100.0, 100.0))
+            .AddAttribute("PowerLimit",
+                          "Whether MaxPowerDbm bounds the mean power over each coherence block "
+                          "(Average) or every symbol (Peak) (default Average).",
+                          ns3::EnumValue(AVERAGE),
+                          ns3::MakeEnumAccessor(&WirelessAggregator::m_powerLimit),
+                          ns3::MakeEnumChecker(AVERAGE, "Average", PEAK, "Peak"))
             .AddAttribute("EnergyBudgetJ",
                           "Uplink energy budget of every client per round, J (default 0.01).",
                           ns3::DoubleValue(0.01),

@@ -21,6 +21,12 @@ namespace wfl
 class WirelessAggregator : public Aggregator
 {
   public:
+    enum PowerLimit
+    {
+        AVERAGE, ///< MaxPowerDbm bounds the mean power over each coherence block
+        PEAK,    ///< MaxPowerDbm bounds every symbol
+    };
+
     static ns3::TypeId GetTypeId();
 
     ns3::Ptr<MultipleAccessChannel> GetChannel() const
@@ -48,6 +54,7 @@ class WirelessAggregator : public Aggregator
     double PathLossDb(uint32_t client) const;
 
     uint64_t m_seed = 1;
+    PowerLimit m_powerLimit = AVERAGE;
     uint32_t m_coherenceUses = 0;
     double m_maxPowerDbm = 23.0;
     double m_energyBudgetJ = 0.01;

@@ -240,17 +240,19 @@ TEST(FederatedOverTheAir, TraceProvesEveryBudgetWasKept)
 {
     const std::string dir = wfltest::MakeTempDir("ota-budget");
     for (const std::string policy : {"full", "inversion", "truncated", "mse-optimal"})
+    for (const std::string limit : {"average", "peak"})
     {
-        const std::string path = dir + "/" + policy + ".h5";
+        const std::string path = dir + "/" + policy + "-" + limit + ".h5";
         const auto result = wfltest::Run(wfltest::SyntheticRunArgs(
             path, {{"coding.scheme", "rlc"}, {"power.policy", policy}, {"power.max-dbm", "10"},
                    {"power.energy-j", "1e-7"}, {"channel.coherence-uses", "16"},
-                   {"power.participation", "0.7"}}));
+                   {"power.participation", "0.7"}, {"power.limit", limit}}));
         ASSERT_EQ(result.exitCode, 0) << result.err;
         const double maxW = std::stod(wfltest::ReadRootAttribute(path, "max_power_w"));
         const double budget = std::stod(wfltest::ReadRootAttribute(path, "energy_budget_j"));
         EXPECT_NEAR(maxW, 0.01, 1e-12);
-        const auto peak = wfltest::ReadColumn(path, "/clients/peak_power_w");
+        EXPECT_EQ(wfltest::ReadRootAttribute(path, "power_limit"), limit);
+        const auto peak = wfltest::ReadColumn(path, "/clients/" + std::string(limit == "peak" ? "peak_power_w" : "power_w"));
         const auto energy = wfltest::ReadColumn(path, "/clients/tx_energy_j");
         ASSERT_FALSE(peak.empty());
         for (size_t i = 0; i < peak.size(); ++i)

@@ -117,7 +117,7 @@ TEST(OverTheAir, RlcIsUnbiasedAndItsNmseFollowsTheory)
     const size_t clients = 8;
     const auto updates = MakeUpdates(clients, dim, 3);
     const auto contributions = Contributions(updates);
-    auto channel = Channel(false, 20.0);
+    auto channel = Channel(false, 5.0);
     auto ota = Ota(OverTheAirAggregator::RLC, 0.25, channel, ns3::CreateObject<NoFading>(),
                    ns3::CreateObject<InversionPowerAllocator>());
     Eigen::VectorXd exact = Eigen::VectorXd::Zero(dim);
@@ -144,7 +144,7 @@ TEST(OverTheAir, RlcIsUnbiasedAndItsNmseFollowsTheory)
     EXPECT_NEAR(nmse, theory, 0.1 * theory) << "theory " << theory;
     RecordProperty("nmse", std::to_string(nmse));
     RecordProperty("theory", std::to_string(theory));
-    EXPECT_GT(theory, 3.05); // the noise term is not negligible at 20 dB
+    EXPECT_GT(theory, 3.3); // the noise term is not negligible at 5 dB
     // Unbiased: the mean's relative error is the per-round NMSE / rounds (~0.001).
     const double bias = (mean - exact).squaredNorm() / exact.squaredNorm();
     EXPECT_LT(bias, 3.0 * theory / rounds);
@@ -195,6 +195,9 @@ TEST(OverTheAir, NoClientEverExceedsItsPowerOrEnergyBudget)
             {
                 auto ota = Ota(coding, 0.3, Channel(false, 5.0), ns3::CreateObject<RayleighFading>(), policy);
                 ota->SetAttribute("CoherenceUses", ns3::UintegerValue(coherence));
+                const bool peak = coherence == 16;
+                ota->SetAttribute("PowerLimit", ns3::EnumValue(peak ? WirelessAggregator::PEAK
+                                                                    : WirelessAggregator::AVERAGE));
                 for (uint32_t round = 1; round <= 40; ++round)
                 {
                     const double maxDbm = budgets.Uniform(-10.0, 30.0);
@@ -206,7 +209,9 @@ TEST(OverTheAir, NoClientEverExceedsItsPowerOrEnergyBudget)
                     const double maxW = std::pow(10.0, (maxDbm - 30.0) / 10.0);
                     for (const ClientLinkReport& c : result.clients)
                     {
-                        EXPECT_LE(c.peakPowerW, maxW) << policy->GetInstanceTypeId().GetName();
+                        EXPECT_LE(peak ? c.peakPowerW : c.powerW, maxW)
+                            << policy->GetInstanceTypeId().GetName();
+                        EXPECT_GE(c.peakPowerW, c.powerW);
                         EXPECT_LE(c.txEnergyJ, energy) << policy->GetInstanceTypeId().GetName();
                     }
                 }
