@@ -9,6 +9,8 @@
 #include "model.h"
 #include "random.h"
 
+#include "test-util.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -65,21 +67,6 @@ SmallClusters()
     return MakeSyntheticClusters(spec, 21);
 }
 
-template <typename F>
-std::string
-InputErrorOf(F f)
-{
-    try
-    {
-        f();
-    }
-    catch (const InputError& e)
-    {
-        return e.what();
-    }
-    ADD_FAILURE() << "no InputError thrown";
-    return "";
-}
 
 } // namespace
 
@@ -295,14 +282,14 @@ TEST(MakeModel, RejectsBadSpecs)
 {
     ModelSpec unknown;
     unknown.kind = "cnn";
-    const std::string kindMsg = InputErrorOf([&] { MakeModel<float>(unknown, 8, 4); });
+    const std::string kindMsg = wfltest::InputErrorOf([&] { MakeModel<float>(unknown, 8, 4); });
     EXPECT_NE(kindMsg.find("learner.model"), std::string::npos) << kindMsg;
     EXPECT_NE(kindMsg.find("cnn"), std::string::npos) << kindMsg;
 
     ModelSpec noHidden;
     noHidden.kind = "mlp";
     noHidden.hidden.clear();
-    const std::string hiddenMsg = InputErrorOf([&] { MakeModel<double>(noHidden, 8, 4); });
+    const std::string hiddenMsg = wfltest::InputErrorOf([&] { MakeModel<double>(noHidden, 8, 4); });
     EXPECT_NE(hiddenMsg.find("learner.hidden"), std::string::npos) << hiddenMsg;
 
     const ModelSpec mlp{"mlp", {6, 5}};

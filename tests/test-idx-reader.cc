@@ -5,6 +5,8 @@
 #include "idx-reader.h"
 #include "input-error.h"
 
+#include "test-util.h"
+
 #include <gtest/gtest.h>
 #include <zlib.h>
 
@@ -94,22 +96,6 @@ LabelValues(int count)
     return labels;
 }
 
-/// what() of the InputError `f` throws; records a failure if it throws none.
-template <typename F>
-std::string
-InputErrorOf(F f)
-{
-    try
-    {
-        f();
-    }
-    catch (const InputError& e)
-    {
-        return e.what();
-    }
-    ADD_FAILURE() << "no InputError thrown";
-    return "";
-}
 
 #define EXPECT_CONTAINS(text, part)                                                      \
     EXPECT_NE(std::string(text).find(part), std::string::npos)                           \
@@ -174,7 +160,7 @@ TEST_F(IdxReaderTest, RoundTripRank1AndRank3RawAndGzip)
 TEST_F(IdxReaderTest, MissingFileNamesPath)
 {
     const std::string path = Path("no-such-file.gz");
-    EXPECT_CONTAINS(InputErrorOf([&] { ReadIdx(path); }), path);
+    EXPECT_CONTAINS(wfltest::InputErrorOf([&] { ReadIdx(path); }), path);
 }
 
 TEST_F(IdxReaderTest, BadMagic)
@@ -182,23 +168,23 @@ TEST_F(IdxReaderTest, BadMagic)
     Bytes bytes = IdxBytes({3}, Pattern(3));
     bytes[2] = 0x09; // signed-byte type code, not unsigned byte
     WriteRaw(Path("int8.idx"), bytes);
-    const std::string msg = InputErrorOf([&] { ReadIdx(Path("int8.idx")); });
+    const std::string msg = wfltest::InputErrorOf([&] { ReadIdx(Path("int8.idx")); });
     EXPECT_CONTAINS(msg, "magic");
     EXPECT_CONTAINS(msg, Path("int8.idx"));
 
     WriteGz(Path("text.gz"), Bytes{'h', 'e', 'l', 'l', 'o', '\n'});
-    EXPECT_CONTAINS(InputErrorOf([&] { ReadIdx(Path("text.gz")); }), "magic");
+    EXPECT_CONTAINS(wfltest::InputErrorOf([&] { ReadIdx(Path("text.gz")); }), "magic");
 }
 
 TEST_F(IdxReaderTest, TruncatedHeader)
 {
     WriteRaw(Path("empty.idx"), Bytes{});
-    EXPECT_CONTAINS(InputErrorOf([&] { ReadIdx(Path("empty.idx")); }), "truncated");
+    EXPECT_CONTAINS(wfltest::InputErrorOf([&] { ReadIdx(Path("empty.idx")); }), "truncated");
     // Rank 3 declared, only two dimensions present.
     Bytes bytes = IdxBytes({2, 3, 4}, {});
     bytes.resize(bytes.size() - 2);
     WriteGz(Path("short-dims.gz"), bytes);
-    EXPECT_CONTAINS(InputErrorOf([&] { ReadIdx(Path("short-dims.gz")); }), "truncated");
+    EXPECT_CONTAINS(wfltest::InputErrorOf([&] { ReadIdx(Path("short-dims.gz")); }), "truncated");
 }
 
 TEST_F(IdxReaderTest, TruncatedPayload)
@@ -209,7 +195,7 @@ TEST_F(IdxReaderTest, TruncatedPayload)
     WriteGz(Path("short.idx.gz"), bytes);
     for (const char* name : {"short.idx", "short.idx.gz"})
     {
-        const std::string msg = InputErrorOf([&] { ReadIdx(Path(name)); });
+        const std::string msg = wfltest::InputErrorOf([&] { ReadIdx(Path(name)); });
         EXPECT_CONTAINS(msg, "truncated");
         EXPECT_CONTAINS(msg, Path(name));
     }
@@ -223,7 +209,7 @@ TEST_F(IdxReaderTest, TrailingBytes)
     WriteGz(Path("long.idx.gz"), bytes);
     for (const char* name : {"long.idx", "long.idx.gz"})
     {
-        EXPECT_CONTAINS(InputErrorOf([&] { ReadIdx(Path(name)); }), "trailing");
+        EXPECT_CONTAINS(wfltest::InputErrorOf([&] { ReadIdx(Path(name)); }), "trailing");
     }
 }
 
@@ -234,7 +220,7 @@ TEST_F(IdxReaderTest, CorruptGzipStream)
     Bytes bytes{0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0x03};
     bytes.insert(bytes.end(), 64, 0xff);
     WriteRaw(Path("garbage.gz"), bytes);
-    const std::string msg = InputErrorOf([&] { ReadIdx(Path("garbage.gz")); });
+    const std::string msg = wfltest::InputErrorOf([&] { ReadIdx(Path("garbage.gz")); });
     EXPECT_CONTAINS(msg, Path("garbage.gz"));
     EXPECT_CONTAINS(msg, "corrupt");
 }
@@ -255,7 +241,7 @@ TEST_F(IdxReaderTest, GzipCutInTheMiddle)
     ASSERT_GT(whole.size(), 1000u);
     whole.resize(whole.size() / 2);
     WriteRaw(Path("cut.gz"), whole);
-    EXPECT_CONTAINS(InputErrorOf([&] { ReadIdx(Path("cut.gz")); }), Path("cut.gz"));
+    EXPECT_CONTAINS(wfltest::InputErrorOf([&] { ReadIdx(Path("cut.gz")); }), Path("cut.gz"));
 }
 
 TEST_F(IdxReaderTest, LoadFashionMnistTinyDirectory)
@@ -314,14 +300,14 @@ TEST_F(IdxReaderTest, LoadFashionMnistMismatchedCounts)
     WriteGz(Path("train-labels-idx1-ubyte.gz"), IdxBytes({11}, LabelValues(11)));
     WriteGz(Path("t10k-images-idx3-ubyte.gz"), IdxBytes({5, 28, 28}, ImagePixels(5)));
     WriteGz(Path("t10k-labels-idx1-ubyte.gz"), IdxBytes({5}, LabelValues(5)));
-    const std::string msg = InputErrorOf([&] { LoadFashionMnist(m_dir); });
+    const std::string msg = wfltest::InputErrorOf([&] { LoadFashionMnist(m_dir); });
     EXPECT_CONTAINS(msg, "12 images");
     EXPECT_CONTAINS(msg, "11 labels");
 }
 
 TEST_F(IdxReaderTest, LoadFashionMnistEmptyDirectory)
 {
-    const std::string msg = InputErrorOf([&] { LoadFashionMnist(m_dir); });
+    const std::string msg = wfltest::InputErrorOf([&] { LoadFashionMnist(m_dir); });
     EXPECT_CONTAINS(msg, "data.path");
     EXPECT_CONTAINS(msg, m_dir);
 }

@@ -4,6 +4,8 @@
 #include "partition.h"
 #include "random.h"
 
+#include "test-util.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -47,21 +49,6 @@ Sizes(const Partition& partition)
     return sizes;
 }
 
-template <typename F>
-std::string
-InputErrorOf(F f)
-{
-    try
-    {
-        f();
-    }
-    catch (const InputError& e)
-    {
-        return e.what();
-    }
-    ADD_FAILURE() << "no InputError thrown";
-    return "";
-}
 
 /// 10 classes x perClass samples, labels interleaved 0,1,...,9,0,1,...
 std::vector<int>
@@ -155,7 +142,7 @@ TEST(PartitionIid, DeterministicInRngKey)
 TEST(PartitionIid, MoreClientsThanSamplesIsInputError)
 {
     Rng rng(5, "partition");
-    const std::string msg = InputErrorOf([&] { PartitionIid(10, 11, 0.0, rng); });
+    const std::string msg = wfltest::InputErrorOf([&] { PartitionIid(10, 11, 0.0, rng); });
     EXPECT_NE(msg.find("data.clients"), std::string::npos) << msg;
     // Exactly as many clients as samples is fine: one each.
     const Partition p = PartitionIid(10, 10, 0.0, rng);
@@ -213,6 +200,6 @@ TEST(PartitionDirichlet, ImpossibleRequestIsInputError)
     const std::vector<int> labels = BalancedLabels(6);
     Rng rng(10, "dirichlet");
     const std::string msg =
-        InputErrorOf([&] { PartitionDirichlet(labels, 10, 50, 0.01, 5, rng); });
+        wfltest::InputErrorOf([&] { PartitionDirichlet(labels, 10, 50, 0.01, 5, rng); });
     EXPECT_NE(msg.find("data.dirichlet-alpha"), std::string::npos) << msg;
 }

@@ -98,22 +98,11 @@ StartRun(const std::vector<std::string>& argv, int& readFd)
 {
     int fds[2];
     EXPECT_EQ(pipe(fds), 0);
-    const pid_t pid = fork();
-    if (pid == 0)
-    {
-        dup2(fds[1], 1);
-        const int devnull = open("/dev/null", O_WRONLY);
-        dup2(devnull, 2);
-        close(fds[0]);
-        std::vector<char*> args;
-        for (const std::string& a : argv)
-        {
-            args.push_back(const_cast<char*>(a.c_str()));
-        }
-        args.push_back(nullptr);
-        execv(args[0], args.data());
-        _exit(127);
-    }
+    // The read end must not leak into the child, or EOF never comes.
+    fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+    const int devnull = open("/dev/null", O_WRONLY);
+    const pid_t pid = wfltest::Spawn(argv, fds[1], devnull);
+    close(devnull);
     close(fds[1]);
     readFd = fds[0];
     return pid;

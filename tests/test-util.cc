@@ -30,20 +30,14 @@ ReadAll(int fd)
 
 } // namespace
 
-ProcessResult
-Run(const std::vector<std::string>& argv)
+pid_t
+Spawn(const std::vector<std::string>& argv, int stdoutFd, int stderrFd)
 {
-    // Output goes through temporary files, so a chatty child never blocks on a pipe.
-    const std::string dir = MakeTempDir("proc");
-    const std::string outPath = dir + "/out";
-    const std::string errPath = dir + "/err";
     const pid_t pid = fork();
     if (pid == 0)
     {
-        const int out = open(outPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        const int err = open(errPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        dup2(out, 1);
-        dup2(err, 2);
+        dup2(stdoutFd, 1);
+        dup2(stderrFd, 2);
         std::vector<char*> args;
         for (const std::string& a : argv)
         {
@@ -53,6 +47,21 @@ Run(const std::vector<std::string>& argv)
         execv(args[0], args.data());
         _exit(127);
     }
+    return pid;
+}
+
+ProcessResult
+Run(const std::vector<std::string>& argv)
+{
+    // Output goes through temporary files, so a chatty child never blocks on a pipe.
+    const std::string dir = MakeTempDir("proc");
+    const std::string outPath = dir + "/out";
+    const std::string errPath = dir + "/err";
+    const int outFd = open(outPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int errFd = open(errPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const pid_t pid = Spawn(argv, outFd, errFd);
+    close(outFd);
+    close(errFd);
     int status = 0;
     waitpid(pid, &status, 0);
     ProcessResult result;

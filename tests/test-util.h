@@ -5,7 +5,11 @@
 #ifndef WFL_TEST_UTIL_H
 #define WFL_TEST_UTIL_H
 
+#include "input-error.h"
+
 #include <H5Cpp.h>
+#include <gtest/gtest.h>
+#include <sys/types.h>
 
 #include <map>
 #include <string>
@@ -32,6 +36,27 @@ std::vector<double> ReadColumn(const std::string& path, const std::string& datas
 
 /// Root attribute as a string (string attributes) or number printed (int64).
 std::string ReadRootAttribute(const std::string& path, const std::string& name);
+
+/// what() of the InputError `f` throws; records a failure if it throws none.
+template <typename F>
+std::string
+InputErrorOf(F f)
+{
+    try
+    {
+        f();
+    }
+    catch (const wfl::InputError& e)
+    {
+        return e.what();
+    }
+    ADD_FAILURE() << "no InputError thrown";
+    return "";
+}
+
+/// Start argv (argv[0] is the path) with stdout and stderr on the given
+/// descriptors; returns its pid.
+pid_t Spawn(const std::vector<std::string>& argv, int stdoutFd, int stderrFd);
 
 /// wfl-run arguments of a small synthetic scenario (5 clients, 8 rounds,
 /// softmax); `overrides` replace or add keys ("run.rounds" -> "20").
