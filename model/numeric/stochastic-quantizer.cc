@@ -62,8 +62,10 @@ QuantizeDequantize(const float* g, size_t dim, const QuantizerFit& fit, Rng& rng
         }
         chosen.resize(fit.coordinates);
     }
+    // The scale is the norm of the coordinates actually sent: for a sparse
+    // subset this keeps the rounding variance at sqrt(m), not sqrt(D), times ||g_S||^2.
     double norm2 = 0.0;
-    for (size_t i = 0; i < dim; ++i)
+    for (uint32_t i : chosen)
     {
         norm2 += static_cast<double>(g[i]) * g[i];
     }

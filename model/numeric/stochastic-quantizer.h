@@ -3,9 +3,9 @@
  * (Alistarh et al. 2017, with unbiased random sparsification when even one
  * level per coordinate does not fit).
  *
- * m coordinates (all D, or a uniformly random subset shared through the seed,
- * scaled by D/m) are sent as sign and level l in {0..s} of |g_i| / ||g||_2,
- * rounded stochastically, plus the norm as a 32-bit float:
+ * m coordinates (all D, or a uniformly random subset S shared through the
+ * seed, scaled by D/m) are sent as sign and level l in {0..s} of
+ * |g_i| / ||g_S||_2, rounded stochastically, plus that norm as a 32-bit float:
  *   bits = 32 + m log2(2s + 1)   (raw rate, no entropy coding).
  * E[decoded] = g.
  */
@@ -27,7 +27,8 @@ struct QuantizerFit
     double bits = 0.0;      ///< 32 + m log2(2s + 1)
 };
 
-/// The finest (m, s) that fits `budgetBits` for a vector of length dim.
+/// The finest (m, s) that fits `budgetBits` for a vector of length dim
+/// (levels capped at 2^20, beyond float resolution).
 QuantizerFit FitQuantizer(size_t dim, double budgetBits);
 
 /**
