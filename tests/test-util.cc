@@ -86,46 +86,6 @@ MakeTempDir(const std::string& tag)
     return pattern;
 }
 
-std::vector<double>
-ReadColumn(const std::string& path, const std::string& dataset)
-{
-    H5::H5File file(path, H5F_ACC_RDONLY);
-    H5::DataSet ds = file.openDataSet(dataset);
-    hsize_t size = 0;
-    ds.getSpace().getSimpleExtentDims(&size);
-    std::vector<double> values(size);
-    if (size > 0)
-    {
-        ds.read(values.data(), H5::PredType::NATIVE_DOUBLE);
-    }
-    return values;
-}
-
-std::string
-ReadRootAttribute(const std::string& path, const std::string& name)
-{
-    H5::H5File file(path, H5F_ACC_RDONLY);
-    H5::Attribute attr = file.openAttribute(name);
-    if (attr.getTypeClass() == H5T_STRING)
-    {
-        std::string value;
-        attr.read(attr.getStrType(), value);
-        return value;
-    }
-    if (attr.getTypeClass() == H5T_FLOAT)
-    {
-        double value = 0.0;
-        attr.read(H5::PredType::NATIVE_DOUBLE, &value);
-        std::ostringstream os;
-        os.precision(17);
-        os << value;
-        return os.str();
-    }
-    int64_t value = 0;
-    attr.read(H5::PredType::NATIVE_INT64, &value);
-    return std::to_string(value);
-}
-
 std::vector<std::string>
 SyntheticRunArgs(const std::string& output, const std::map<std::string, std::string>& overrides)
 {

@@ -6,6 +6,7 @@
 #define WFL_TEST_UTIL_H
 
 #include "input-error.h"
+#include "trace-reader.h"
 
 #include <H5Cpp.h>
 #include <gtest/gtest.h>
@@ -31,11 +32,8 @@ ProcessResult Run(const std::vector<std::string>& argv);
 /// A fresh empty directory under the test temp dir.
 std::string MakeTempDir(const std::string& tag);
 
-/// Column /group/name of an HDF5 trace as doubles.
-std::vector<double> ReadColumn(const std::string& path, const std::string& dataset);
-
-/// Root attribute as a string (string attributes) or number printed (int64).
-std::string ReadRootAttribute(const std::string& path, const std::string& name);
+using wfl::ReadColumn;
+using wfl::ReadRootAttribute;
 
 /// what() of the InputError `f` throws; records a failure if it throws none.
 template <typename F>

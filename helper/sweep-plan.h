@@ -1,0 +1,80 @@
+/*
+ * A parameter sweep: a base scenario, axes (config keys with lists of
+ * values), seeds, expanded into points, each with a stable id.
+ *
+ * A point's id is a hash of its fully resolved configuration (every key, the
+ * output path excluded), so it does not depend on the order of the axes, on
+ * how a value was written, or on which other points the sweep has.
+ */
+#ifndef WFL_SWEEP_PLAN_H
+#define WFL_SWEEP_PLAN_H
+
+#include "scenario-config.h"
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace wfl
+{
+
+struct SweepAxis
+{
+    std::string key;                 ///< e.g. "channel.snr-db"
+    std::vector<std::string> values; ///< as written to wfl-run
+};
+
+/// "a:step:b" (inclusive numeric range) or "v1,v2,..." (list).
+/// @throws InputError naming `key`.
+std::vector<std::string> ExpandAxisValues(const std::string& key, const std::string& spec);
+
+/// "key=spec" -> axis. @throws InputError.
+SweepAxis ParseAxis(const std::string& text);
+
+struct SweepPoint
+{
+    size_t index = 0;          ///< position in expansion order
+    std::string id;            ///< 16 hex digits
+    uint64_t seed = 0;
+    std::vector<std::pair<std::string, std::string>> axisValues; ///< (key, value) in axis order
+    ScenarioConfig config;     ///< resolved, output not yet set
+};
+
+struct SweepSpec
+{
+    std::string baseIni;                                   ///< scenario text without [sweep]
+    std::vector<std::pair<std::string, std::string>> sets; ///< fixed overrides (key, value)
+    std::vector<SweepAxis> axes;
+    std::vector<uint64_t> seeds{1};
+    std::string outDir = "results/sweep";
+    unsigned jobs = 1;
+    double targetAccuracy = 0.8;
+};
+
+/**
+ * Split a scenario file into its [sweep] section (grid, set, seeds,
+ * seed-list, out, jobs, target-accuracy) and the rest (the base scenario).
+ * @throws InputError for unknown [sweep] keys or malformed values.
+ */
+SweepSpec ReadSweepFile(const std::string& path);
+
+/// Apply a "seeds" (N -> 1..N) or "seed-list" (a,b,c) value.
+std::vector<uint64_t> ParseSeeds(const std::string& key, const std::string& text);
+
+/**
+ * Cartesian product of the axes (first axis slowest) times the seeds
+ * (innermost), each point resolved and validated like wfl-run would.
+ * @throws InputError for bad values (naming the key) or duplicate axes.
+ */
+std::vector<SweepPoint> ExpandSweep(const SweepSpec& spec);
+
+/// Stable id of a resolved configuration (FNV-1a of its INI, output excluded).
+std::string PointId(const ScenarioConfig& config);
+
+/// "i/N" -> (i, N), 0 <= i < N. @throws InputError.
+std::pair<size_t, size_t> ParseShard(const std::string& text);
+
+} // namespace wfl
+
+#endif
