@@ -31,7 +31,7 @@ ReadStringColumn(const std::string& path, const std::string& dataset)
     hsize_t size = 0;
     ds.getSpace().getSimpleExtentDims(&size);
     std::vector<char*> raw(size);
-    H5::StrType type(H5::PredType::C_S1, H5T_VARIABLE);
+    const H5::StrType type = ds.getStrType(); // keeps the file's character set
     if (size > 0)
     {
         ds.read(raw.data(), type);

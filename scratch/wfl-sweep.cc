@@ -19,6 +19,7 @@
 #include <H5Cpp.h>
 
 #include <climits>
+#include <cstdlib>
 #include <iostream>
 #include <map>
 #include <unistd.h>
@@ -37,12 +38,20 @@ struct Communicator
     int rank = 0;
     int size = 1;
 
+    bool mpi = false;
+
+    /// MPI only under a launcher (mpirun sets these); a plain start stays
+    /// MPI-free and fast.
     Communicator(int& argc, char**& argv)
     {
 #ifdef WFL_HAVE_MPI
-        MPI_Init(&argc, &argv);
-        MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-        MPI_Comm_size(MPI_COMM_WORLD, &size);
+        if (std::getenv("OMPI_COMM_WORLD_SIZE") || std::getenv("PMI_SIZE") || std::getenv("PMIX_RANK"))
+        {
+            MPI_Init(&argc, &argv);
+            MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+            MPI_Comm_size(MPI_COMM_WORLD, &size);
+            mpi = true;
+        }
 #else
         (void)argc;
         (void)argv;
@@ -52,26 +61,34 @@ struct Communicator
     ~Communicator()
     {
 #ifdef WFL_HAVE_MPI
-        MPI_Finalize();
+        if (mpi)
+        {
+            MPI_Finalize();
+        }
 #endif
     }
 
     void Barrier() const
     {
 #ifdef WFL_HAVE_MPI
-        MPI_Barrier(MPI_COMM_WORLD);
+        if (mpi)
+        {
+            MPI_Barrier(MPI_COMM_WORLD);
+        }
 #endif
     }
 
     long Sum(long value) const
     {
 #ifdef WFL_HAVE_MPI
-        long total = 0;
-        MPI_Allreduce(&value, &total, 1, MPI_LONG, MPI_SUM, MPI_COMM_WORLD);
-        return total;
-#else
-        return value;
+        if (mpi)
+        {
+            long total = 0;
+            MPI_Allreduce(&value, &total, 1, MPI_LONG, MPI_SUM, MPI_COMM_WORLD);
+            return total;
+        }
 #endif
+        return value;
     }
 };
 

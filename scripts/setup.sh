@@ -13,6 +13,7 @@ WFL_PACKAGES=(
   libgtest-dev libgmock-dev
   python3-h5py python3-matplotlib python3-numpy
   dataset-fashion-mnist
+  openmpi-bin libopenmpi-dev
 )
 
 wfl_log() { printf '[wfl] %s\n' "$*"; }

@@ -1,0 +1,234 @@
+/*
+ * wfl-sweep: grid expansion and stable point ids, resume after a kill,
+ * failure isolation, shards covering every point once, MPI against one
+ * process.
+ */
+#include "sweep-plan.h"
+#include "test-util.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <fcntl.h>
+#include <set>
+#include <sstream>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+using namespace wfl;
+
+namespace
+{
+
+const std::string kSweep = WFL_SWEEP_BINARY;
+
+std::vector<std::string>
+SmallSweep(const std::string& out, std::vector<std::string> extra = {})
+{
+    std::vector<std::string> args{kSweep,
+                                  "--grid", "coding.scheme=ideal,rlc",
+                                  "--grid", "channel.snr-db=0:10:20",
+                                  "--seeds", "2",
+                                  "--set", "data.dataset=synthetic",
+                                  "--set", "run.rounds=4",
+                                  "--set", "data.clients=4",
+                                  "--set", "learner.model=softmax",
+                                  "--set", "channel.normalized=true",
+                                  "--out", out,
+                                  "-j", "2", "--quiet"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+}
+
+/// Every /points column of an index as text, except nothing: the index has no clock data.
+std::string
+IndexFingerprint(const std::string& out)
+{
+    const std::string path = out + "/index.h5";
+    std::ostringstream os;
+    for (const char* column : {"id", "status", "trace", "axes/coding.scheme", "axes/channel.snr-db"})
+    {
+        for (const std::string& v : ReadStringColumn(path, std::string("/points/") + column))
+        {
+            os << v << ",";
+        }
+        os << "\n";
+    }
+    for (const char* column : {"seed", "exit_code", "final_accuracy", "best_accuracy", "final_round",
+                               "total_energy_j", "total_channel_uses", "mean_nmse",
+                               "axes_numeric/channel.snr-db"})
+    {
+        for (double v : ReadColumn(path, std::string("/points/") + column))
+        {
+            os.precision(17);
+            os << v << ",";
+        }
+        os << "\n";
+    }
+    return os.str();
+}
+
+std::vector<std::string>
+DryRun(const std::vector<std::string>& args)
+{
+    std::vector<std::string> all = args;
+    all.push_back("--dry-run");
+    const auto result = wfltest::Run(all);
+    EXPECT_EQ(result.exitCode, 0) << result.err;
+    std::vector<std::string> lines;
+    std::istringstream stream(result.out);
+    std::string line;
+    while (std::getline(stream, line))
+    {
+        lines.push_back(line);
+    }
+    return lines;
+}
+
+} // namespace
+
+TEST(SweepPlan, RangesAndListsExpand)
+{
+    EXPECT_EQ(ExpandAxisValues("x", "-10:5:10"), (std::vector<std::string>{"-10", "-5", "0", "5", "10"}));
+    EXPECT_EQ(ExpandAxisValues("x", "0.1:0.1:0.3"), (std::vector<std::string>{"0.1", "0.2", "0.3"}));
+    EXPECT_EQ(ExpandAxisValues("x", "rlc, digital"), (std::vector<std::string>{"rlc", "digital"}));
+    EXPECT_NE(wfltest::InputErrorOf([] { ExpandAxisValues("x", "1:0:3"); }).find("STEP > 0"),
+              std::string::npos);
+    EXPECT_NE(wfltest::InputErrorOf([] { ParseShard("3/3"); }).find("--shard"), std::string::npos);
+    EXPECT_EQ(ParseShard("2/5"), (std::pair<size_t, size_t>{2, 5}));
+}
+
+TEST(SweepPlan, PointIdsAreStableAcrossOrderingsAndSpelling)
+{
+    SweepSpec a;
+    a.axes = {ParseAxis("learner.lr=0.1,0.2"), ParseAxis("data.clients=3,4")};
+    a.seeds = {1, 2};
+    a.sets = {{"data.dataset", "synthetic"}};
+    SweepSpec b = a;
+    std::reverse(b.axes.begin(), b.axes.end());
+    b.axes[1] = ParseAxis("learner.lr=0.10,2e-1"); // same numbers, other spelling
+    std::set<std::string> idsA;
+    std::set<std::string> idsB;
+    for (const SweepPoint& p : ExpandSweep(a))
+    {
+        idsA.insert(p.id);
+    }
+    for (const SweepPoint& p : ExpandSweep(b))
+    {
+        idsB.insert(p.id);
+    }
+    EXPECT_EQ(idsA.size(), 8u);
+    EXPECT_EQ(idsA, idsB);
+    // A different seed or value is a different point.
+    SweepSpec c = a;
+    c.seeds = {3};
+    for (const SweepPoint& p : ExpandSweep(c))
+    {
+        EXPECT_EQ(idsA.count(p.id), 0u);
+    }
+    // Bad values are rejected naming the key, before anything runs.
+    SweepSpec bad = a;
+    bad.axes.push_back(ParseAxis("learner.model=cnn2"));
+    EXPECT_NE(wfltest::InputErrorOf([&] { ExpandSweep(bad); }).find("learner.model"), std::string::npos);
+}
+
+TEST(Sweep, ShardsCoverEveryPointExactlyOnce)
+{
+    const std::string out = wfltest::MakeTempDir("shard");
+    const auto all = DryRun(SmallSweep(out));
+    ASSERT_EQ(all.size(), 12u);
+    std::multiset<std::string> union_;
+    for (int i = 0; i < 5; ++i)
+    {
+        for (const std::string& line : DryRun(SmallSweep(out, {"--shard", std::to_string(i) + "/5"})))
+        {
+            union_.insert(line);
+        }
+    }
+    EXPECT_EQ(union_, std::multiset<std::string>(all.begin(), all.end()));
+}
+
+TEST(Sweep, KilledSweepResumesToTheSameIndex)
+{
+    const std::string reference = wfltest::MakeTempDir("sweep-ref");
+    const std::string resumed = wfltest::MakeTempDir("sweep-kill");
+    // Longer points so that the kill lands mid-sweep.
+    const std::vector<std::string> slow{"--set", "data.synthetic-train=20000", "--set", "run.rounds=30"};
+    ASSERT_EQ(wfltest::Run(SmallSweep(reference, slow)).exitCode, 0);
+
+    std::vector<std::string> ids;
+    for (const std::string& line : DryRun(SmallSweep(resumed, slow)))
+    {
+        ids.push_back(line.substr(line.find(' ') + 1, 16));
+    }
+    const int devnull = open("/dev/null", O_WRONLY);
+    const pid_t pid = wfltest::Spawn(SmallSweep(resumed, slow), devnull, devnull);
+    close(devnull);
+    // Kill once a few points are done, while others are running.
+    for (int i = 0; i < 1000; ++i)
+    {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        int done = 0;
+        for (const std::string& id : ids)
+        {
+            done += IsCompleteTrace(resumed + "/points/" + id + ".h5");
+        }
+        if (done >= 3)
+        {
+            break;
+        }
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100)); // children die with it
+    int completeAfterKill = 0;
+    for (const std::string& id : ids)
+    {
+        completeAfterKill += IsCompleteTrace(resumed + "/points/" + id + ".h5");
+    }
+    EXPECT_GE(completeAfterKill, 3);
+    EXPECT_LT(completeAfterKill, 12) << "the kill came too late to test resuming";
+    const auto rerun = wfltest::Run(SmallSweep(resumed, slow));
+    EXPECT_EQ(rerun.exitCode, 0) << rerun.err;
+    EXPECT_EQ(IndexFingerprint(resumed), IndexFingerprint(reference));
+}
+
+TEST(Sweep, AFailingPointDoesNotStopTheOthers)
+{
+    const std::string out = wfltest::MakeTempDir("sweep-fail");
+    // lr 100 on a two-layer MLP diverges: wfl-run exits 2 naming learner.lr.
+    const auto result = wfltest::Run({kSweep, "--grid", "learner.lr=0.1,100", "--seeds", "2",
+                                      "--set", "data.dataset=synthetic", "--set", "run.rounds=30",
+                                      "--set", "learner.hidden=64,64", "--out", out, "--quiet"});
+    EXPECT_EQ(result.exitCode, 1) << result.err;
+    const std::string index = out + "/index.h5";
+    const auto status = ReadStringColumn(index, "/points/status");
+    const auto exitCodes = ReadColumn(index, "/points/exit_code");
+    const auto errors = ReadStringColumn(index, "/points/error");
+    ASSERT_EQ(status.size(), 4u);
+    EXPECT_EQ(status, (std::vector<std::string>{"complete", "complete", "failed", "failed"}));
+    EXPECT_EQ(exitCodes[2], 2.0);
+    EXPECT_NE(errors[2].find("learner.lr"), std::string::npos) << errors[2];
+    EXPECT_EQ(ReadRootAttribute(index, "failed_points"), "2");
+}
+
+TEST(Sweep, MpiRanksGiveTheSameIndexAsOneProcess)
+{
+    const std::string mpirun = WFL_MPIRUN;
+    if (mpirun.empty())
+    {
+        GTEST_SKIP() << "built without MPI";
+    }
+    const std::string single = wfltest::MakeTempDir("sweep-1");
+    const std::string ranks = wfltest::MakeTempDir("sweep-mpi");
+    ASSERT_EQ(wfltest::Run(SmallSweep(single)).exitCode, 0);
+    std::vector<std::string> args{mpirun, "--oversubscribe", "--allow-run-as-root", "-np", "2"};
+    const auto sweep = SmallSweep(ranks);
+    args.insert(args.end(), sweep.begin(), sweep.end());
+    const auto result = wfltest::Run(args);
+    ASSERT_EQ(result.exitCode, 0) << result.err;
+    EXPECT_EQ(IndexFingerprint(ranks), IndexFingerprint(single));
+}
