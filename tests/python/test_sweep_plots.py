@@ -246,10 +246,11 @@ def check_edge_cases(c, work):
     plot(c, "no numeric axis", out, ["accuracy_vs_channel_uses", "accuracy_vs_bits",
                                      "energy_to_target", "accuracy_vs_round"])
     out = os.path.join(work, "energy-axis")
-    make_sweep(out, ["power.energy-j"], [({"power.energy-j": e, SNR: "20"}, 1, "complete")
-                                         for e in ("1e-4", "1e-2", "1")])
-    plot(c, "log energy axis", out, ["accuracy_vs_power.energy-j", "nmse_vs_power.energy-j",
-                                     "energy_to_target_vs_power.energy-j", "accuracy_vs_round"])
+    make_sweep(out, ["power.energy-j", SNR], [({"power.energy-j": e, SNR: s}, 1, "complete")
+                                              for e in ("1e-4", "1e-2", "1") for s in ("5", "20")])
+    plot(c, "two numeric axes", out, [
+        "%s_vs_%s" % (f, k) for f in ("accuracy", "nmse", "energy_to_target")
+        for k in ("power.energy-j", SNR)] + ["accuracy_vs_round"])
     c.check("wants_log: 1e-4..1 yes, 0..20 no", plot_sweep.wants_log([1e-4, 1e-2, 1])
             and not plot_sweep.wants_log([0, 10, 20]))
     c.check("units from keys", plot_sweep.key_label("power.max-dbm") == "power.max-dbm [dBm]"
