@@ -120,7 +120,9 @@ Run(int argc, char** argv, const Communicator& comm)
         "shard", po::value<std::string>(), "i/N: run only points with index % N == i")(
         "target-accuracy", po::value<double>(), "accuracy for rounds_to_target (default 0.8)")(
         "wfl-run", po::value<std::string>(), "wfl-run executable (default: next to wfl-sweep)")(
-        "dry-run", "list the points and exit")("quiet,q", "no progress output");
+        "dry-run", "list the points and exit")(
+        "index-only", "only rebuild OUT/index.h5 from the files (after --shard jobs)")(
+        "quiet,q", "no progress output");
     po::positional_options_description positional;
     positional.add("config", 1);
     po::variables_map vm;
@@ -266,7 +268,8 @@ Run(int argc, char** argv, const Communicator& comm)
         }
         std::cerr << ", output " << spec.outDir << "\n";
     }
-    const wfl::SweepRunSummary summary = wfl::RunSweepPoints(share, run);
+    const wfl::SweepRunSummary summary =
+        vm.count("index-only") ? wfl::SweepRunSummary{} : wfl::RunSweepPoints(share, run);
     const long failedEverywhere = comm.Sum(static_cast<long>(summary.failed));
     comm.Barrier();
 
@@ -289,7 +292,9 @@ Run(int argc, char** argv, const Communicator& comm)
                       << "/index.h5\n";
         }
     }
-    const bool shareComplete = summary.failed == 0 && summary.succeeded + summary.skipped == share.size();
+    const bool shareComplete = vm.count("index-only")
+                                   ? complete == points.size()
+                                   : summary.failed == 0 && summary.succeeded + summary.skipped == share.size();
     return comm.Sum(shareComplete ? 0 : 1) == 0 ? 0 : 1;
 }
 
