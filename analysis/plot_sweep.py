@@ -177,9 +177,8 @@ def plot_scatter(sweep, column, what, xlabel, name):
     acc = np.asarray(sweep.cols["final_accuracy"], dtype=float)
     ok = sweep.complete & np.isfinite(x) & np.isfinite(acc)
     shown = ok & (x > 0)
-    if len(np.unique(x[ok])) < 2 or not shown.any():
-        note("%s: %s is not finite, positive and varying among complete points"
-             % (name, column))
+    if len(np.unique(x[shown])) < 2:
+        note("%s: %s takes fewer than 2 positive values among complete points" % (name, column))
         return
     fig, ax = sweep.figure("final test accuracy vs %s" % what)
     keys = sweep.text_axes
@@ -269,9 +268,13 @@ def round_selection(sweep):
         picks.append((group, high, x[high], False))
         if low != high:
             picks.append((group, low, x[low], True))
-    if len(picks) > MAX_ROUND_CURVES:
+    if len(picks) > MAX_ROUND_CURVES:  # too many: keep the highest x of each group first
         note("accuracy_vs_round: showing %d of %d curves" % (MAX_ROUND_CURVES, len(picks)))
-    return x_key, others, picks[:MAX_ROUND_CURVES]
+        order = {p[0]: n for n, p in enumerate(picks)}
+        highs, lows = [p for p in picks if not p[3]], [p for p in picks if p[3]]
+        picks = highs[:MAX_ROUND_CURVES] + lows[:max(0, MAX_ROUND_CURVES - len(highs))]
+        picks.sort(key=lambda p: (order[p[0]], p[3]))
+    return x_key, others, picks
 
 
 def plot_rounds(sweep):
@@ -302,9 +305,10 @@ def plot_rounds(sweep):
     ax.set_ylabel("test accuracy (fraction, 0..1)")
     ax.set_ylim(0.0, 1.0)
     ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.legend(fontsize=8, title="dotted: target %g; dashed: lowest %s" % (
-        sweep.target, x_key) if x_key else "dotted: target %g" % sweep.target,
-        title_fontsize=8, alignment="left")
+    title = "dotted: target %g" % sweep.target
+    if any(p[3] for p in picks):
+        title += "; dashed: lowest %s" % x_key
+    ax.legend(fontsize=8, title=title, title_fontsize=8, alignment="left")
     sweep.save(fig, "accuracy_vs_round")
 
 

@@ -10,6 +10,7 @@
 #include "local-trainer.h"
 #include "model.h"
 #include "partition.h"
+#include "thread-pool.h"
 
 #include <cstdint>
 #include <memory>
@@ -24,11 +25,13 @@ namespace wfl
 class LearningTask
 {
   public:
+    /// @param threads worker threads for training and evaluation (0 = all cores)
     LearningTask(std::shared_ptr<const TrainTestData> data,
                  Partition partition,
                  ModelSpec modelSpec,
                  LocalTrainingSpec training,
-                 uint64_t seed);
+                 uint64_t seed,
+                 unsigned threads = 1);
 
     const TrainTestData& Data() const
     {
@@ -65,7 +68,18 @@ class LearningTask
     /// order in which clients train.
     LocalUpdate TrainClient(uint32_t client, uint32_t round, const Eigen::VectorXf& global);
 
-    /// Test-set accuracy and loss of `params`.
+    /// Local training of several clients at once on the thread pool;
+    /// result i belongs to clients[i], bit-identical for any thread count.
+    std::vector<LocalUpdate> TrainClients(const std::vector<uint32_t>& clients,
+                                          uint32_t round,
+                                          const Eigen::VectorXf& global);
+
+    unsigned Threads() const
+    {
+        return m_pool.Size();
+    }
+
+    /// Test-set accuracy and loss of `params` (chunks in parallel, summed in a fixed order).
     Metrics EvaluateTest(const Eigen::VectorXf& params);
 
   private:
@@ -74,8 +88,9 @@ class LearningTask
     ModelSpec m_modelSpec;
     LocalTrainingSpec m_training;
     uint64_t m_seed;
-    LocalTrainer m_trainer;
-    std::unique_ptr<Model<float>> m_evalModel;
+    ThreadPool m_pool;
+    std::vector<LocalTrainer> m_trainers;                 ///< one per worker thread
+    std::vector<std::unique_ptr<Model<float>>> m_evalModels; ///< one per worker thread
 };
 
 } // namespace wfl

@@ -16,6 +16,13 @@ struct Metrics
     double loss = 0.0;     ///< mean cross-entropy (nats)
 };
 
+/// Metrics of samples [start, start + count) of the dataset.
+Metrics EvaluateRange(Model<float>& model,
+                      const Eigen::VectorXf& params,
+                      const Dataset& data,
+                      Eigen::Index start,
+                      Eigen::Index count);
+
 /// Metrics over the whole dataset, evaluated in chunks of `chunk` samples.
 Metrics Evaluate(Model<float>& model,
                  const Eigen::VectorXf& params,

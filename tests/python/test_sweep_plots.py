@@ -243,8 +243,8 @@ def check_edge_cases(c, work):
     out = os.path.join(work, "text-axis")
     make_sweep(out, ["coding.scheme"], [({"coding.scheme": s}, k, "complete")
                                         for s in ("analog", "digital") for k in (1, 2)])
-    plot(c, "no numeric axis", out, ["accuracy_vs_channel_uses", "accuracy_vs_bits",
-                                     "energy_to_target", "accuracy_vs_round"])
+    plot(c, "no numeric axis", out, ["accuracy_vs_channel_uses", "energy_to_target",
+                                     "accuracy_vs_round"])  # bits: one positive value
     out = os.path.join(work, "energy-axis")
     make_sweep(out, ["power.energy-j", SNR], [({"power.energy-j": e, SNR: s}, 1, "complete")
                                               for e in ("1e-4", "1e-2", "1") for s in ("5", "20")])
