@@ -53,6 +53,7 @@ Hdf5TraceSink::Hdf5TraceSink(const std::string& path, bool overwrite, const RunM
                      {"test_loss", T::Float64, "nat", "mean test cross-entropy (NaN if not evaluated)"},
                      {"train_loss", T::Float64, "nat", "sample-weighted mean local training loss"},
                      {"participants", T::Int64, "1", "clients that trained (not idle)"},
+                     {"stragglers", T::Int64, "1", "clients that missed the round deadline"},
                      {"channel_uses", T::Int64, "1", "complex channel uses of the uplink"},
                      {"airtime_s", T::Float64, "s", "uplink airtime"},
                      {"mean_rx_snr_db", T::Float64, "dB",
@@ -74,7 +75,8 @@ Hdf5TraceSink::Hdf5TraceSink(const std::string& path, bool overwrite, const RunM
                       "largest mean transmit power over a coherence block it sent in"},
                      {"peak_power_w", T::Float64, "W", "largest transmitted symbol power"},
                      {"active", T::Int64, "1", "1 if it transmitted (not truncated or dropped)"},
-                     {"bits", T::Float64, "bit", "payload bits (digital)"}});
+                     {"bits", T::Float64, "bit", "payload bits (digital)"},
+                     {"straggler", T::Int64, "1", "1 if it missed the deadline (update unused)"}});
     m_file.AddTable("timing",
                     {{"round", T::Int64, "1", "round index"},
                      {"wall_train_s", T::Float64, "s", "local training, all clients"},
@@ -104,6 +106,7 @@ Hdf5TraceSink::OnRoundCompleted(const RoundRecord& record)
                                    {record.testLoss},
                                    {record.trainLoss},
                                    {static_cast<double>(record.participants)},
+                                   {static_cast<double>(record.stragglers)},
                                    {static_cast<double>(up.channelUses)},
                                    {up.airtime.GetSeconds()},
                                    {up.meanRxSnrDb},
@@ -111,7 +114,7 @@ Hdf5TraceSink::OnRoundCompleted(const RoundRecord& record)
                                    {up.nmse},
                                    {static_cast<double>(up.activeClients)},
                                    {up.bits}});
-    std::vector<std::vector<double>> clients(11);
+    std::vector<std::vector<double>> clients(12);
     for (const ClientRecord& c : record.clients)
     {
         const std::vector<double> row{static_cast<double>(record.round),
@@ -124,7 +127,8 @@ Hdf5TraceSink::OnRoundCompleted(const RoundRecord& record)
                                       c.link.powerW,
                                       c.link.peakPowerW,
                                       c.link.active ? 1.0 : 0.0,
-                                      c.link.bits};
+                                      c.link.bits,
+                                      c.straggler ? 1.0 : 0.0};
         for (size_t i = 0; i < row.size(); ++i)
         {
             clients[i].push_back(row[i]);

@@ -261,6 +261,10 @@ BuildKeys()
         [](C& c) -> uint32_t& { return c.evalEvery; },
         "evaluate the global model every this many rounds (and always in the last)"));
 
+    keys.push_back(UnsignedKey<uint32_t>("run.threads", "threads", 0, 1024,
+        [](C& c) -> uint32_t& { return c.threads; },
+        "worker threads for local training and evaluation (0 = all cores); results do "
+        "not depend on it"));
     keys.push_back(ChoiceKey("data.dataset", {"fashion-mnist", "synthetic"},
         [](C& c) -> std::string& { return c.dataset; }, "training and test data"));
     keys.push_back(PathKey("data.path", [](C& c) -> std::string& { return c.dataPath; },
@@ -308,12 +312,24 @@ BuildKeys()
     keys.push_back(UnsignedKey<int>("learner.local-epochs", "epochs", 0, 10000,
         [](C& c) -> int& { return c.training.localEpochs; },
         "local passes over the client's data per round (0 = use learner.local-steps)"));
-    keys.push_back(RealKey("learner.server-lr", "", 0.0, 100.0, true,
-        [](C& c) -> double& { return c.serverLr; },
-        "server step on the aggregated update (1 = FedAvg)"));
     keys.push_back(RealKey("learner.compute-time-s", "s", 0.0, 1e6, false,
         [](C& c) -> double& { return c.computeTimeS; },
-        "simulated time of one client's local training per round"));
+        "simulated time of one client's local training per round (at speed 1)"));
+    keys.push_back(RealKey("learner.compute-spread", "", 0.0, 10.0, false,
+        [](C& c) -> double& { return c.computeSpread; },
+        "log-normal sigma of the clients' compute speeds (0 = all equal)"));
+    keys.push_back(RealKey("server.lr", "", 0.0, 100.0, true,
+        [](C& c) -> double& { return c.serverLr; },
+        "server step on the aggregated update (1 = FedAvg)"));
+    keys.push_back(UnsignedKey<uint32_t>("server.clients-per-round", "clients", 0, 100000,
+        [](C& c) -> uint32_t& { return c.clientsPerRound; },
+        "clients sampled each round (0 = all)"));
+    keys.push_back(ChoiceKey("server.sampling", {"uniform", "size"},
+        [](C& c) -> std::string& { return c.sampling; },
+        "client sampling: uniform, or proportional to data size"));
+    keys.push_back(RealKey("server.deadline-s", "s", 0.0, 1e9, false,
+        [](C& c) -> double& { return c.deadlineS; },
+        "round deadline after the broadcast; later clients are dropped (0 = none)"));
 
     keys.push_back(ChoiceKey("coding.scheme", {"ideal", "analog", "rlc", "digital"},
         [](C& c) -> std::string& { return c.codingScheme; },

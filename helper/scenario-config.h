@@ -28,6 +28,7 @@ struct ScenarioConfig
     uint32_t rounds = 50;
     uint64_t seed = 1;
     uint32_t evalEvery = 1;
+    uint32_t threads = 0; ///< 0 = all cores
     // [data]
     std::string dataset = "fashion-mnist";
     std::string dataPath = "/usr/share/datasets/fashion-mnist";
@@ -45,8 +46,13 @@ struct ScenarioConfig
     // [learner]
     ModelSpec model;
     LocalTrainingSpec training;
-    double serverLr = 1.0;
     double computeTimeS = 0.1;
+    double computeSpread = 0.0;
+    // [server]
+    double serverLr = 1.0;
+    uint32_t clientsPerRound = 0;
+    std::string sampling = "uniform";
+    double deadlineS = 0.0;
     // [coding]
     std::string codingScheme = "ideal";
     double codingRatio = 0.1;

@@ -6,6 +6,7 @@
 #include "random.h"
 #include "uplink-builder.h"
 
+#include "ns3/boolean.h"
 #include "ns3/double.h"
 #include "ns3/node-container.h"
 #include "ns3/rng-seed-manager.h"
@@ -65,7 +66,7 @@ MakeLearningTask(const ScenarioConfig& config)
             : PartitionDirichlet(data->train.labels, data->train.numClasses, clients,
                                  config.dirichletAlpha, 1, partitionRng);
     return std::make_shared<LearningTask>(data, std::move(partition), config.model,
-                                          config.training, config.seed);
+                                          config.training, config.seed, config.threads);
 }
 
 RunSummary
@@ -89,10 +90,20 @@ RunScenario(const ParsedArguments& arguments, std::ostream* progress)
     helper.SetServerAttribute("Rounds", ns3::UintegerValue(config.rounds));
     helper.SetServerAttribute("EvalEvery", ns3::UintegerValue(config.evalEvery));
     helper.SetServerAttribute("ServerLearningRate", ns3::DoubleValue(config.serverLr));
+    helper.SetServerAttribute("ClientsPerRound", ns3::UintegerValue(config.clientsPerRound));
+    helper.SetServerAttribute("SizeWeightedSampling", ns3::BooleanValue(config.sampling == "size"));
+    helper.SetServerAttribute("Deadline", ns3::TimeValue(ns3::Seconds(config.deadlineS)));
     helper.SetClientAttribute("ComputeTime", ns3::TimeValue(ns3::Seconds(config.computeTimeS)));
     helper.SetClientAttribute("ParticipationProbability", ns3::DoubleValue(config.participation));
     helper.SetAggregator(BuildUplink(config, serverNode.Get(0), clientNodes));
     FederationApps apps = helper.Install(serverNode.Get(0), clientNodes, task);
+    // Heterogeneous devices: a fixed log-normal speed per client.
+    for (const auto& client : apps.clients)
+    {
+        Rng speed(config.seed, "compute-speed", client->GetIndex());
+        client->SetAttribute("ComputeSpeed",
+                             ns3::DoubleValue(std::exp(config.computeSpread * speed.Normal())));
+    }
 
     RunMetadata metadata;
     metadata.configIni = ToIni(config);

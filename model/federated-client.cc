@@ -27,6 +27,12 @@ FederatedClient::GetTypeId()
                           ns3::TimeValue(ns3::MilliSeconds(100)),
                           ns3::MakeTimeAccessor(&FederatedClient::m_computeTime),
                           ns3::MakeTimeChecker(ns3::Seconds(0)))
+            .AddAttribute("ComputeSpeed",
+                          "Relative compute speed; local training takes ComputeTime / "
+                          "ComputeSpeed (default 1).",
+                          ns3::DoubleValue(1.0),
+                          ns3::MakeDoubleAccessor(&FederatedClient::m_computeSpeed),
+                          ns3::MakeDoubleChecker<double>(1e-12))
             .AddAttribute("ParticipationProbability",
                           "Probability that the client takes part in a round (default 1).",
                           ns3::DoubleValue(1.0),
@@ -51,22 +57,18 @@ FederatedClient::GetSampleCount() const
     return static_cast<uint32_t>(m_task->GetPartition().at(m_index).size());
 }
 
-void
-FederatedClient::ReceiveGlobalModel(uint32_t round, const Eigen::VectorXf& global)
+bool
+FederatedClient::DecideParticipation(uint32_t round)
 {
     Rng coin(m_task->Seed(), "participation", m_index, round);
     m_participating = m_participationProbability >= 1.0 || coin.Uniform() < m_participationProbability;
-    if (!m_participating)
-    {
-        // Idle: tell the simulator's bookkeeping at once; nothing is sent.
-        ns3::Simulator::ScheduleNow(&FederatedServer::ReceiveUpdate, m_server, ns3::Ptr<FederatedClient>(this));
-        return;
-    }
-    m_update = m_task->TrainClient(m_index, round, global);
-    ns3::Simulator::Schedule(m_computeTime,
-                             &FederatedServer::ReceiveUpdate,
-                             m_server,
-                             ns3::Ptr<FederatedClient>(this));
+    return m_participating;
+}
+
+ns3::Time
+FederatedClient::LocalComputeTime() const
+{
+    return ns3::Seconds(m_computeTime.GetSeconds() / m_computeSpeed);
 }
 
 void

@@ -18,11 +18,12 @@ class FederatedServer;
 class LearningTask;
 
 /**
- * On receiving the global model it trains locally (through the shared
- * LearningTask) and reports its update to the server after ComputeTime, the
- * simulated duration of local training. With probability
- * 1 - ParticipationProbability (stream ("participation", client, round)) it is
- * idle for the round: it neither trains nor transmits.
+ * One client: its data share (through the LearningTask), compute speed and
+ * availability. When the server's broadcast reaches it, it takes part with
+ * probability ParticipationProbability (stream ("participation", client,
+ * round)); its local training then takes ComputeTime / ComputeSpeed of
+ * simulated time. The training itself runs, for all of a round's clients at
+ * once, on the task's thread pool (see FederatedServer).
  */
 class FederatedClient : public ns3::Application
 {
@@ -39,13 +40,21 @@ class FederatedClient : public ns3::Application
     /// Number of local training samples (its FedAvg weight).
     uint32_t GetSampleCount() const;
 
-    /// Downlink delivery of the global model for `round`.
-    void ReceiveGlobalModel(uint32_t round, const Eigen::VectorXf& global);
+    /// Draw whether it takes part in `round`; remembered until the next call.
+    bool DecideParticipation(uint32_t round);
 
-    /// Whether it trained in the current round (false: idle, no update).
+    /// Whether it trains in the current round (false: idle, no update).
     bool IsParticipating() const
     {
         return m_participating;
+    }
+
+    /// Simulated duration of its local training.
+    ns3::Time LocalComputeTime() const;
+
+    void SetUpdate(LocalUpdate update)
+    {
+        m_update = std::move(update);
     }
 
     /// The update of the current round (valid until ReleaseUpdate).
@@ -54,7 +63,7 @@ class FederatedClient : public ns3::Application
         return m_update;
     }
 
-    /// Drops the update's memory once the server has aggregated it.
+    /// Drops the update's memory once the server is done with it.
     void ReleaseUpdate();
 
   private:
@@ -62,6 +71,7 @@ class FederatedClient : public ns3::Application
 
     uint32_t m_index = 0;
     ns3::Time m_computeTime;
+    double m_computeSpeed = 1.0;
     double m_participationProbability = 1.0;
     bool m_participating = false;
     std::shared_ptr<LearningTask> m_task;

@@ -4,7 +4,10 @@
 #include "input-error.h"
 #include "learning-task.h"
 
+#include "random.h"
+
 #include "ns3/abort.h"
+#include "ns3/boolean.h"
 #include "ns3/double.h"
 #include "ns3/pointer.h"
 #include "ns3/simulator.h"
@@ -14,6 +17,7 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <numeric>
 
 namespace wfl
 {
@@ -48,6 +52,23 @@ FederatedServer::GetTypeId()
                           "Time to broadcast the global model to the clients (default 0).",
                           ns3::TimeValue(ns3::Seconds(0)),
                           ns3::MakeTimeAccessor(&FederatedServer::m_downlinkDelay),
+                          ns3::MakeTimeChecker(ns3::Seconds(0)))
+            .AddAttribute("ClientsPerRound",
+                          "Clients sampled each round; 0 = all (default 0).",
+                          ns3::UintegerValue(0),
+                          ns3::MakeUintegerAccessor(&FederatedServer::m_clientsPerRound),
+                          ns3::MakeUintegerChecker<uint32_t>())
+            .AddAttribute("SizeWeightedSampling",
+                          "Sample clients with probability proportional to their data size "
+                          "instead of uniformly (default false).",
+                          ns3::BooleanValue(false),
+                          ns3::MakeBooleanAccessor(&FederatedServer::m_sizeWeightedSampling),
+                          ns3::MakeBooleanChecker())
+            .AddAttribute("Deadline",
+                          "Round deadline after the broadcast arrives; later clients are dropped "
+                          "as stragglers. 0 = wait for everyone (default 0).",
+                          ns3::TimeValue(ns3::Seconds(0)),
+                          ns3::MakeTimeAccessor(&FederatedServer::m_deadline),
                           ns3::MakeTimeChecker(ns3::Seconds(0)))
             .AddAttribute("Aggregator",
                           "The aggregation stage (uplink); default wfl::IdealAggregator.",
@@ -93,6 +114,52 @@ FederatedServer::StopApplication()
     m_running = false;
 }
 
+std::vector<ns3::Ptr<FederatedClient>>
+FederatedServer::SampleClients(uint32_t round) const
+{
+    const size_t total = m_clients.size();
+    if (m_clientsPerRound == 0 || m_clientsPerRound >= total)
+    {
+        return m_clients;
+    }
+    Rng rng(m_task->Seed(), "client-sampling", round);
+    std::vector<size_t> chosen;
+    if (m_sizeWeightedSampling)
+    {
+        // Weighted sampling without replacement (Efraimidis-Spirakis): the m
+        // largest keys u^(1/w) are a draw proportional to the weights w.
+        std::vector<std::pair<double, size_t>> keys;
+        for (size_t k = 0; k < total; ++k)
+        {
+            const double u = std::max(rng.Uniform(), 1e-300);
+            keys.emplace_back(std::log(u) / m_clients[k]->GetSampleCount(), k);
+        }
+        std::partial_sort(keys.begin(), keys.begin() + m_clientsPerRound, keys.end(),
+                          [](const auto& a, const auto& b) { return a.first > b.first; });
+        for (size_t i = 0; i < m_clientsPerRound; ++i)
+        {
+            chosen.push_back(keys[i].second);
+        }
+    }
+    else
+    {
+        std::vector<size_t> all(total);
+        std::iota(all.begin(), all.end(), 0);
+        for (size_t i = 0; i < m_clientsPerRound; ++i)
+        {
+            std::swap(all[i], all[i + rng.UniformInt(total - i)]);
+        }
+        chosen.assign(all.begin(), all.begin() + m_clientsPerRound);
+    }
+    std::sort(chosen.begin(), chosen.end());
+    std::vector<ns3::Ptr<FederatedClient>> selected;
+    for (size_t k : chosen)
+    {
+        selected.push_back(m_clients[k]);
+    }
+    return selected;
+}
+
 void
 FederatedServer::StartRound(uint32_t round)
 {
@@ -102,13 +169,48 @@ FederatedServer::StartRound(uint32_t round)
     }
     m_round = round;
     m_arrived.clear();
-    for (const auto& client : m_clients)
+    m_stragglers.clear();
+    m_selected = SampleClients(round);
+    ns3::Simulator::Schedule(m_downlinkDelay, &FederatedServer::TrainSelected, this);
+}
+
+void
+FederatedServer::TrainSelected()
+{
+    // The broadcast has reached the selected clients: the available ones
+    // train, all at once on the thread pool, each charged its own compute time.
+    std::vector<ns3::Ptr<FederatedClient>> training;
+    std::vector<uint32_t> indices;
+    for (const auto& client : m_selected)
     {
-        ns3::Simulator::Schedule(m_downlinkDelay,
-                                 &FederatedClient::ReceiveGlobalModel,
-                                 client,
-                                 round,
-                                 std::cref(m_global));
+        if (client->DecideParticipation(m_round))
+        {
+            training.push_back(client);
+            indices.push_back(client->GetIndex());
+        }
+    }
+    std::vector<LocalUpdate> updates = m_task->TrainClients(indices, m_round, m_global);
+    m_expected = 0;
+    for (size_t i = 0; i < training.size(); ++i)
+    {
+        training[i]->SetUpdate(std::move(updates[i]));
+        const ns3::Time arrival = training[i]->LocalComputeTime();
+        if (!m_deadline.IsZero() && arrival > m_deadline)
+        {
+            m_stragglers.push_back(training[i]); // late: its update is never used
+            continue;
+        }
+        ++m_expected;
+        ns3::Simulator::Schedule(arrival, &FederatedServer::ReceiveUpdate, this, training[i]);
+    }
+    if (!m_stragglers.empty())
+    {
+        // The server cannot know who is late: it waits until the deadline.
+        ns3::Simulator::Schedule(m_deadline, &FederatedServer::FinishAggregation, this);
+    }
+    else if (m_expected == 0)
+    {
+        ns3::Simulator::ScheduleNow(&FederatedServer::FinishAggregation, this);
     }
 }
 
@@ -116,7 +218,7 @@ void
 FederatedServer::ReceiveUpdate(ns3::Ptr<FederatedClient> client)
 {
     m_arrived.push_back(client);
-    if (m_arrived.size() == m_clients.size())
+    if (m_stragglers.empty() && m_arrived.size() == m_expected)
     {
         FinishAggregation();
     }
@@ -136,10 +238,6 @@ FederatedServer::FinishAggregation()
     double weightSum = 0.0;
     for (const auto& client : m_arrived)
     {
-        if (!client->IsParticipating())
-        {
-            continue;
-        }
         const LocalUpdate& update = client->GetUpdate();
         ClientContribution c;
         c.client = client->GetIndex();
@@ -156,7 +254,20 @@ FederatedServer::FinishAggregation()
         record.wallTrainS += update.wallSeconds;
         weightSum += c.weight;
     }
-    record.participants = static_cast<uint32_t>(contributions.size());
+    record.participants = static_cast<uint32_t>(contributions.size() + m_stragglers.size());
+    record.stragglers = static_cast<uint32_t>(m_stragglers.size());
+    for (const auto& client : m_stragglers)
+    {
+        ClientRecord clientRecord;
+        clientRecord.client = client->GetIndex();
+        clientRecord.samples = client->GetSampleCount();
+        clientRecord.localLoss = client->GetUpdate().meanLoss;
+        clientRecord.straggler = true;
+        clientRecord.link.active = false;
+        record.clients.push_back(clientRecord);
+        record.wallTrainS += client->GetUpdate().wallSeconds;
+        client->ReleaseUpdate();
+    }
     if (contributions.empty())
     {
         // Everyone idle: no uplink, the model stays.
@@ -182,10 +293,12 @@ FederatedServer::FinishAggregation()
                          std::to_string(m_round) +
                          "; training diverged, lower learner.lr (accepted (0, 100])");
     }
-    for (size_t i = 0; i < record.clients.size(); ++i)
+    for (size_t i = 0; i < contributions.size(); ++i)
     {
         record.clients[i].link = result.clients[i];
     }
+    std::sort(record.clients.begin(), record.clients.end(),
+              [](const ClientRecord& a, const ClientRecord& b) { return a.client < b.client; });
     result.estimate.resize(0);
     result.clients.clear();
     const ns3::Time airtime = result.airtime;

@@ -23,8 +23,11 @@ class FederatedClient;
 class LearningTask;
 
 /**
- * Round t: broadcast the global model (after DownlinkDelay), wait for every
- * client's update, pass them to the Aggregator, apply
+ * Round t: sample ClientsPerRound clients (stream ("client-sampling", t)),
+ * broadcast the global model (DownlinkDelay), let the available ones train
+ * (in parallel on the task's thread pool, each charged its own compute time
+ * on the ns-3 clock), drop those later than Deadline as stragglers, pass the
+ * updates in time to the Aggregator, apply
  * w <- w + ServerLearningRate * estimate, evaluate every EvalEvery rounds and
  * in the last one, fire RoundCompleted, and start round t + 1.
  * FedAvg of deltas; with one local step per round this is FedSGD.
@@ -59,6 +62,8 @@ class FederatedServer : public ns3::Application
     void DoDispose() override;
 
     void StartRound(uint32_t round);
+    std::vector<ns3::Ptr<FederatedClient>> SampleClients(uint32_t round) const;
+    void TrainSelected();
     void FinishAggregation();
     void CompleteRound(RoundRecord record);
 
@@ -66,12 +71,18 @@ class FederatedServer : public ns3::Application
     uint32_t m_evalEvery = 1;
     double m_serverLearningRate = 1.0;
     ns3::Time m_downlinkDelay;
+    uint32_t m_clientsPerRound = 0;
+    bool m_sizeWeightedSampling = false;
+    ns3::Time m_deadline;
     ns3::Ptr<Aggregator> m_aggregator;
     ns3::TracedCallback<const RoundRecord&> m_roundCompletedTrace;
 
     std::shared_ptr<LearningTask> m_task;
     std::vector<ns3::Ptr<FederatedClient>> m_clients;
-    std::vector<ns3::Ptr<FederatedClient>> m_arrived;
+    std::vector<ns3::Ptr<FederatedClient>> m_selected;   ///< sampled this round
+    std::vector<ns3::Ptr<FederatedClient>> m_arrived;    ///< updates received in time
+    std::vector<ns3::Ptr<FederatedClient>> m_stragglers; ///< trained, missed the deadline
+    size_t m_expected = 0;
     Eigen::VectorXf m_global;
     uint32_t m_round = 0;
     uint32_t m_completedRounds = 0;

@@ -19,6 +19,7 @@ struct ClientRecord
     uint32_t samples = 0;  ///< local training samples (FedAvg weight)
     double localLoss = 0.0; ///< mean mini-batch loss of its local steps (nats)
     ClientLinkReport link;  ///< its uplink in the round
+    bool straggler = false; ///< trained but missed the deadline (update unused)
 };
 
 /// One round, as fired by FederatedServer's RoundCompleted trace source.
@@ -29,7 +30,8 @@ struct RoundRecord
     double testAccuracy = 0.0;  ///< NaN in rounds without evaluation
     double testLoss = 0.0;      ///< NaN in rounds without evaluation (nats)
     double trainLoss = 0.0;     ///< sample-weighted mean of the clients' local losses
-    uint32_t participants = 0;  ///< clients that trained (not idle)
+    uint32_t participants = 0;  ///< clients that trained (not idle), stragglers included
+    uint32_t stragglers = 0;    ///< clients that missed the deadline
     AggregationResult uplink;   ///< channel figures of the round (estimate emptied)
     double wallTrainS = 0.0;     ///< wall-clock local training, all clients
     double wallAggregateS = 0.0; ///< wall-clock of the aggregation stage
