@@ -79,7 +79,8 @@ Hdf5TraceSink::Hdf5TraceSink(const std::string& path, bool overwrite, const RunM
                      {"straggler", T::Int64, "1", "1 if it missed the deadline (update unused)"}});
     m_file.AddTable("timing",
                     {{"round", T::Int64, "1", "round index"},
-                     {"wall_train_s", T::Float64, "s", "local training, all clients"},
+                     {"wall_round_s", T::Float64, "s", "the whole round except evaluation"},
+                     {"wall_train_s", T::Float64, "s", "local training, summed over clients"},
                      {"wall_encode_s", T::Float64, "s", "coding at the clients (over the air)"},
                      {"wall_channel_s", T::Float64, "s", "power allocation and channel"},
                      {"wall_decode_s", T::Float64, "s", "decoding at the server"},
@@ -136,6 +137,7 @@ Hdf5TraceSink::OnRoundCompleted(const RoundRecord& record)
     }
     m_file.Table("clients").Append(clients);
     m_file.Table("timing").Append({{static_cast<double>(record.round)},
+                                   {record.wallRoundS},
                                    {record.wallTrainS},
                                    {up.wallEncodeS},
                                    {up.wallChannelS},

@@ -168,6 +168,7 @@ FederatedServer::StartRound(uint32_t round)
         return;
     }
     m_round = round;
+    m_roundWallStart = std::chrono::steady_clock::now();
     m_arrived.clear();
     m_stragglers.clear();
     m_selected = SampleClients(round);
@@ -310,6 +311,8 @@ void
 FederatedServer::CompleteRound(RoundRecord record)
 {
     record.simTimeS = ns3::Simulator::Now().GetSeconds();
+    record.wallRoundS =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - m_roundWallStart).count();
     if (m_round % m_evalEvery == 0 || m_round == m_rounds)
     {
         const auto evalStart = std::chrono::steady_clock::now();

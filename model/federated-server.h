@@ -13,6 +13,7 @@
 
 #include <Eigen/Dense>
 
+#include <chrono>
 #include <memory>
 #include <vector>
 
@@ -85,6 +86,7 @@ class FederatedServer : public ns3::Application
     size_t m_expected = 0;
     Eigen::VectorXf m_global;
     uint32_t m_round = 0;
+    std::chrono::steady_clock::time_point m_roundWallStart;
     uint32_t m_completedRounds = 0;
     bool m_running = false;
 };

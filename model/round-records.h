@@ -33,7 +33,8 @@ struct RoundRecord
     uint32_t participants = 0;  ///< clients that trained (not idle), stragglers included
     uint32_t stragglers = 0;    ///< clients that missed the deadline
     AggregationResult uplink;   ///< channel figures of the round (estimate emptied)
-    double wallTrainS = 0.0;     ///< wall-clock local training, all clients
+    double wallRoundS = 0.0;     ///< wall-clock of the round without evaluation
+    double wallTrainS = 0.0;     ///< wall-clock local training, summed over clients
     double wallAggregateS = 0.0; ///< wall-clock of the aggregation stage
     double wallEvalS = 0.0;      ///< wall-clock test evaluation
     std::vector<ClientRecord> clients; ///< sorted by client index
