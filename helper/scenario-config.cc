@@ -312,6 +312,22 @@ BuildKeys()
     keys.push_back(UnsignedKey<int>("learner.local-epochs", "epochs", 0, 10000,
         [](C& c) -> int& { return c.training.localEpochs; },
         "local passes over the client's data per round (0 = use learner.local-steps)"));
+    keys.push_back(ChoiceKey("learner.optimizer", {"sgd", "momentum", "adam"},
+        [](C& c) -> std::string& { return c.training.optimizer.kind; },
+        "client optimizer; its state starts from zero every round"));
+    keys.push_back(RealKey("learner.momentum", "", 0.0, 0.999999, false,
+        [](C& c) -> double& { return c.training.optimizer.momentum; },
+        "momentum: heavy-ball coefficient, in [0, 1)"));
+    keys.push_back(RealKey("learner.beta1", "", 0.0, 0.999999, false,
+        [](C& c) -> double& { return c.training.optimizer.beta1; }, "adam: first-moment decay, in [0, 1)"));
+    keys.push_back(RealKey("learner.beta2", "", 0.0, 0.999999, false,
+        [](C& c) -> double& { return c.training.optimizer.beta2; }, "adam: second-moment decay, in [0, 1)"));
+    keys.push_back(RealKey("learner.weight-decay", "", 0.0, 1.0, false,
+        [](C& c) -> double& { return c.training.optimizer.weightDecay; },
+        "L2 weight decay (coupled for sgd/momentum, decoupled AdamW for adam)"));
+    keys.push_back(RealKey("learner.prox-mu", "", 0.0, 1e6, false,
+        [](C& c) -> double& { return c.training.optimizer.proximalMu; },
+        "FedProx: mu/2 ||w - w_global||^2 added to the local loss (0 = FedAvg)"));
     keys.push_back(RealKey("learner.compute-time-s", "s", 0.0, 1e6, false,
         [](C& c) -> double& { return c.computeTimeS; },
         "simulated time of one client's local training per round (at speed 1)"));
@@ -321,6 +337,17 @@ BuildKeys()
     keys.push_back(RealKey("server.lr", "", 0.0, 100.0, true,
         [](C& c) -> double& { return c.serverLr; },
         "server step on the aggregated update (1 = FedAvg)"));
+    keys.push_back(ChoiceKey("server.optimizer", {"fedavg", "fedavgm", "fedadam", "fedyogi"},
+        [](C& c) -> std::string& { return c.serverOptimizer; },
+        "server step on the aggregate as a pseudo-gradient (Reddi et al. 2021)"));
+    keys.push_back(RealKey("server.momentum", "", 0.0, 0.999999, false,
+        [](C& c) -> double& { return c.serverMomentum; }, "fedavgm: server momentum, in [0, 1)"));
+    keys.push_back(RealKey("server.beta1", "", 0.0, 0.999999, false,
+        [](C& c) -> double& { return c.serverBeta1; }, "fedadam/fedyogi: first-moment decay"));
+    keys.push_back(RealKey("server.beta2", "", 0.0, 0.999999, false,
+        [](C& c) -> double& { return c.serverBeta2; }, "fedadam/fedyogi: second-moment decay"));
+    keys.push_back(RealKey("server.tau", "", 0.0, 1.0, true,
+        [](C& c) -> double& { return c.serverTau; }, "fedadam/fedyogi: adaptivity tau"));
     keys.push_back(UnsignedKey<uint32_t>("server.clients-per-round", "clients", 0, 100000,
         [](C& c) -> uint32_t& { return c.clientsPerRound; },
         "clients sampled each round (0 = all)"));

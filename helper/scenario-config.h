@@ -50,6 +50,11 @@ struct ScenarioConfig
     double computeSpread = 0.0;
     // [server]
     double serverLr = 1.0;
+    std::string serverOptimizer = "fedavg";
+    double serverMomentum = 0.9;
+    double serverBeta1 = 0.9;
+    double serverBeta2 = 0.99;
+    double serverTau = 1e-3;
     uint32_t clientsPerRound = 0;
     std::string sampling = "uniform";
     double deadlineS = 0.0;

@@ -11,6 +11,7 @@
 #include "ns3/node-container.h"
 #include "ns3/rng-seed-manager.h"
 #include "ns3/simulator.h"
+#include "ns3/string.h"
 #include "ns3/uinteger.h"
 
 #include <chrono>
@@ -90,6 +91,11 @@ RunScenario(const ParsedArguments& arguments, std::ostream* progress)
     helper.SetServerAttribute("Rounds", ns3::UintegerValue(config.rounds));
     helper.SetServerAttribute("EvalEvery", ns3::UintegerValue(config.evalEvery));
     helper.SetServerAttribute("ServerLearningRate", ns3::DoubleValue(config.serverLr));
+    helper.SetServerAttribute("Optimizer", ns3::StringValue(config.serverOptimizer));
+    helper.SetServerAttribute("ServerMomentum", ns3::DoubleValue(config.serverMomentum));
+    helper.SetServerAttribute("ServerBeta1", ns3::DoubleValue(config.serverBeta1));
+    helper.SetServerAttribute("ServerBeta2", ns3::DoubleValue(config.serverBeta2));
+    helper.SetServerAttribute("ServerTau", ns3::DoubleValue(config.serverTau));
     helper.SetServerAttribute("ClientsPerRound", ns3::UintegerValue(config.clientsPerRound));
     helper.SetServerAttribute("SizeWeightedSampling", ns3::BooleanValue(config.sampling == "size"));
     helper.SetServerAttribute("Deadline", ns3::TimeValue(ns3::Seconds(config.deadlineS)));

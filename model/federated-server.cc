@@ -11,6 +11,7 @@
 #include "ns3/double.h"
 #include "ns3/pointer.h"
 #include "ns3/simulator.h"
+#include "ns3/string.h"
 #include "ns3/uinteger.h"
 
 #include <algorithm>
@@ -48,6 +49,31 @@ FederatedServer::GetTypeId()
                           ns3::DoubleValue(1.0),
                           ns3::MakeDoubleAccessor(&FederatedServer::m_serverLearningRate),
                           ns3::MakeDoubleChecker<double>(0.0))
+            .AddAttribute("Optimizer",
+                          "Server optimizer: fedavg, fedavgm, fedadam or fedyogi (default fedavg).",
+                          ns3::StringValue("fedavg"),
+                          ns3::MakeStringAccessor(&FederatedServer::m_optimizerKind),
+                          ns3::MakeStringChecker())
+            .AddAttribute("ServerMomentum",
+                          "fedavgm: momentum of the server velocity (default 0.9).",
+                          ns3::DoubleValue(0.9),
+                          ns3::MakeDoubleAccessor(&FederatedServer::m_serverMomentum),
+                          ns3::MakeDoubleChecker<double>(0.0, 1.0))
+            .AddAttribute("ServerBeta1",
+                          "fedadam/fedyogi: first-moment decay (default 0.9).",
+                          ns3::DoubleValue(0.9),
+                          ns3::MakeDoubleAccessor(&FederatedServer::m_serverBeta1),
+                          ns3::MakeDoubleChecker<double>(0.0, 1.0))
+            .AddAttribute("ServerBeta2",
+                          "fedadam/fedyogi: second-moment decay (default 0.99).",
+                          ns3::DoubleValue(0.99),
+                          ns3::MakeDoubleAccessor(&FederatedServer::m_serverBeta2),
+                          ns3::MakeDoubleChecker<double>(0.0, 1.0))
+            .AddAttribute("ServerTau",
+                          "fedadam/fedyogi: adaptivity tau (default 1e-3).",
+                          ns3::DoubleValue(1e-3),
+                          ns3::MakeDoubleAccessor(&FederatedServer::m_serverTau),
+                          ns3::MakeDoubleChecker<double>(0.0, 1.0))
             .AddAttribute("DownlinkDelay",
                           "Time to broadcast the global model to the clients (default 0).",
                           ns3::TimeValue(ns3::Seconds(0)),
@@ -104,6 +130,14 @@ FederatedServer::StartApplication()
     {
         m_aggregator = ns3::CreateObject<IdealAggregator>();
     }
+    ServerOptimizerSpec spec;
+    spec.kind = m_optimizerKind;
+    spec.learningRate = m_serverLearningRate;
+    spec.momentum = m_serverMomentum;
+    spec.beta1 = m_serverBeta1;
+    spec.beta2 = m_serverBeta2;
+    spec.tau = m_serverTau;
+    m_optimizer = std::make_unique<ServerOptimizer>(spec);
     m_running = true;
     StartRound(1);
 }
@@ -287,7 +321,7 @@ FederatedServer::FinishAggregation()
     {
         client->ReleaseUpdate();
     }
-    m_global.noalias() += static_cast<float>(m_serverLearningRate) * result.estimate;
+    m_optimizer->Apply(m_global, result.estimate);
     if (!m_global.allFinite())
     {
         throw InputError("learner.lr: the global model became non-finite (NaN or Inf) in round " +

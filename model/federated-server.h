@@ -6,6 +6,7 @@
 
 #include "aggregator.h"
 #include "round-records.h"
+#include "server-optimizer.h"
 
 #include "ns3/application.h"
 #include "ns3/nstime.h"
@@ -28,8 +29,9 @@ class LearningTask;
  * broadcast the global model (DownlinkDelay), let the available ones train
  * (in parallel on the task's thread pool, each charged its own compute time
  * on the ns-3 clock), drop those later than Deadline as stragglers, pass the
- * updates in time to the Aggregator, apply
- * w <- w + ServerLearningRate * estimate, evaluate every EvalEvery rounds and
+ * updates in time to the Aggregator, treat the estimate as a pseudo-gradient
+ * for the server optimizer (FedAvg: w <- w + ServerLearningRate * estimate;
+ * FedAvgM, FedAdam, FedYogi as in Reddi et al. 2021), evaluate every EvalEvery rounds and
  * in the last one, fire RoundCompleted, and start round t + 1.
  * FedAvg of deltas; with one local step per round this is FedSGD.
  */
@@ -71,6 +73,12 @@ class FederatedServer : public ns3::Application
     uint32_t m_rounds = 0;
     uint32_t m_evalEvery = 1;
     double m_serverLearningRate = 1.0;
+    std::string m_optimizerKind = "fedavg";
+    double m_serverMomentum = 0.9;
+    double m_serverBeta1 = 0.9;
+    double m_serverBeta2 = 0.99;
+    double m_serverTau = 1e-3;
+    std::unique_ptr<ServerOptimizer> m_optimizer;
     ns3::Time m_downlinkDelay;
     uint32_t m_clientsPerRound = 0;
     bool m_sizeWeightedSampling = false;

@@ -8,7 +8,8 @@ namespace wfl
 {
 
 LocalTrainer::LocalTrainer(std::unique_ptr<Model<float>> model)
-    : m_model(std::move(model))
+    : m_model(std::move(model)),
+      m_optimizer(ClientOptimizerSpec())
 {
 }
 
@@ -32,11 +33,14 @@ LocalTrainer::Train(const Eigen::VectorXf& global,
                     Rng& rng)
 {
     m_params = global;
+    ClientOptimizerSpec optimizer = spec.optimizer;
+    optimizer.learningRate = spec.learningRate;
+    m_optimizer = ClientOptimizer(optimizer);
+    m_optimizer.Reset(global.size());
     m_order = indices;
     rng.Shuffle(m_order);
     const size_t n = m_order.size();
     const size_t batch = std::min(n, static_cast<size_t>(spec.batchSize));
-    const float lr = static_cast<float>(spec.learningRate);
 
     LocalUpdate update;
     update.steps = StepsFor(spec, n);
@@ -55,7 +59,7 @@ LocalTrainer::Train(const Eigen::VectorXf& global,
                     m_batchLabels);
         cursor += take;
         lossSum += m_model->LossAndGradient(m_params, m_batch, m_batchLabels, m_grad);
-        m_params.noalias() -= lr * m_grad;
+        m_optimizer.Step(m_params, m_grad, global);
     }
     update.meanLoss = update.steps > 0 ? lossSum / update.steps : 0.0;
     update.delta = m_params - global;

@@ -4,6 +4,7 @@
 #ifndef WFL_LOCAL_TRAINER_H
 #define WFL_LOCAL_TRAINER_H
 
+#include "client-optimizer.h"
 #include "dataset.h"
 #include "model.h"
 
@@ -16,6 +17,9 @@ class Rng;
 
 struct LocalTrainingSpec
 {
+    /// Client optimizer (kind, momentum, Adam betas, weight decay, FedProx mu);
+    /// its learning rate is learningRate below.
+    ClientOptimizerSpec optimizer;
     double learningRate = 0.05;
     int batchSize = 32;
     int localSteps = 10; ///< SGD steps per round when localEpochs == 0
@@ -31,7 +35,9 @@ struct LocalUpdate
 };
 
 /**
- * Runs SGD on one client's samples. Batches walk through a fresh random
+ * Runs the client optimizer (SGD, momentum, Adam; weight decay; FedProx
+ * towards the round's global model) on one client's samples; the optimizer
+ * state starts from zero in every round. Batches walk through a fresh random
  * permutation of the client's indices (drawn from `rng`), reshuffled when a
  * pass ends, so the batch sequence depends only on the stream it is given.
  * Holds scratch buffers: one trainer per thread.
@@ -57,6 +63,7 @@ class LocalTrainer
 
   private:
     std::unique_ptr<Model<float>> m_model;
+    ClientOptimizer m_optimizer;
     Eigen::VectorXf m_params;
     Eigen::VectorXf m_grad;
     Eigen::MatrixXf m_batch;

@@ -1,0 +1,719 @@
+// Client and server optimizers (model/numeric/{client,server}-optimizer.h):
+// the first steps against scalar formulas evaluated here coordinate by
+// coordinate in double precision, convergence on an ill-conditioned quadratic,
+// and input validation.
+
+#include "client-optimizer.h"
+#include "input-error.h"
+#include "server-optimizer.h"
+
+#include "test-util.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+using namespace wfl;
+using wfltest::InputErrorOf;
+
+namespace
+{
+
+/// float results vs double references of magnitude ~1.
+constexpr double kTol = 2e-6;
+
+Eigen::VectorXf
+Vec(std::vector<double> values)
+{
+    Eigen::VectorXf v(static_cast<Eigen::Index>(values.size()));
+    for (size_t i = 0; i < values.size(); ++i)
+    {
+        v(static_cast<Eigen::Index>(i)) = static_cast<float>(values[i]);
+    }
+    return v;
+}
+
+const std::vector<double> kW0{1.0, -2.0, 0.5};
+/// A different gradient at each of three steps, with mixed signs and scales.
+const std::vector<std::vector<double>> kGrads{{0.5, -1.0, 2.0}, {0.25, 0.5, -1.5}, {-0.75, 0.1, 0.3}};
+const std::vector<double> kAnchor{0.0, 1.0, -0.5};
+
+/// Runs `spec` for the steps of kGrads from kW0 and returns every iterate.
+std::vector<Eigen::VectorXf>
+RunClient(const ClientOptimizerSpec& spec, const std::vector<std::vector<double>>& grads)
+{
+    ClientOptimizer opt(spec);
+    Eigen::VectorXf w = Vec(kW0);
+    const Eigen::VectorXf anchor = Vec(kAnchor);
+    opt.Reset(w.size());
+    std::vector<Eigen::VectorXf> iterates;
+    for (const auto& g : grads)
+    {
+        opt.Step(w, Vec(g), anchor);
+        iterates.push_back(w);
+    }
+    return iterates;
+}
+
+/// f(x) = 0.5 x^T A x - b^T x, A = diag(a), a log-spaced on [1, 100]
+/// (condition number 100), minimiser x* = b / a.
+struct Quadratic
+{
+    Eigen::VectorXf a;
+    Eigen::VectorXf b;
+    Eigen::VectorXf xStar;
+};
+
+Quadratic
+MakeQuadratic()
+{
+    const int d = 10;
+    Quadratic q;
+    q.a.resize(d);
+    q.xStar.resize(d);
+    for (int i = 0; i < d; ++i)
+    {
+        q.a(i) = static_cast<float>(std::pow(100.0, i / double(d - 1)));
+        q.xStar(i) = static_cast<float>((i % 2 == 0 ? 1.0 : -1.0) * (1.0 + 0.1 * i));
+    }
+    q.b = q.a.cwiseProduct(q.xStar);
+    EXPECT_FLOAT_EQ(q.a.maxCoeff() / q.a.minCoeff(), 100.0f);
+    return q;
+}
+
+/// Runs `steps` steps from x = 0; returns the final distance to x* and sets
+/// `lastAbove` to the last step (1-based) that ended at distance >= 1e-3.
+double
+MinimiseQuadratic(const ClientOptimizerSpec& spec, int steps, int& lastAbove)
+{
+    const Quadratic q = MakeQuadratic();
+    ClientOptimizer opt(spec);
+    Eigen::VectorXf x = Eigen::VectorXf::Zero(q.a.size());
+    Eigen::VectorXf grad(q.a.size());
+    const Eigen::VectorXf none;
+    opt.Reset(x.size());
+    lastAbove = 0;
+    double dist = (x - q.xStar).norm();
+    for (int t = 1; t <= steps; ++t)
+    {
+        grad = q.a.cwiseProduct(x) - q.b;
+        opt.Step(x, grad, none);
+        dist = (x - q.xStar).norm();
+        if (!(dist < 1e-3))
+        {
+            lastAbove = t;
+        }
+    }
+    return dist;
+}
+
+} // namespace
+
+// ---- client optimizers: hand formulas ------------------------------------------
+
+TEST(ClientOptimizer, SgdFollowsGradientStep)
+{
+    ClientOptimizerSpec spec;
+    spec.kind = "sgd";
+    spec.learningRate = 0.1;
+    const auto iterates = RunClient(spec, kGrads);
+    // Literal: 1 - 0.1 * 0.5.
+    EXPECT_NEAR(iterates[0](0), 0.95, kTol);
+    for (size_t i = 0; i < kW0.size(); ++i)
+    {
+        double w = kW0[i];
+        for (size_t t = 0; t < kGrads.size(); ++t)
+        {
+            w = w - 0.1 * kGrads[t][i];
+            EXPECT_NEAR(iterates[t](static_cast<Eigen::Index>(i)), w, kTol) << "step " << t << " coord " << i;
+        }
+    }
+}
+
+TEST(ClientOptimizer, SgdWeightDecayIsAddedToGradient)
+{
+    ClientOptimizerSpec spec;
+    spec.kind = "sgd";
+    spec.learningRate = 0.1;
+    spec.weightDecay = 0.2;
+    const auto iterates = RunClient(spec, kGrads);
+    // Literal: 1 - 0.1 * (0.5 + 0.2 * 1).
+    EXPECT_NEAR(iterates[0](0), 0.93, kTol);
+    for (size_t i = 0; i < kW0.size(); ++i)
+    {
+        double w = kW0[i];
+        for (size_t t = 0; t < kGrads.size(); ++t)
+        {
+            w = w - 0.1 * (kGrads[t][i] + 0.2 * w);
+            EXPECT_NEAR(iterates[t](static_cast<Eigen::Index>(i)), w, kTol) << "step " << t << " coord " << i;
+        }
+    }
+}
+
+TEST(ClientOptimizer, MomentumIsHeavyBallPyTorchConvention)
+{
+    ClientOptimizerSpec spec;
+    spec.kind = "momentum";
+    spec.learningRate = 0.1;
+    spec.momentum = 0.9;
+    {
+        // Constant gradient 1: v = 1, 1.9, 2.71; w = 0.9, 0.71, 0.439.
+        const auto iterates = RunClient(spec, {{1, 1, 1}, {1, 1, 1}, {1, 1, 1}});
+        EXPECT_NEAR(iterates[0](0), 0.9, kTol);
+        EXPECT_NEAR(iterates[1](0), 0.71, kTol);
+        EXPECT_NEAR(iterates[2](0), 0.439, kTol);
+    }
+    spec.weightDecay = 0.05;
+    const auto iterates = RunClient(spec, kGrads);
+    for (size_t i = 0; i < kW0.size(); ++i)
+    {
+        double w = kW0[i];
+        double v = 0.0;
+        for (size_t t = 0; t < kGrads.size(); ++t)
+        {
+            const double g = kGrads[t][i] + 0.05 * w;
+            v = 0.9 * v + g;
+            w = w - 0.1 * v;
+            EXPECT_NEAR(iterates[t](static_cast<Eigen::Index>(i)), w, kTol) << "step " << t << " coord " << i;
+        }
+    }
+}
+
+TEST(ClientOptimizer, AdamIsBiasCorrected)
+{
+    ClientOptimizerSpec spec;
+    spec.kind = "adam";
+    spec.learningRate = 0.1;
+    spec.beta1 = 0.8;
+    spec.beta2 = 0.95;
+    spec.epsilon = 1e-8;
+    {
+        // With bias correction a constant gradient moves every coordinate by
+        // lr sign(g) per step (up to eps): 1 - 0.1, then 1 - 0.2.
+        const auto iterates = RunClient(spec, {{0.5, -3, 1e-3}, {0.5, -3, 1e-3}});
+        EXPECT_NEAR(iterates[0](0), 0.9, 1e-6);
+        EXPECT_NEAR(iterates[0](1), -1.9, 1e-6);
+        EXPECT_NEAR(iterates[0](2), 0.4, 1e-5);
+        EXPECT_NEAR(iterates[1](0), 0.8, 1e-6);
+        EXPECT_NEAR(iterates[1](1), -1.8, 1e-6);
+    }
+    const auto iterates = RunClient(spec, kGrads);
+    for (size_t i = 0; i < kW0.size(); ++i)
+    {
+        double w = kW0[i];
+        double m = 0.0;
+        double v = 0.0;
+        for (size_t t = 0; t < kGrads.size(); ++t)
+        {
+            const double g = kGrads[t][i];
+            m = 0.8 * m + 0.2 * g;
+            v = 0.95 * v + 0.05 * g * g;
+            const double mHat = m / (1.0 - std::pow(0.8, double(t + 1)));
+            const double vHat = v / (1.0 - std::pow(0.95, double(t + 1)));
+            w = w - 0.1 * mHat / (std::sqrt(vHat) + 1e-8);
+            EXPECT_NEAR(iterates[t](static_cast<Eigen::Index>(i)), w, kTol) << "step " << t << " coord " << i;
+        }
+    }
+}
+
+TEST(ClientOptimizer, AdamWeightDecayIsDecoupled)
+{
+    ClientOptimizerSpec spec;
+    spec.kind = "adam";
+    spec.learningRate = 0.1;
+    spec.weightDecay = 0.2;
+    {
+        // Zero gradient: the moments stay 0, so w only shrinks by (1 - lr lambda).
+        // (Coupled L2 would feed lambda w into Adam and move w by ~lr per step.)
+        const auto iterates = RunClient(spec, {{0, 0, 0}, {0, 0, 0}});
+        for (size_t i = 0; i < kW0.size(); ++i)
+        {
+            EXPECT_NEAR(iterates[0](static_cast<Eigen::Index>(i)), kW0[i] * 0.98, kTol);
+            EXPECT_NEAR(iterates[1](static_cast<Eigen::Index>(i)), kW0[i] * 0.98 * 0.98, kTol);
+        }
+    }
+    const auto iterates = RunClient(spec, kGrads);
+    for (size_t i = 0; i < kW0.size(); ++i)
+    {
+        double w = kW0[i];
+        double m = 0.0;
+        double v = 0.0;
+        for (size_t t = 0; t < kGrads.size(); ++t)
+        {
+            const double g = kGrads[t][i];
+            m = 0.9 * m + 0.1 * g;
+            v = 0.999 * v + 0.001 * g * g;
+            const double mHat = m / (1.0 - std::pow(0.9, double(t + 1)));
+            const double vHat = v / (1.0 - std::pow(0.999, double(t + 1)));
+            w = w * (1.0 - 0.1 * 0.2) - 0.1 * mHat / (std::sqrt(vHat) + 1e-8);
+            EXPECT_NEAR(iterates[t](static_cast<Eigen::Index>(i)), w, kTol) << "step " << t << " coord " << i;
+        }
+    }
+}
+
+TEST(ClientOptimizer, ProximalTermPullsTowardAnchor)
+{
+    ClientOptimizerSpec spec;
+    spec.kind = "sgd";
+    spec.learningRate = 0.1;
+    spec.proximalMu = 0.5;
+    const std::vector<std::vector<double>> zero(3, std::vector<double>{0, 0, 0});
+    {
+        // grad = 0: w - anchor shrinks by (1 - lr mu) = 0.95 per step.
+        // Literal, coordinate 0: 1 - 0.1 * 0.5 * (1 - 0) = 0.95.
+        const auto iterates = RunClient(spec, zero);
+        EXPECT_NEAR(iterates[0](0), 0.95, kTol);
+        for (size_t i = 0; i < kW0.size(); ++i)
+        {
+            double w = kW0[i];
+            for (size_t t = 0; t < zero.size(); ++t)
+            {
+                w = w - 0.1 * 0.5 * (w - kAnchor[i]);
+                EXPECT_NEAR(iterates[t](static_cast<Eigen::Index>(i)), w, kTol);
+                EXPECT_LT(std::abs(iterates[t](static_cast<Eigen::Index>(i)) - kAnchor[i]),
+                          std::abs(kW0[i] - kAnchor[i]));
+            }
+        }
+    }
+    // Momentum, with gradient, weight decay and prox together.
+    spec.kind = "momentum";
+    spec.momentum = 0.5;
+    spec.weightDecay = 0.1;
+    const auto momentum = RunClient(spec, kGrads);
+    // Adam: the prox gradient enters the moments; weight decay stays decoupled.
+    spec.kind = "adam";
+    const auto adam = RunClient(spec, kGrads);
+    for (size_t i = 0; i < kW0.size(); ++i)
+    {
+        double w = kW0[i];
+        double v = 0.0;
+        double wa = kW0[i];
+        double m1 = 0.0;
+        double m2 = 0.0;
+        for (size_t t = 0; t < kGrads.size(); ++t)
+        {
+            v = 0.5 * v + kGrads[t][i] + 0.1 * w + 0.5 * (w - kAnchor[i]);
+            w = w - 0.1 * v;
+            EXPECT_NEAR(momentum[t](static_cast<Eigen::Index>(i)), w, kTol);
+
+            const double g = kGrads[t][i] + 0.5 * (wa - kAnchor[i]);
+            m1 = 0.9 * m1 + 0.1 * g;
+            m2 = 0.999 * m2 + 0.001 * g * g;
+            const double mHat = m1 / (1.0 - std::pow(0.9, double(t + 1)));
+            const double vHat = m2 / (1.0 - std::pow(0.999, double(t + 1)));
+            wa = wa * (1.0 - 0.1 * 0.1) - 0.1 * mHat / (std::sqrt(vHat) + 1e-8);
+            EXPECT_NEAR(adam[t](static_cast<Eigen::Index>(i)), wa, kTol);
+        }
+    }
+}
+
+TEST(ClientOptimizer, ResetZeroesState)
+{
+    for (const std::string kind : {"momentum", "adam"})
+    {
+        ClientOptimizerSpec spec;
+        spec.kind = kind;
+        spec.learningRate = 0.1;
+        ClientOptimizer opt(spec);
+        const Eigen::VectorXf none;
+        Eigen::VectorXf w = Vec(kW0);
+        opt.Reset(w.size());
+        opt.Step(w, Vec(kGrads[0]), none);
+        const Eigen::VectorXf firstStep = w;
+        opt.Step(w, Vec(kGrads[1]), none);
+        EXPECT_EQ(opt.Steps(), 2);
+
+        opt.Reset(w.size());
+        EXPECT_EQ(opt.Steps(), 0);
+        w = Vec(kW0);
+        opt.Step(w, Vec(kGrads[0]), none);
+        for (Eigen::Index i = 0; i < w.size(); ++i)
+        {
+            EXPECT_EQ(w(i), firstStep(i)) << kind;
+        }
+    }
+}
+
+TEST(ClientOptimizer, StepRejectsSizesOtherThanReset)
+{
+    ClientOptimizerSpec spec;
+    spec.proximalMu = 0.1;
+    ClientOptimizer opt(spec);
+    Eigen::VectorXf w = Vec(kW0);
+    const Eigen::VectorXf g = Vec(kGrads[0]);
+    EXPECT_THROW(opt.Step(w, g, Vec(kAnchor)), std::invalid_argument); // before Reset
+    opt.Reset(3);
+    EXPECT_THROW(opt.Step(w, Vec({1, 2}), Vec(kAnchor)), std::invalid_argument);
+    EXPECT_THROW(opt.Step(w, g, Eigen::VectorXf()), std::invalid_argument); // prox needs the anchor
+    EXPECT_NO_THROW(opt.Step(w, g, Vec(kAnchor)));
+}
+
+// ---- client optimizers: convergence --------------------------------------------
+
+// Budgets: sgd at lr = 1/L converges like (1 - 1/100)^t (~800 steps to 1e-3
+// from distance 4.3); tuned heavy ball (lr = 4/(sqrt(L)+sqrt(l))^2,
+// m = ((sqrt(k)-1)/(sqrt(k)+1))^2) like ~0.82^t; Adam's per-coordinate
+// scaling removes the conditioning.
+TEST(ClientOptimizer, MinimisesIllConditionedQuadratic)
+{
+    struct Case
+    {
+        std::string kind;
+        double lr;
+        double momentum;
+        int budget;
+    };
+    const std::vector<Case> cases{
+        {"sgd", 0.01, 0.0, 1000},
+        {"momentum", 4.0 / 121.0, (9.0 / 11.0) * (9.0 / 11.0), 150},
+        {"adam", 0.05, 0.0, 1000},
+    };
+    for (const Case& c : cases)
+    {
+        ClientOptimizerSpec spec;
+        spec.kind = c.kind;
+        spec.learningRate = c.lr;
+        spec.momentum = c.momentum;
+        int lastAbove = 0;
+        const double dist = MinimiseQuadratic(spec, c.budget, lastAbove);
+        EXPECT_LT(dist, 1e-3) << c.kind << " after " << c.budget << " steps";
+        EXPECT_LT(lastAbove, c.budget) << c.kind;
+        std::cout << "[ info ] " << c.kind << ": ||x - x*|| < 1e-3 from step " << lastAbove + 1
+                  << " on (budget " << c.budget << "), final " << dist << "\n";
+    }
+}
+
+// ---- server optimizers -----------------------------------------------------------
+
+namespace
+{
+
+const std::vector<double> kGlobal{0.5, -1.0, 2.0, 0.0};
+/// Coordinates with Delta^2 above and below tau^2 = 1e-6 and a zero.
+const std::vector<double> kAgg1{0.1, -0.2, 5e-4, 0.0};
+const std::vector<double> kAgg2{-0.05, 0.3, 1e-2, 1e-4};
+
+std::vector<Eigen::VectorXf>
+RunServer(const ServerOptimizerSpec& spec, const std::vector<std::vector<double>>& aggregates,
+          std::vector<Eigen::VectorXf>* secondStates = nullptr)
+{
+    ServerOptimizer opt(spec);
+    Eigen::VectorXf w = Vec(kGlobal);
+    std::vector<Eigen::VectorXf> iterates;
+    for (const auto& a : aggregates)
+    {
+        opt.Apply(w, Vec(a));
+        iterates.push_back(w);
+        if (secondStates)
+        {
+            secondStates->push_back(opt.SecondState());
+        }
+    }
+    EXPECT_EQ(opt.Rounds(), static_cast<int64_t>(aggregates.size()));
+    return iterates;
+}
+
+} // namespace
+
+TEST(ServerOptimizer, FedAvgWithLrOneAddsAggregateExactly)
+{
+    ServerOptimizerSpec spec;
+    spec.kind = "fedavg";
+    spec.learningRate = 1.0;
+    const auto iterates = RunServer(spec, {kAgg1, kAgg2});
+    const Eigen::VectorXf once = Vec(kGlobal) + Vec(kAgg1);
+    const Eigen::VectorXf twice = once + Vec(kAgg2);
+    for (Eigen::Index i = 0; i < once.size(); ++i)
+    {
+        EXPECT_EQ(iterates[0](i), once(i));
+        EXPECT_EQ(iterates[1](i), twice(i));
+    }
+}
+
+TEST(ServerOptimizer, FedAvgScalesByLr)
+{
+    ServerOptimizerSpec spec;
+    spec.kind = "fedavg";
+    spec.learningRate = 0.5;
+    const auto iterates = RunServer(spec, {kAgg1});
+    for (size_t i = 0; i < kGlobal.size(); ++i)
+    {
+        EXPECT_NEAR(iterates[0](static_cast<Eigen::Index>(i)), kGlobal[i] + 0.5 * kAgg1[i], kTol);
+    }
+}
+
+TEST(ServerOptimizer, FedAvgMAccumulatesVelocity)
+{
+    ServerOptimizerSpec spec;
+    spec.kind = "fedavgm";
+    spec.learningRate = 0.7;
+    spec.momentum = 0.9;
+    // Round 1: v = a, w1 = w + 0.7 a. Round 2: v = 0.9 a + a, w2 = w1 + 0.7 * 1.9 a
+    // = w + 0.7 (1 + 0.9 + 1) a = w + 2.03 a.
+    const auto iterates = RunServer(spec, {kAgg1, kAgg1});
+    for (size_t i = 0; i < kGlobal.size(); ++i)
+    {
+        const auto ii = static_cast<Eigen::Index>(i);
+        EXPECT_NEAR(iterates[0](ii), kGlobal[i] + 0.7 * kAgg1[i], kTol);
+        EXPECT_NEAR(iterates[1](ii), kGlobal[i] + 2.03 * kAgg1[i], kTol);
+    }
+    // Literal, coordinate 0: 0.5 + 2.03 * 0.1.
+    EXPECT_NEAR(iterates[1](0), 0.703, kTol);
+}
+
+TEST(ServerOptimizer, FedAdamMatchesAlgorithm2WithoutBiasCorrection)
+{
+    ServerOptimizerSpec spec;
+    spec.kind = "fedadam";
+    spec.learningRate = 0.1;
+    spec.beta1 = 0.9;
+    spec.beta2 = 0.99;
+    spec.tau = 1e-3;
+    std::vector<Eigen::VectorXf> vs;
+    const auto iterates = RunServer(spec, {kAgg1, kAgg2}, &vs);
+    const std::vector<std::vector<double>> aggs{kAgg1, kAgg2};
+    for (size_t i = 0; i < kGlobal.size(); ++i)
+    {
+        const auto ii = static_cast<Eigen::Index>(i);
+        double w = kGlobal[i];
+        double m = 0.0;
+        double v = 1e-6; // v_{-1} = tau^2
+        for (size_t t = 0; t < aggs.size(); ++t)
+        {
+            const double d = aggs[t][i];
+            m = 0.9 * m + 0.1 * d;
+            v = 0.99 * v + 0.01 * d * d;
+            w = w + 0.1 * m / (std::sqrt(v) + 1e-3);
+            EXPECT_NEAR(vs[t](ii), v, 1e-6 * v) << "round " << t << " coord " << i;
+            EXPECT_NEAR(iterates[t](ii), w, kTol) << "round " << t << " coord " << i;
+        }
+    }
+    // Literal, coordinate 0, round 1: m = 0.01, v = 0.99e-6 + 1e-4,
+    // w = 0.5 + 0.1 * 0.01 / (sqrt(1.0099e-4) + 1e-3) = 0.5 + 0.0000907...
+    EXPECT_NEAR(iterates[0](0), 0.5 + 0.001 / (std::sqrt(1.0099e-4) + 1e-3), kTol);
+
+    // No bias correction: with b2 = 0.999 and a tiny tau the first step is
+    // lr (1 - b1) / sqrt(1 - b2) = 3.16 lr per coordinate (Adam's bias-corrected
+    // first step would be lr).
+    spec.beta2 = 0.999;
+    spec.tau = 1e-6;
+    const auto noCorrection = RunServer(spec, {kAgg1});
+    const double expected = 0.1 * 0.01 / (std::sqrt(0.999e-12 + 0.001 * 0.01) + 1e-6);
+    EXPECT_NEAR(noCorrection[0](0) - 0.5, expected, 1e-5);
+    EXPECT_GT(noCorrection[0](0) - 0.5f, 3.0f * 0.1f);
+}
+
+TEST(ServerOptimizer, FedYogiMatchesAlgorithm2)
+{
+    ServerOptimizerSpec spec;
+    spec.kind = "fedyogi";
+    spec.learningRate = 0.1;
+    spec.beta1 = 0.9;
+    spec.beta2 = 0.99;
+    spec.tau = 1e-3;
+    std::vector<Eigen::VectorXf> vs;
+    const auto iterates = RunServer(spec, {kAgg1, kAgg2}, &vs);
+    const std::vector<std::vector<double>> aggs{kAgg1, kAgg2};
+    for (size_t i = 0; i < kGlobal.size(); ++i)
+    {
+        const auto ii = static_cast<Eigen::Index>(i);
+        double w = kGlobal[i];
+        double m = 0.0;
+        double v = 1e-6; // v_{-1} = tau^2
+        for (size_t t = 0; t < aggs.size(); ++t)
+        {
+            const double d2 = aggs[t][i] * aggs[t][i];
+            const double sign = v > d2 ? 1.0 : (v < d2 ? -1.0 : 0.0);
+            m = 0.9 * m + 0.1 * aggs[t][i];
+            v = v - 0.01 * d2 * sign;
+            w = w + 0.1 * m / (std::sqrt(v) + 1e-3);
+            EXPECT_NEAR(vs[t](ii), v, 1e-6 * v) << "round " << t << " coord " << i;
+            EXPECT_NEAR(iterates[t](ii), w, kTol) << "round " << t << " coord " << i;
+        }
+    }
+    // Literal, coordinate 0, round 1: Delta^2 = 0.01 > v = 1e-6, so
+    // v = 1e-6 + 0.01 * 0.01 = 1.01e-4.
+    EXPECT_NEAR(vs[0](0), 1.01e-4, 1e-10);
+}
+
+TEST(ServerOptimizer, FedYogiSecondMomentDiffersFromFedAdam)
+{
+    // Round 1 makes v large; in round 2 Delta^2 < v: Adam's v decays
+    // multiplicatively toward Delta^2, Yogi's only by (1 - b2) Delta^2.
+    const std::vector<double> big{1.0, -2.0, 0.5, 1.5};
+    const std::vector<double> small{0.01, 0.02, -0.01, 0.0};
+    ServerOptimizerSpec spec;
+    spec.learningRate = 0.1;
+    spec.beta2 = 0.9;
+    std::vector<Eigen::VectorXf> vAdam;
+    std::vector<Eigen::VectorXf> vYogi;
+    spec.kind = "fedadam";
+    const auto adam = RunServer(spec, {big, small}, &vAdam);
+    spec.kind = "fedyogi";
+    const auto yogi = RunServer(spec, {big, small}, &vYogi);
+    for (size_t i = 0; i < big.size(); ++i)
+    {
+        const auto ii = static_cast<Eigen::Index>(i);
+        const double v1Yogi = vYogi[0](ii);
+        const double v1Adam = vAdam[0](ii);
+        const double d2 = small[i] * small[i];
+        ASSERT_LT(d2, v1Yogi);
+        ASSERT_LT(d2, v1Adam);
+        EXPECT_NEAR(vYogi[1](ii), v1Yogi - 0.1 * d2, 1e-6 * v1Yogi);
+        EXPECT_NEAR(vAdam[1](ii), 0.9 * v1Adam + 0.1 * d2, 1e-6 * v1Adam);
+        EXPECT_GT(vYogi[1](ii), vAdam[1](ii) * 1.05) << "coord " << i;
+        // Larger v: a smaller second step for Yogi.
+        EXPECT_NE(yogi[1](ii) - yogi[0](ii), adam[1](ii) - adam[0](ii));
+    }
+}
+
+TEST(ServerOptimizer, StateStartsAtZeroAndTauSquaredAndResets)
+{
+    ServerOptimizerSpec spec;
+    spec.kind = "fedadam";
+    spec.tau = 0.01;
+    ServerOptimizer opt(spec);
+    Eigen::VectorXf w = Vec(kGlobal);
+    // Aggregate 0: m stays 0, v = b2 tau^2, and w does not move.
+    opt.Apply(w, Eigen::VectorXf::Zero(w.size()));
+    for (Eigen::Index i = 0; i < w.size(); ++i)
+    {
+        EXPECT_EQ(opt.FirstState()(i), 0.0f);
+        EXPECT_NEAR(opt.SecondState()(i), 0.99 * 1e-4, 1e-10);
+        EXPECT_EQ(w(i), static_cast<float>(kGlobal[static_cast<size_t>(i)]));
+    }
+    opt.Apply(w, Vec(kAgg1));
+    EXPECT_EQ(opt.Rounds(), 2);
+    opt.Reset();
+    EXPECT_EQ(opt.Rounds(), 0);
+    EXPECT_EQ(opt.SecondState().size(), 0);
+    // After Reset a different size is accepted; before it, rejected.
+    Eigen::VectorXf shorter = Vec({1.0, 2.0});
+    opt.Apply(shorter, Vec({0.1, 0.1}));
+    EXPECT_NEAR(opt.SecondState()(0), 0.99 * 1e-4 + 0.01 * 0.01, 1e-9);
+    EXPECT_THROW(opt.Apply(w, Vec(kAgg1)), std::invalid_argument);
+    EXPECT_THROW(opt.Apply(shorter, Vec(kAgg1)), std::invalid_argument);
+}
+
+// ---- validation --------------------------------------------------------------------
+
+TEST(OptimizerValidation, ClientRejectsEachBadValueNamingTheKey)
+{
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    struct Bad
+    {
+        std::string key;
+        std::function<void(ClientOptimizerSpec&)> set;
+    };
+    const std::vector<Bad> bad{
+        {"learner.optimizer", [](ClientOptimizerSpec& s) { s.kind = "rmsprop"; }},
+        {"learner.optimizer", [](ClientOptimizerSpec& s) { s.kind = ""; }},
+        {"learner.lr", [](ClientOptimizerSpec& s) { s.learningRate = 0.0; }},
+        {"learner.lr", [](ClientOptimizerSpec& s) { s.learningRate = -0.1; }},
+        {"learner.lr", [](ClientOptimizerSpec& s) { s.learningRate = 100.5; }},
+        {"learner.lr", [nan](ClientOptimizerSpec& s) { s.learningRate = nan; }},
+        {"learner.momentum", [](ClientOptimizerSpec& s) { s.momentum = -0.1; }},
+        {"learner.momentum", [](ClientOptimizerSpec& s) { s.momentum = 1.0; }},
+        {"learner.weight-decay", [](ClientOptimizerSpec& s) { s.weightDecay = -1e-9; }},
+        {"learner.weight-decay", [](ClientOptimizerSpec& s) { s.weightDecay = 1.5; }},
+        {"learner.prox-mu", [](ClientOptimizerSpec& s) { s.proximalMu = -1.0; }},
+        {"learner.prox-mu", [](ClientOptimizerSpec& s) { s.proximalMu = 2e6; }},
+        {"learner.prox-mu", [nan](ClientOptimizerSpec& s) { s.proximalMu = nan; }},
+        {"learner.beta1", [](ClientOptimizerSpec& s) { s.beta1 = 1.0; }},
+        {"learner.beta2", [](ClientOptimizerSpec& s) { s.beta2 = -0.5; }},
+        {"learner.epsilon", [](ClientOptimizerSpec& s) { s.epsilon = 0.0; }},
+    };
+    for (const Bad& b : bad)
+    {
+        ClientOptimizerSpec spec;
+        b.set(spec);
+        const std::string msg = InputErrorOf([&] { ClientOptimizer::Validate(spec); });
+        EXPECT_NE(msg.find(b.key), std::string::npos) << b.key << ": '" << msg << "'";
+        EXPECT_NE(InputErrorOf([&] { ClientOptimizer opt(spec); }).find(b.key), std::string::npos);
+    }
+    // The message states the accepted range or values.
+    ClientOptimizerSpec spec;
+    spec.momentum = 1.0;
+    EXPECT_NE(InputErrorOf([&] { ClientOptimizer::Validate(spec); }).find("[0, 1)"),
+              std::string::npos);
+    spec = ClientOptimizerSpec();
+    spec.kind = "rmsprop";
+    EXPECT_NE(InputErrorOf([&] { ClientOptimizer::Validate(spec); }).find("sgd, momentum, adam"),
+              std::string::npos);
+}
+
+TEST(OptimizerValidation, ClientAcceptsRangeEnds)
+{
+    for (const std::string kind : {"sgd", "momentum", "adam"})
+    {
+        ClientOptimizerSpec spec;
+        spec.kind = kind;
+        spec.learningRate = 100.0;
+        spec.momentum = 0.0;
+        spec.weightDecay = 1.0;
+        spec.proximalMu = 1e6;
+        EXPECT_NO_THROW(ClientOptimizer::Validate(spec)) << kind;
+        spec.weightDecay = 0.0;
+        spec.proximalMu = 0.0;
+        spec.momentum = 0.999;
+        spec.learningRate = 1e-9;
+        EXPECT_NO_THROW(ClientOptimizer::Validate(spec)) << kind;
+    }
+}
+
+TEST(OptimizerValidation, ServerRejectsEachBadValueNamingTheKey)
+{
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    struct Bad
+    {
+        std::string key;
+        std::function<void(ServerOptimizerSpec&)> set;
+    };
+    const std::vector<Bad> bad{
+        {"server.optimizer", [](ServerOptimizerSpec& s) { s.kind = "fedadagrad"; }},
+        {"server.optimizer", [](ServerOptimizerSpec& s) { s.kind = "FedAvg"; }},
+        {"server.lr", [](ServerOptimizerSpec& s) { s.learningRate = 0.0; }},
+        {"server.lr", [](ServerOptimizerSpec& s) { s.learningRate = 101.0; }},
+        {"server.lr", [nan](ServerOptimizerSpec& s) { s.learningRate = nan; }},
+        {"server.momentum", [](ServerOptimizerSpec& s) { s.momentum = 1.0; }},
+        {"server.momentum", [](ServerOptimizerSpec& s) { s.momentum = -0.1; }},
+        {"server.beta1", [](ServerOptimizerSpec& s) { s.beta1 = 1.0; }},
+        {"server.beta1", [](ServerOptimizerSpec& s) { s.beta1 = -0.1; }},
+        {"server.beta2", [](ServerOptimizerSpec& s) { s.beta2 = 1.0; }},
+        {"server.beta2", [nan](ServerOptimizerSpec& s) { s.beta2 = nan; }},
+        {"server.tau", [](ServerOptimizerSpec& s) { s.tau = 0.0; }},
+        {"server.tau", [](ServerOptimizerSpec& s) { s.tau = 1.5; }},
+    };
+    for (const Bad& b : bad)
+    {
+        ServerOptimizerSpec spec;
+        b.set(spec);
+        const std::string msg = InputErrorOf([&] { ServerOptimizer::Validate(spec); });
+        EXPECT_NE(msg.find(b.key), std::string::npos) << b.key << ": '" << msg << "'";
+        EXPECT_NE(InputErrorOf([&] { ServerOptimizer opt(spec); }).find(b.key), std::string::npos);
+    }
+    ServerOptimizerSpec spec;
+    spec.tau = 0.0;
+    EXPECT_NE(InputErrorOf([&] { ServerOptimizer::Validate(spec); }).find("(0, 1]"),
+              std::string::npos);
+}
+
+TEST(OptimizerValidation, ServerAcceptsRangeEnds)
+{
+    for (const std::string kind : {"fedavg", "fedavgm", "fedadam", "fedyogi"})
+    {
+        ServerOptimizerSpec spec;
+        spec.kind = kind;
+        spec.learningRate = 100.0;
+        spec.momentum = 0.0;
+        spec.beta1 = 0.0;
+        spec.beta2 = 0.0;
+        spec.tau = 1.0;
+        EXPECT_NO_THROW(ServerOptimizer::Validate(spec)) << kind;
+    }
+}
