@@ -226,8 +226,10 @@ ReadSweepFile(const std::string& path)
 std::string
 PointId(const ScenarioConfig& config)
 {
+    // Neither the output path nor the thread count changes a point's results.
     ScenarioConfig neutral = config;
     neutral.output = "-";
+    neutral.threads = 0;
     const std::string text = ToIni(neutral);
     uint64_t h = 0xcbf29ce484222325ULL;
     for (char c : text)

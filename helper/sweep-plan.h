@@ -69,7 +69,8 @@ std::vector<uint64_t> ParseSeeds(const std::string& key, const std::string& text
  */
 std::vector<SweepPoint> ExpandSweep(const SweepSpec& spec);
 
-/// Stable id of a resolved configuration (FNV-1a of its INI, output excluded).
+/// Stable id of a resolved configuration (FNV-1a of its INI; output and
+/// run.threads excluded, as they do not change results).
 std::string PointId(const ScenarioConfig& config);
 
 /// "i/N" -> (i, N), 0 <= i < N. @throws InputError.

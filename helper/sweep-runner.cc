@@ -17,6 +17,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <thread>
 #include <unistd.h>
 
 namespace wfl
@@ -97,6 +98,11 @@ Launch(const SweepPoint& point, const SweepRunOptions& options)
     const std::string base = options.outDir + "/points/" + point.id;
     ScenarioConfig config = point.config;
     config.output = base + ".h5";
+    if (config.threads == 0)
+    {
+        // Share the cores among the points running at once.
+        config.threads = std::max(1u, std::thread::hardware_concurrency() / std::max(1u, options.jobs));
+    }
     {
         std::ofstream ini(base + ".ini");
         ini << "# wfl-sweep point " << point.id << ": " << Describe(point) << "\n" << ToIni(config);
