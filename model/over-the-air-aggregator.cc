@@ -58,6 +58,12 @@ OverTheAirAggregator::GetTypeId()
                           ns3::UintegerValue(4096),
                           ns3::MakeUintegerAccessor(&OverTheAirAggregator::m_bucket),
                           ns3::MakeUintegerChecker<uint32_t>(1))
+            .AddAttribute("PilotEnergyFraction",
+                          "Energy of a block's pilot use relative to the clients' mean data "
+                          "energy in the block (default 0.05).",
+                          ns3::DoubleValue(0.05),
+                          ns3::MakeDoubleAccessor(&OverTheAirAggregator::m_pilotEnergyFraction),
+                          ns3::MakeDoubleChecker<double>(1e-9, 1e3))
             .AddAttribute("PowerAllocator",
                           "Power allocation policy (default wfl::InversionPowerAllocator).",
                           ns3::PointerValue(),
@@ -144,10 +150,6 @@ OverTheAirAggregator::DoAggregate(uint32_t round, const std::vector<ClientContri
         {
             s(static_cast<Eigen::Index>(layout.DataPosition(j))) = {real(2 * j), real(2 * j + 1)};
         }
-        for (size_t b = 0; b < layout.blocks; ++b)
-        {
-            s(static_cast<Eigen::Index>(layout.PilotPosition(b))) = weights[k];
-        }
         fading[k] = DrawFading(c.client, round, layout.blocks);
         pathLossDb[k] = PathLossDb(c.client);
         const double amplitude = std::pow(10.0, -pathLossDb[k] / 20.0);
@@ -157,6 +159,29 @@ OverTheAirAggregator::DoAggregate(uint32_t round, const std::vector<ClientContri
         }
     }
 
+    // Pilots: client k sends w_k * beta_b, where beta_b^2 is PilotEnergyFraction
+    // of the clients' mean data energy in block b (known to all from the same
+    // feedback as c), so the pilot costs a small share of the energy budget yet
+    // is received at about PilotEnergyFraction * L_b times the per-symbol SNR.
+    std::vector<double> pilotAmplitude(layout.blocks, 1.0);
+    for (size_t b = 0; b < layout.blocks; ++b)
+    {
+        const auto start = static_cast<Eigen::Index>(layout.BlockStart(b));
+        const auto length = static_cast<Eigen::Index>(layout.BlockEnd(b) - layout.BlockStart(b));
+        double meanEnergy = 0.0;
+        for (size_t k = 0; k < clients; ++k)
+        {
+            meanEnergy += symbols[k].segment(start, length).squaredNorm() / static_cast<double>(clients);
+        }
+        if (meanEnergy > 0.0)
+        {
+            pilotAmplitude[b] = std::sqrt(m_pilotEnergyFraction * meanEnergy);
+        }
+        for (size_t k = 0; k < clients; ++k)
+        {
+            symbols[k](static_cast<Eigen::Index>(layout.PilotPosition(b))) = weights[k] * pilotAmplitude[b];
+        }
+    }
     const auto encodeEnd = Clock::now();
     // Per block: who transmits, and with which precoder.
     std::vector<std::vector<std::complex<double>>> precoders(
@@ -252,7 +277,7 @@ OverTheAirAggregator::DoAggregate(uint32_t round, const std::vector<ClientContri
         std::complex<double> divisor(0.0);
         if (decision.inversion && decision.scale > 0.0)
         {
-            double activeWeight = pilot.real() / decision.scale;
+            double activeWeight = pilot.real() / (decision.scale * pilotAmplitude[b]);
             // Equal weights: the pilot counts the active clients.
             activeWeight = equalWeights ? std::max(1.0, std::round(activeWeight))
                                         : std::max(minWeight, activeWeight);
@@ -260,7 +285,7 @@ OverTheAirAggregator::DoAggregate(uint32_t round, const std::vector<ClientContri
         }
         else if (!decision.inversion)
         {
-            divisor = pilot; // no CSI: scale by what the pilot saw
+            divisor = pilot / pilotAmplitude[b]; // no CSI: scale by what the pilot saw
         }
         if (std::abs(divisor) == 0.0)
         {

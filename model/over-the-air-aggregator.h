@@ -5,7 +5,8 @@
  * Client k codes u_k = w_k g_k (w_k its FedAvg weight over the mean weight)
  * into real symbols v_k = T u_k (rlc: the round's shared random linear code)
  * or v_k = u_k (analog), two real symbols per complex channel use, and
- * appends one pilot use carrying w_k per coherence block. The power allocator
+ * appends one pilot use carrying w_k beta_b per coherence block (beta_b^2 a
+ * fixed fraction of the mean data energy of the block). The power allocator
  * picks per block the active clients and the precoders; with inversion the
  * server receives c sum_k s_k + z, estimates the active weight W from the
  * pilot (no genie), and decodes g_hat = T^T Re/Im(y) / (c W).
@@ -68,6 +69,7 @@ class OverTheAirAggregator : public WirelessAggregator
     Coding m_coding = RLC;
     double m_ratio = 0.1;
     uint32_t m_bucket = 4096;
+    double m_pilotEnergyFraction = 0.05;
     ns3::Ptr<PowerAllocator> m_allocator;
     double m_lastAggregateNorm2 = 0.0; ///< ||g_hat||^2 of the previous round
 };
