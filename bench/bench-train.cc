@@ -121,12 +121,10 @@ main(int argc, char** argv)
     mlp.kind = "mlp";
     mlp.hidden = {200};
     std::vector<Case> cases{{"softmax 784-10", softmax, {784, 10}}, {"mlp 784-200-10", mlp, {784, 200, 10}}};
-#ifdef WFL_BENCH_CNN
     wfl::ModelSpec cnn;
     cnn.kind = "cnn";
     cnn.hidden = {120, 84};
     cases.push_back({"cnn lenet-5", cnn, {}});
-#endif
     for (const Case& c : cases)
     {
         for (int batch : {10, 64, 256})

@@ -173,7 +173,8 @@ HiddenLayersKey()
     key.name = "learner.hidden";
     key.unit = "neurons";
     key.range = "comma-separated integers in [1, 100000]";
-    key.help = "hidden layer widths of the mlp, input side first (e.g. 200 or 256,128)";
+    key.help = "hidden fully connected widths of the mlp or after the cnn's conv stages "
+               "(e.g. 200, or 120,84 for LeNet)";
     key.apply = [](const std::string& raw, ScenarioConfig& c) {
         std::vector<int> widths;
         std::stringstream stream(raw);
@@ -191,6 +192,39 @@ HiddenLayersKey()
     key.show = [](const ScenarioConfig& c) {
         std::string text;
         for (int w : c.model.hidden)
+        {
+            text += (text.empty() ? "" : ",") + std::to_string(w);
+        }
+        return text;
+    };
+    return key;
+}
+
+KeySpec
+ConvChannelsKey()
+{
+    KeySpec key;
+    key.name = "learner.conv";
+    key.unit = "channels";
+    key.range = "comma-separated integers in [1, 1024]";
+    key.help = "cnn: output channels of the 5x5 conv + 2x2 max-pool stages (LeNet: 6,16)";
+    key.apply = [](const std::string& raw, ScenarioConfig& c) {
+        std::vector<int> channels;
+        std::stringstream stream(raw);
+        std::string item;
+        while (std::getline(stream, item, ','))
+        {
+            channels.push_back(static_cast<int>(ParseUnsigned("learner.conv", item, 1, 1024)));
+        }
+        if (channels.empty())
+        {
+            Reject("learner.conv", raw, "comma-separated integers in [1, 1024]");
+        }
+        c.model.conv = channels;
+    };
+    key.show = [](const ScenarioConfig& c) {
+        std::string text;
+        for (int w : c.model.conv)
         {
             text += (text.empty() ? "" : ",") + std::to_string(w);
         }
@@ -298,9 +332,10 @@ BuildKeys()
         [](C& c) -> double& { return c.syntheticSeparation; },
         "synthetic: class-mean spread in noise standard deviations"));
 
-    keys.push_back(ChoiceKey("learner.model", {"softmax", "mlp"},
+    keys.push_back(ChoiceKey("learner.model", {"softmax", "mlp", "cnn"},
         [](C& c) -> std::string& { return c.model.kind; },
-        "softmax regression or multi-layer perceptron (ReLU)"));
+        "softmax regression, multi-layer perceptron (ReLU), or LeNet-style CNN"));
+    keys.push_back(ConvChannelsKey());
     keys.push_back(HiddenLayersKey());
     keys.push_back(RealKey("learner.lr", "", 0.0, 100.0, true,
         [](C& c) -> double& { return c.training.learningRate; }, "client SGD learning rate"));

@@ -101,8 +101,8 @@ TEST(Config, WrongTypesAndRangesNameTheKeyAndTheRange)
     EXPECT_NE(ErrorOf({"--learner.lr", "nan"}).find("learner.lr"), std::string::npos);
     EXPECT_NE(ErrorOf({"--learner.lr", "0"}).find("learner.lr"), std::string::npos);
 
-    const std::string model = ErrorOf({"--learner.model", "cnn"});
-    EXPECT_NE(model.find("softmax | mlp"), std::string::npos) << model;
+    const std::string model = ErrorOf({"--learner.model", "resnet"});
+    EXPECT_NE(model.find("softmax | mlp | cnn"), std::string::npos) << model;
     EXPECT_NE(ErrorOf({"--learner.hidden", "200,0"}).find("learner.hidden"), std::string::npos);
     EXPECT_NE(ErrorOf({"--data.partition", "shards"}).find("iid | dirichlet"), std::string::npos);
     EXPECT_NE(ErrorOf({"--output", ""}).find("output"), std::string::npos);

@@ -281,10 +281,11 @@ TEST(LocalTrainer, TrainIsBitIdenticalForSameKey)
 TEST(MakeModel, RejectsBadSpecs)
 {
     ModelSpec unknown;
-    unknown.kind = "cnn";
+    unknown.kind = "resnet";
     const std::string kindMsg = wfltest::InputErrorOf([&] { MakeModel<float>(unknown, 8, 4); });
     EXPECT_NE(kindMsg.find("learner.model"), std::string::npos) << kindMsg;
-    EXPECT_NE(kindMsg.find("cnn"), std::string::npos) << kindMsg;
+    EXPECT_NE(kindMsg.find("resnet"), std::string::npos) << kindMsg;
+    EXPECT_NE(kindMsg.find("softmax, mlp, cnn"), std::string::npos) << kindMsg;
 
     ModelSpec noHidden;
     noHidden.kind = "mlp";

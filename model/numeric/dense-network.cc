@@ -1,9 +1,11 @@
 #include "dense-network.h"
 
+#include "convolutional-network.h"
 #include "input-error.h"
 #include "random.h"
 
 #include <cmath>
+#include <stdexcept>
 
 namespace wfl
 {
@@ -142,6 +144,32 @@ template <typename Scalar>
 std::unique_ptr<Model<Scalar>>
 MakeModel(const ModelSpec& spec, int inputDim, int classes)
 {
+    if (spec.kind == "cnn")
+    {
+        // Square single-channel images, e.g. Fashion-MNIST's 28x28.
+        const int side = static_cast<int>(std::lround(std::sqrt(static_cast<double>(inputDim))));
+        if (inputDim < 1 || side * side != inputDim)
+        {
+            throw InputError("learner.model: cnn needs square single-channel images (input "
+                             "dimension " +
+                             std::to_string(inputDim) + " is not a square)");
+        }
+        ConvSpec conv;
+        conv.height = side;
+        conv.width = side;
+        conv.channels = 1;
+        conv.convChannels = spec.conv;
+        conv.hidden = spec.hidden;
+        conv.classes = classes;
+        try
+        {
+            return std::make_unique<ConvolutionalNetwork<Scalar>>(conv);
+        }
+        catch (const std::invalid_argument& e)
+        {
+            throw InputError(std::string("learner.model: ") + e.what());
+        }
+    }
     std::vector<int> widths{inputDim};
     if (spec.kind == "mlp")
     {
@@ -154,7 +182,7 @@ MakeModel(const ModelSpec& spec, int inputDim, int classes)
     else if (spec.kind != "softmax")
     {
         throw InputError("learner.model: unknown model '" + spec.kind +
-                         "' (accepted: softmax, mlp)");
+                         "' (accepted: softmax, mlp, cnn)");
     }
     widths.push_back(classes);
     return std::make_unique<DenseNetwork<Scalar>>(widths);

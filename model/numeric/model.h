@@ -49,14 +49,16 @@ class Model
     virtual std::unique_ptr<Model> Clone() const = 0;
 };
 
-/// Which model to build; `hidden` lists the MLP's hidden layer widths.
+/// Which model to build; `hidden` lists the hidden layer widths (of the MLP,
+/// or of the CNN's fully connected part) and `conv` the CNN's conv stage channels.
 struct ModelSpec
 {
-    std::string kind = "mlp"; ///< softmax | mlp
+    std::string kind = "mlp"; ///< softmax | mlp | cnn
     std::vector<int> hidden{200};
+    std::vector<int> conv{6, 16};
 };
 
-/// @throws InputError (key learner.model) for an unknown kind.
+/// @throws InputError (key learner.model) for an unknown kind or a shape the kind cannot take.
 template <typename Scalar>
 std::unique_ptr<Model<Scalar>> MakeModel(const ModelSpec& spec, int inputDim, int classes);
 

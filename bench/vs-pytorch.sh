@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# wfl against the PyTorch reference peer (../shared/bench/peer_torch_fedavg.py)
+# on the same FedAvg work, in one run on this machine; prints a table.
+#
+#   bench/vs-pytorch.sh [ROUNDS]
+#
+# Needs Debian's python3-torch and libopenblas0-pthread (installed here on
+# demand; never part of the test path). PyTorch runs with --threads 1 because
+# OpenBLAS-pthread brings its own threads (the peer's documented pitfall).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+peer="${WFL_PEER:-$root/../shared/bench/peer_torch_fedavg.py}"
+rounds="${1:-5}"
+if ! /usr/bin/python3 -c "import torch" 2>/dev/null; then
+  echo "[bench] installing python3-torch libopenblas0-pthread (benchmark only)" >&2
+  sudo=(); [ "$(id -u)" -ne 0 ] && sudo=(sudo)
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    python3-torch libopenblas0-pthread >/dev/null
+fi
+out="$(mktemp -d)"
+trap 'rm -rf "$out"' EXIT
+
+# wfl seconds per round (whole round without evaluation), mean over rounds 2..N.
+wfl_round() {
+  local name="$1"; shift
+  "$root/build/wfl-run" "$root/scenarios/default.ini" --coding.scheme ideal --output "$out/$name.h5" "$@" >/dev/null
+  /usr/bin/python3 - "$out/$name.h5" <<'PY'
+import sys, h5py, numpy as np
+t = h5py.File(sys.argv[1], "r")["timing"]["wall_round_s"][:]
+print(f"{np.mean(t[1:] if len(t) > 1 else t):.6f}")
+PY
+}
+torch_round() {
+  /usr/bin/python3 "$peer" --threads 1 "$@" 2>/dev/null | /usr/bin/python3 -c \
+    'import sys, json; print(json.loads(sys.stdin.readline())["seconds_per_round"])'
+}
+
+printf "%-34s %12s %12s %8s\n" "workload (per round)" "wfl [s]" "torch [s]" "speed-up"
+row() {
+  local label="$1" w="$2" t="$3"
+  printf "%-34s %12.4f %12.4f %7.1fx\n" "$label" "$w" "$t" "$(echo "$t / $w" | bc -l)"
+}
+for clients in 10 100; do
+  w=$(wfl_round "sm$clients" --learner.model softmax --data.clients "$clients" --run.rounds "$rounds" \
+      --learner.batch 64 --learner.local-epochs 1 --run.eval-every "$rounds")
+  t=$(torch_round --model softmax --clients "$clients" --rounds "$rounds" --batch 64 --local-epochs 1)
+  row "softmax, $clients clients, 1 epoch" "$w" "$t"
+  w=$(wfl_round "mlp$clients" --learner.model mlp --learner.hidden 200 --data.clients "$clients" \
+      --run.rounds "$rounds" --learner.batch 64 --learner.local-epochs 1 --run.eval-every "$rounds")
+  t=$(torch_round --model mlp --clients "$clients" --rounds "$rounds" --batch 64 --local-epochs 1)
+  row "mlp 784-200-10, $clients clients, 1 ep" "$w" "$t"
+done
+# FLUTE-style: softmax, 1000 clients, 10 per round, batch 10, 100 rounds.
+start=$(date +%s.%N)
+w=$(wfl_round flute --learner.model softmax --data.clients 1000 --server.clients-per-round 10 \
+    --learner.batch 10 --learner.lr 0.03 --learner.local-epochs 1 --run.rounds 100 --run.eval-every 20)
+end=$(date +%s.%N)
+t=$(torch_round --model softmax --clients 1000 --clients-per-round 10 --rounds 100 --batch 10 \
+    --lr 0.03 --eval-every 20)
+row "flute-style softmax 1000/10, b10" "$w" "$t"
+echo "wfl FLUTE-style whole run (start, load, 100 rounds, evals, trace): $(echo "$end - $start" | bc -l | cut -c1-5) s"

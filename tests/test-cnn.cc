@@ -1,0 +1,487 @@
+// Convolutional network (model/numeric/convolutional-network.h): gradient
+// checks against finite differences, a naive direct-convolution reference,
+// float/double agreement, chunking, the factory, and local SGD training.
+
+#include "convolutional-network.h"
+#include "dataset.h"
+#include "evaluation.h"
+#include "input-error.h"
+#include "local-trainer.h"
+#include "model.h"
+#include "random.h"
+
+#include "test-util.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <string>
+#include <vector>
+
+using namespace wfl;
+
+namespace
+{
+
+ConvSpec
+MakeSpec(int height,
+         int width,
+         int channels,
+         std::vector<int> conv,
+         int kernel,
+         std::vector<int> hidden,
+         int classes,
+         int chunk = ConvSpec{}.chunk)
+{
+    ConvSpec spec;
+    spec.height = height;
+    spec.width = width;
+    spec.channels = channels;
+    spec.convChannels = std::move(conv);
+    spec.kernel = kernel;
+    spec.hidden = std::move(hidden);
+    spec.classes = classes;
+    spec.chunk = chunk;
+    return spec;
+}
+
+ConvSpec
+LeNet()
+{
+    return MakeSpec(28, 28, 1, {6, 16}, 5, {120, 84}, 10);
+}
+
+/// Result of the naive reference forward pass.
+struct Reference
+{
+    Eigen::MatrixXd logits;
+    /// Smallest |x| over the values that enter a ReLU (pooled conv maxima and
+    /// dense pre-activations) and smallest gap between the two largest values
+    /// of a pooling window: how far the point is from a kink of the loss.
+    double margin = std::numeric_limits<double>::infinity();
+};
+
+/// Direct convolution with loops, following the layouts documented in
+/// convolutional-network.h (CHW inputs, W [Cout x Cin*k*k] column-major with
+/// column (ch*k + ky)*k + kx, CHW flattening before the dense layers).
+Reference
+NaiveForward(const ConvSpec& spec, const Eigen::VectorXd& params, const Eigen::MatrixXd& x)
+{
+    const int k = spec.kernel;
+    Reference ref;
+    ref.logits.resize(spec.classes, x.cols());
+    for (Eigen::Index j = 0; j < x.cols(); ++j)
+    {
+        int c = spec.channels;
+        int h = spec.height;
+        int w = spec.width;
+        std::vector<double> map(x.col(j).data(), x.col(j).data() + x.rows());
+        Eigen::Index offset = 0;
+        for (size_t stage = 0; stage < spec.convChannels.size(); ++stage)
+        {
+            const int cout = spec.convChannels[stage];
+            const int pad = stage == 0 ? k / 2 : 0;
+            const int oh = h + 2 * pad - k + 1;
+            const int ow = w + 2 * pad - k + 1;
+            const Eigen::Index kk = Eigen::Index{c} * k * k;
+            std::vector<double> conv(static_cast<size_t>(cout * oh * ow));
+            for (int o = 0; o < cout; ++o)
+            {
+                for (int y = 0; y < oh; ++y)
+                {
+                    for (int xx = 0; xx < ow; ++xx)
+                    {
+                        double sum = params(offset + cout * kk + o);
+                        for (int ch = 0; ch < c; ++ch)
+                        {
+                            for (int ky = 0; ky < k; ++ky)
+                            {
+                                for (int kx = 0; kx < k; ++kx)
+                                {
+                                    const int iy = y + ky - pad;
+                                    const int ix = xx + kx - pad;
+                                    if (iy < 0 || iy >= h || ix < 0 || ix >= w)
+                                    {
+                                        continue;
+                                    }
+                                    const double weight =
+                                        params(offset + o + cout * ((ch * k + ky) * k + kx));
+                                    const auto at = static_cast<size_t>((ch * h + iy) * w + ix);
+                                    sum += weight * map[at];
+                                }
+                            }
+                        }
+                        conv[static_cast<size_t>((o * oh + y) * ow + xx)] = sum;
+                    }
+                }
+            }
+            offset += cout * (kk + 1);
+            // ReLU, then 2x2 max-pool with stride 2 (floor).
+            const int ph = oh / 2;
+            const int pw = ow / 2;
+            std::vector<double> pooled(static_cast<size_t>(cout * ph * pw));
+            for (int o = 0; o < cout; ++o)
+            {
+                for (int py = 0; py < ph; ++py)
+                {
+                    for (int px = 0; px < pw; ++px)
+                    {
+                        std::vector<double> window;
+                        for (int dy = 0; dy < 2; ++dy)
+                        {
+                            for (int dx = 0; dx < 2; ++dx)
+                            {
+                                const int at = (o * oh + 2 * py + dy) * ow + 2 * px + dx;
+                                window.push_back(conv[static_cast<size_t>(at)]);
+                            }
+                        }
+                        std::sort(window.rbegin(), window.rend());
+                        ref.margin = std::min({ref.margin, std::abs(window[0]),
+                                               window[0] - window[1]});
+                        pooled[static_cast<size_t>((o * ph + py) * pw + px)] =
+                            std::max(0.0, window[0]);
+                    }
+                }
+            }
+            map = pooled;
+            c = cout;
+            h = ph;
+            w = pw;
+        }
+        Eigen::VectorXd a =
+            Eigen::Map<Eigen::VectorXd>(map.data(), static_cast<Eigen::Index>(map.size()));
+        std::vector<int> widths = spec.hidden;
+        widths.push_back(spec.classes);
+        for (size_t l = 0; l < widths.size(); ++l)
+        {
+            const Eigen::Index in = a.size();
+            const Eigen::Index out = widths[l];
+            const Eigen::Map<const Eigen::MatrixXd> weights(params.data() + offset, out, in);
+            const Eigen::Map<const Eigen::VectorXd> bias(params.data() + offset + out * in, out);
+            offset += out * (in + 1);
+            Eigen::VectorXd z = weights * a + bias;
+            if (l + 1 < widths.size())
+            {
+                ref.margin = std::min(ref.margin, z.cwiseAbs().minCoeff());
+                z = z.cwiseMax(0.0);
+            }
+            a = z;
+        }
+        EXPECT_EQ(offset, params.size());
+        ref.logits.col(j) = a;
+    }
+    return ref;
+}
+
+struct Problem
+{
+    Eigen::VectorXd params;
+    Eigen::MatrixXd x;
+    std::vector<int> labels;
+};
+
+/// Initialized parameters plus noise (nonzero biases), standard normal inputs,
+/// uniform labels.
+Problem
+MakeProblem(const ConvSpec& spec, int batch, uint64_t seed)
+{
+    ConvolutionalNetwork<double> net(spec);
+    Rng rng(seed, "cnn-gradient-check");
+    Problem p;
+    net.Initialize(p.params, rng);
+    for (Eigen::Index i = 0; i < p.params.size(); ++i)
+    {
+        p.params(i) += 0.1 * rng.Normal();
+    }
+    p.x.resize(Eigen::Index{spec.height} * spec.width * spec.channels, batch);
+    for (Eigen::Index i = 0; i < p.x.size(); ++i)
+    {
+        p.x(i) = rng.Normal();
+    }
+    for (int j = 0; j < batch; ++j)
+    {
+        p.labels.push_back(static_cast<int>(rng.UniformInt(static_cast<uint64_t>(spec.classes))));
+    }
+    return p;
+}
+
+/// Like MakeProblem, but the first seed from `seed` on whose point is at
+/// least `margin` away from every ReLU kink and pooling tie.
+Problem
+MakeSmoothProblem(const ConvSpec& spec, int batch, uint64_t seed, double margin)
+{
+    for (uint64_t s = seed;; ++s)
+    {
+        Problem p = MakeProblem(spec, batch, s);
+        if (NaiveForward(spec, p.params, p.x).margin > margin)
+        {
+            return p;
+        }
+    }
+}
+
+/// Images with one bright noisy blob; the label is the quadrant holding it
+/// (0 top-left, 1 top-right, 2 bottom-left, 3 bottom-right).
+Dataset
+QuadrantBlobs(int side, int count, uint64_t seed)
+{
+    Rng rng(seed, "quadrant-blobs");
+    Dataset data;
+    data.numClasses = 4;
+    data.features.resize(side * side, count);
+    const int half = side / 2;
+    for (int j = 0; j < count; ++j)
+    {
+        const int label = static_cast<int>(rng.UniformInt(4));
+        const double cy = (label / 2) * half + rng.Uniform(1.0, half - 1.0);
+        const double cx = (label % 2) * half + rng.Uniform(1.0, half - 1.0);
+        for (int r = 0; r < side; ++r)
+        {
+            for (int c = 0; c < side; ++c)
+            {
+                const double d2 = (r - cy) * (r - cy) + (c - cx) * (c - cx);
+                data.features(r * side + c, j) =
+                    static_cast<float>(1.5 * std::exp(-d2 / 2.0) + 0.3 * rng.Normal());
+            }
+        }
+        data.labels.push_back(label);
+    }
+    return data;
+}
+
+} // namespace
+
+TEST(Cnn, GradientsMatchCentralFiniteDifferences)
+{
+    const std::vector<ConvSpec> specs{
+        MakeSpec(8, 8, 1, {2, 3}, 3, {5}, 4),
+        // Two input channels, odd sizes (the pools drop a column, then a row),
+        // and chunks of 2 samples so gradient accumulation is checked too.
+        MakeSpec(10, 9, 2, {3, 2}, 3, {6, 5}, 3, 2),
+        MakeSpec(20, 20, 1, {2, 2, 2}, 3, {4}, 3), // three stages
+        MakeSpec(12, 12, 1, {2}, 5, {}, 3),        // one stage, no hidden layer
+    };
+    // Rounding dominates the error below h ~ 1e-5, truncation above.
+    const double h = 1e-5;
+    for (const ConvSpec& spec : specs)
+    {
+        ConvolutionalNetwork<double> net(spec);
+        // A step of h moves any pre-activation by far less than 1e-3.
+        const Problem p = MakeSmoothProblem(spec, 3, 31, 1e-3);
+        Eigen::VectorXd grad;
+        Eigen::VectorXd scratch;
+        const double loss = net.LossAndGradient(p.params, p.x, p.labels, grad);
+        ASSERT_TRUE(std::isfinite(loss));
+        ASSERT_EQ(grad.size(), net.NumParams());
+        double maxRel = 0.0;
+        Eigen::Index worst = -1;
+        for (Eigen::Index i = 0; i < net.NumParams(); ++i)
+        {
+            Eigen::VectorXd shifted = p.params;
+            shifted(i) = p.params(i) + h;
+            const double up = net.LossAndGradient(shifted, p.x, p.labels, scratch);
+            shifted(i) = p.params(i) - h;
+            const double down = net.LossAndGradient(shifted, p.x, p.labels, scratch);
+            const double numeric = (up - down) / (2 * h);
+            const double rel =
+                std::abs(numeric - grad(i)) / std::max(1e-8, std::abs(numeric) + std::abs(grad(i)));
+            if (rel > maxRel)
+            {
+                maxRel = rel;
+                worst = i;
+            }
+        }
+        EXPECT_LT(maxRel, 1e-6) << net.Describe() << ": worst parameter " << worst;
+        EXPECT_GT(grad.cwiseAbs().maxCoeff(), 1e-3) << net.Describe(); // not trivially zero
+        std::printf("[ cnn grad ] %-36s params %4ld  max relative error %.3g\n",
+                    net.Describe().c_str(), static_cast<long>(net.NumParams()), maxRel);
+    }
+}
+
+TEST(Cnn, LeNetShapeAndParameterCount)
+{
+    ConvolutionalNetwork<float> net(LeNet());
+    // conv1 6*(25+1), conv2 16*(6*25+1), fc 400-120-84-10.
+    const long expected =
+        6 * 26 + 16 * (6 * 25 + 1) + (400 * 120 + 120) + (120 * 84 + 84) + (84 * 10 + 10);
+    EXPECT_EQ(expected, 61706);
+    EXPECT_EQ(net.NumParams(), expected);
+    EXPECT_EQ(net.FlatDim(), 400);
+    EXPECT_EQ(net.Describe(), "cnn 28x28x1 c6-c16 k5 fc120-84-10");
+
+    Eigen::VectorXf params;
+    Rng rng(41, "init");
+    net.Initialize(params, rng);
+    ASSERT_EQ(params.size(), expected);
+    // He-uniform conv1 weights, zero biases, Glorot-uniform last layer.
+    EXPECT_LE(params.head(150).cwiseAbs().maxCoeff(), std::sqrt(6.0f / 25.0f));
+    EXPECT_GT(params.head(150).cwiseAbs().maxCoeff(), 0.8f * std::sqrt(6.0f / 25.0f));
+    EXPECT_EQ(params.segment(150, 6).cwiseAbs().maxCoeff(), 0.0f);
+    EXPECT_EQ(params.tail(10).cwiseAbs().maxCoeff(), 0.0f);
+    EXPECT_LE(params.segment(expected - 850, 840).cwiseAbs().maxCoeff(), std::sqrt(6.0f / 94.0f));
+    Eigen::VectorXf again;
+    Rng rng2(41, "init");
+    net.Initialize(again, rng2);
+    EXPECT_TRUE(params == again); // deterministic in the stream
+
+    Eigen::MatrixXf x = Eigen::MatrixXf::Random(784, 7);
+    Eigen::MatrixXf logits;
+    net.Forward(params, x, logits);
+    EXPECT_EQ(logits.rows(), 10);
+    EXPECT_EQ(logits.cols(), 7);
+    EXPECT_TRUE(logits.allFinite());
+}
+
+TEST(Cnn, ForwardMatchesNaiveConvolution)
+{
+    const std::vector<ConvSpec> specs{
+        LeNet(),
+        MakeSpec(10, 9, 2, {3, 2}, 3, {6, 5}, 3),
+        MakeSpec(11, 13, 3, {4, 5}, 4, {7}, 5, 2), // even kernel, 3 channels, chunks of 2
+    };
+    for (const ConvSpec& spec : specs)
+    {
+        ConvolutionalNetwork<double> net(spec);
+        const Problem p = MakeProblem(spec, 5, 51);
+        Eigen::MatrixXd logits;
+        net.Forward(p.params, p.x, logits);
+        const Reference ref = NaiveForward(spec, p.params, p.x);
+        ASSERT_EQ(logits.rows(), ref.logits.rows());
+        ASSERT_EQ(logits.cols(), ref.logits.cols());
+        EXPECT_LT((logits - ref.logits).cwiseAbs().maxCoeff(),
+                  1e-12 * std::max(1.0, ref.logits.cwiseAbs().maxCoeff()))
+            << net.Describe();
+
+        // LossAndGradient reports the cross-entropy of the same logits.
+        Eigen::VectorXd grad;
+        const double loss = net.LossAndGradient(p.params, p.x, p.labels, grad);
+        Eigen::MatrixXd z = ref.logits;
+        EXPECT_NEAR(loss, SoftmaxCrossEntropyInPlace<double>(z, p.labels), 1e-12) << net.Describe();
+    }
+}
+
+TEST(Cnn, FloatModelMatchesDouble)
+{
+    for (const ConvSpec& spec : {LeNet(), MakeSpec(10, 9, 2, {3, 2}, 3, {6, 5}, 3)})
+    {
+        const Problem p = MakeProblem(spec, 8, 61);
+        // Round the data to float first so both models see identical values.
+        const Eigen::VectorXf paramsF = p.params.cast<float>();
+        const Eigen::MatrixXf xF = p.x.cast<float>();
+        ConvolutionalNetwork<double> netD(spec);
+        ConvolutionalNetwork<float> netF(spec);
+        Eigen::VectorXd gradD;
+        Eigen::VectorXf gradF;
+        const double lossD =
+            netD.LossAndGradient(paramsF.cast<double>(), xF.cast<double>(), p.labels, gradD);
+        const float lossF = netF.LossAndGradient(paramsF, xF, p.labels, gradF);
+        EXPECT_NEAR(lossF, lossD, 1e-4 * std::abs(lossD)) << netD.Describe();
+        const Eigen::VectorXd diff = gradF.cast<double>() - gradD;
+        EXPECT_LT(diff.norm(), 1e-4 * gradD.norm()) << netD.Describe();
+        EXPECT_LT(diff.cwiseAbs().maxCoeff(), 1e-4 * gradD.cwiseAbs().maxCoeff())
+            << netD.Describe();
+    }
+}
+
+TEST(Cnn, ChunkingAndBufferReuseDoNotChangeResults)
+{
+    ConvSpec whole = MakeSpec(10, 9, 2, {3, 2}, 3, {6, 5}, 3);
+    ConvSpec chunked = whole;
+    chunked.chunk = 2;
+    const Problem p = MakeProblem(whole, 5, 71);
+    ConvolutionalNetwork<double> a(whole);
+    ConvolutionalNetwork<double> b(chunked);
+    Eigen::VectorXd gradA;
+    Eigen::VectorXd gradB;
+    const double lossA = a.LossAndGradient(p.params, p.x, p.labels, gradA);
+    const double lossB = b.LossAndGradient(p.params, p.x, p.labels, gradB);
+    EXPECT_NEAR(lossA, lossB, 1e-13);
+    EXPECT_LT((gradA - gradB).cwiseAbs().maxCoeff(), 1e-13);
+
+    // A smaller batch after a larger one runs on reused (stale) buffers.
+    const Eigen::MatrixXd head = p.x.leftCols(3);
+    const std::vector<int> headLabels(p.labels.begin(), p.labels.begin() + 3);
+    auto fresh = a.Clone();
+    Eigen::VectorXd gradFresh;
+    Eigen::VectorXd gradReused;
+    const double lossFresh = fresh->LossAndGradient(p.params, head, headLabels, gradFresh);
+    const double lossReused = a.LossAndGradient(p.params, head, headLabels, gradReused);
+    EXPECT_EQ(lossFresh, lossReused);
+    EXPECT_TRUE(gradFresh == gradReused);
+    Eigen::MatrixXd logits;
+    a.Forward(p.params, p.x, logits);
+    EXPECT_LT((logits - NaiveForward(whole, p.params, p.x).logits).cwiseAbs().maxCoeff(), 1e-12);
+}
+
+TEST(Cnn, LocalTrainerLearnsQuadrantBlobs)
+{
+    const Dataset train = QuadrantBlobs(12, 800, 81);
+    const Dataset test = QuadrantBlobs(12, 400, 82);
+    std::vector<int> indices(static_cast<size_t>(train.Count()));
+    for (size_t i = 0; i < indices.size(); ++i)
+    {
+        indices[i] = static_cast<int>(i);
+    }
+    LocalTrainer trainer(
+        std::make_unique<ConvolutionalNetwork<float>>(MakeSpec(12, 12, 1, {4, 8}, 3, {32}, 4)));
+    Eigen::VectorXf global;
+    Rng init(83, "init");
+    trainer.GetModel().Initialize(global, init);
+    const Metrics before = Evaluate(trainer.GetModel(), global, test);
+
+    LocalTrainingSpec spec;
+    spec.learningRate = 0.05;
+    spec.batchSize = 16;
+    spec.localEpochs = 5;
+    Rng rng(84, "local");
+    const LocalUpdate update = trainer.Train(global, train, indices, spec, rng);
+    EXPECT_EQ(update.steps, 50 * 5);
+    EXPECT_TRUE(std::isfinite(update.meanLoss));
+    const Eigen::VectorXf trained = global + update.delta;
+    const Metrics after = Evaluate(trainer.GetModel(), trained, test, 64);
+    EXPECT_LT(after.loss, 0.5 * before.loss);
+    EXPECT_GT(after.accuracy, 0.9);
+
+    // Another trainer (own, differently aligned buffers) repeats it bit for bit.
+    LocalTrainer other(trainer.GetModel().Clone());
+    Rng same(84, "local");
+    const LocalUpdate again = other.Train(global, train, indices, spec, same);
+    EXPECT_TRUE(again.delta == update.delta);
+    EXPECT_EQ(again.meanLoss, update.meanLoss);
+    std::printf("[ cnn train ] quadrant blobs: test accuracy %.3f -> %.3f, loss %.3f -> %.3f\n",
+                before.accuracy, after.accuracy, before.loss, after.loss);
+}
+
+TEST(Cnn, MakeModel)
+{
+    ModelSpec spec;
+    spec.kind = "cnn";
+    spec.hidden = {120, 84};
+    auto lenet = MakeModel<float>(spec, 784, 10);
+    EXPECT_EQ(lenet->Describe(), "cnn 28x28x1 c6-c16 k5 fc120-84-10");
+    EXPECT_EQ(lenet->NumParams(), 61706);
+    EXPECT_EQ(lenet->Clone()->Describe(), lenet->Describe());
+
+    spec.conv = {4, 8};
+    spec.hidden = {32};
+    EXPECT_EQ(MakeModel<double>(spec, 144, 4)->Describe(), "cnn 12x12x1 c4-c8 k5 fc32-4");
+
+    const std::string notSquare = wfltest::InputErrorOf([&] { MakeModel<float>(spec, 783, 10); });
+    EXPECT_NE(notSquare.find("learner.model"), std::string::npos) << notSquare;
+    EXPECT_NE(notSquare.find("783"), std::string::npos) << notSquare;
+
+    const std::string tooSmall = wfltest::InputErrorOf([&] { MakeModel<float>(spec, 16, 10); });
+    EXPECT_NE(tooSmall.find("learner.model"), std::string::npos) << tooSmall;
+
+    spec.conv = {4, 0};
+    const std::string badConv = wfltest::InputErrorOf([&] { MakeModel<float>(spec, 144, 4); });
+    EXPECT_NE(badConv.find("learner.model"), std::string::npos) << badConv;
+
+    ModelSpec unknown;
+    unknown.kind = "resnet";
+    const std::string kindMsg = wfltest::InputErrorOf([&] { MakeModel<float>(unknown, 784, 10); });
+    EXPECT_NE(kindMsg.find("softmax, mlp, cnn"), std::string::npos) << kindMsg;
+}
