@@ -1,11 +1,11 @@
 #include "scenario-config.h"
+#include "shortest-double.h"
 
 #include "input-error.h"
 
 #include <boost/program_options.hpp>
 
 #include <cerrno>
-#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -19,15 +19,6 @@ namespace wfl
 {
 namespace
 {
-
-std::string
-FormatDouble(double value)
-{
-    // Shortest text that reads back to the same double.
-    char text[64];
-    const auto result = std::to_chars(text, text + sizeof(text), value);
-    return std::string(text, result.ptr);
-}
 
 [[noreturn]] void
 Reject(const std::string& key, const std::string& text, const std::string& expected)
@@ -71,7 +62,7 @@ ParseReal(const std::string& key, const std::string& raw, double lo, double hi, 
 {
     const std::string text = Trim(raw);
     const std::string expected = std::string("a number in ") + (lowOpen ? "(" : "[") +
-                                 FormatDouble(lo) + ", " + FormatDouble(hi) + "]";
+                                 ShortestDouble(lo) + ", " + ShortestDouble(hi) + "]";
     char* end = nullptr;
     const double value = std::strtod(text.c_str(), &end);
     if (text.empty() || *end != '\0' || !std::isfinite(value) || value > hi ||
@@ -107,13 +98,13 @@ RealKey(std::string name, std::string unit, double lo, double hi, bool lowOpen, 
     KeySpec key;
     key.name = name;
     key.unit = std::move(unit);
-    key.range = std::string(lowOpen ? "(" : "[") + FormatDouble(lo) + ", " + FormatDouble(hi) + "]";
+    key.range = std::string(lowOpen ? "(" : "[") + ShortestDouble(lo) + ", " + ShortestDouble(hi) + "]";
     key.help = std::move(help);
     key.apply = [name, lo, hi, lowOpen, access](const std::string& text, ScenarioConfig& c) {
         access(c) = ParseReal(name, text, lo, hi, lowOpen);
     };
     key.show = [access](const ScenarioConfig& c) {
-        return FormatDouble(access(const_cast<ScenarioConfig&>(c)));
+        return ShortestDouble(access(const_cast<ScenarioConfig&>(c)));
     };
     return key;
 }

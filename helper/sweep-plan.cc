@@ -1,8 +1,8 @@
 #include "sweep-plan.h"
+#include "shortest-double.h"
 
 #include "input-error.h"
 
-#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -33,14 +33,6 @@ ParseNumber(const std::string& text, double& value)
     char* end = nullptr;
     value = std::strtod(text.c_str(), &end);
     return !text.empty() && *end == '\0' && std::isfinite(value);
-}
-
-std::string
-ShortestText(double value)
-{
-    char text[64];
-    const auto result = std::to_chars(text, text + sizeof(text), value);
-    return std::string(text, result.ptr);
 }
 
 std::pair<std::string, std::string>
@@ -84,7 +76,7 @@ ExpandAxisValues(const std::string& key, const std::string& spec)
         {
             // start + i * step, rounded so 0.1 steps print as 0.3 and not 0.30000000000000004.
             const double value = std::round((start + i * step) * 1e12) / 1e12;
-            values.push_back(ShortestText(value));
+            values.push_back(ShortestDouble(value));
         }
         return values;
     }

@@ -79,28 +79,10 @@ TEST(Gradients, MatchCentralFiniteDifferences)
         DenseNetwork<double> net(widths);
         const Problem p = MakeProblem(widths, 8, widths.size());
         Eigen::VectorXd grad;
-        Eigen::VectorXd scratch;
-        const double loss = net.LossAndGradient(p.params, p.x, p.labels, grad);
-        ASSERT_TRUE(std::isfinite(loss));
-        ASSERT_EQ(grad.size(), net.NumParams());
-        double maxRel = 0.0;
         Eigen::Index worst = -1;
-        for (Eigen::Index i = 0; i < net.NumParams(); ++i)
-        {
-            Eigen::VectorXd shifted = p.params;
-            shifted(i) = p.params(i) + h;
-            const double up = net.LossAndGradient(shifted, p.x, p.labels, scratch);
-            shifted(i) = p.params(i) - h;
-            const double down = net.LossAndGradient(shifted, p.x, p.labels, scratch);
-            const double numeric = (up - down) / (2 * h);
-            const double rel =
-                std::abs(numeric - grad(i)) / std::max(1e-8, std::abs(numeric) + std::abs(grad(i)));
-            if (rel > maxRel)
-            {
-                maxRel = rel;
-                worst = i;
-            }
-        }
+        const double maxRel = wfltest::MaxGradientError(net, p.params, p.x, p.labels, h, grad, worst);
+        ASSERT_EQ(grad.size(), net.NumParams());
+        ASSERT_TRUE(grad.allFinite());
         EXPECT_LT(maxRel, 1e-6) << net.Describe() << ": worst parameter " << worst;
         EXPECT_GT(grad.cwiseAbs().maxCoeff(), 1e-3) << net.Describe(); // not trivially zero
     }

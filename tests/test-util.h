@@ -8,10 +8,13 @@
 #include "input-error.h"
 #include "trace-reader.h"
 
+#include <Eigen/Dense>
 #include <H5Cpp.h>
 #include <gtest/gtest.h>
 #include <sys/types.h>
 
+#include <algorithm>
+#include <cmath>
 #include <map>
 #include <string>
 #include <vector>
@@ -50,6 +53,36 @@ InputErrorOf(F f)
     }
     ADD_FAILURE() << "no InputError thrown";
     return "";
+}
+
+/// Largest relative difference between a model's gradient and central finite
+/// differences of its loss (step h), over every parameter; `worst` gets its index.
+template <typename ModelType, typename Vector, typename Matrix, typename Labels>
+double
+MaxGradientError(ModelType& net, const Vector& params, const Matrix& x, const Labels& labels,
+                 double h, Vector& grad, Eigen::Index& worst)
+{
+    Vector scratch;
+    net.LossAndGradient(params, x, labels, grad);
+    double maxRel = 0.0;
+    worst = -1;
+    for (Eigen::Index i = 0; i < params.size(); ++i)
+    {
+        Vector shifted = params;
+        shifted(i) = params(i) + h;
+        const double up = net.LossAndGradient(shifted, x, labels, scratch);
+        shifted(i) = params(i) - h;
+        const double down = net.LossAndGradient(shifted, x, labels, scratch);
+        const double numeric = (up - down) / (2 * h);
+        const double rel =
+            std::abs(numeric - grad(i)) / std::max(1e-8, std::abs(numeric) + std::abs(grad(i)));
+        if (rel > maxRel)
+        {
+            maxRel = rel;
+            worst = i;
+        }
+    }
+    return maxRel;
 }
 
 /// Start argv (argv[0] is the path) with stdout and stderr on the given

@@ -2,40 +2,11 @@
 
 #include "input-error.h"
 
-#include <charconv>
 #include <cmath>
 #include <stdexcept>
 
 namespace wfl
 {
-
-namespace
-{
-
-std::string
-FormatDouble(double value)
-{
-    char text[64];
-    const auto result = std::to_chars(text, text + sizeof(text), value);
-    return std::string(text, result.ptr);
-}
-
-/// Requires lo < x (lowOpen) or lo <= x, and x < hi (highOpen) or x <= hi;
-/// NaN fails every comparison and is rejected.
-void
-CheckRange(const char* key, double value, double lo, double hi, bool lowOpen, bool highOpen)
-{
-    const bool aboveLo = lowOpen ? value > lo : value >= lo;
-    const bool belowHi = highOpen ? value < hi : value <= hi;
-    if (!(aboveLo && belowHi))
-    {
-        throw InputError(std::string(key) + " = " + FormatDouble(value) + ": expected a number in " +
-                         (lowOpen ? "(" : "[") + FormatDouble(lo) + ", " + FormatDouble(hi) +
-                         (highOpen ? ")" : "]"));
-    }
-}
-
-} // namespace
 
 ClientOptimizer::ClientOptimizer(const ClientOptimizerSpec& spec)
     : m_spec(spec)
@@ -52,13 +23,13 @@ ClientOptimizer::Validate(const ClientOptimizerSpec& spec)
         throw InputError("learner.optimizer = '" + spec.kind +
                          "': expected one of sgd, momentum, adam");
     }
-    CheckRange("learner.lr", spec.learningRate, 0.0, 100.0, true, false);
-    CheckRange("learner.momentum", spec.momentum, 0.0, 1.0, false, true);
-    CheckRange("learner.beta1", spec.beta1, 0.0, 1.0, false, true);
-    CheckRange("learner.beta2", spec.beta2, 0.0, 1.0, false, true);
-    CheckRange("learner.epsilon", spec.epsilon, 0.0, 1.0, true, false);
-    CheckRange("learner.weight-decay", spec.weightDecay, 0.0, 1.0, false, false);
-    CheckRange("learner.prox-mu", spec.proximalMu, 0.0, 1e6, false, false);
+    RequireRange("learner.lr", spec.learningRate, 0.0, 100.0, true, false);
+    RequireRange("learner.momentum", spec.momentum, 0.0, 1.0, false, true);
+    RequireRange("learner.beta1", spec.beta1, 0.0, 1.0, false, true);
+    RequireRange("learner.beta2", spec.beta2, 0.0, 1.0, false, true);
+    RequireRange("learner.epsilon", spec.epsilon, 0.0, 1.0, true, false);
+    RequireRange("learner.weight-decay", spec.weightDecay, 0.0, 1.0, false, false);
+    RequireRange("learner.prox-mu", spec.proximalMu, 0.0, 1e6, false, false);
 }
 
 void

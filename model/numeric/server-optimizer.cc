@@ -2,39 +2,10 @@
 
 #include "input-error.h"
 
-#include <charconv>
 #include <stdexcept>
 
 namespace wfl
 {
-
-namespace
-{
-
-std::string
-FormatReal(double value)
-{
-    char text[64];
-    const auto result = std::to_chars(text, text + sizeof(text), value);
-    return std::string(text, result.ptr);
-}
-
-/// Requires lo < x (lowOpen) or lo <= x, and x < hi (highOpen) or x <= hi;
-/// NaN fails every comparison and is rejected.
-void
-RequireRange(const char* key, double value, double lo, double hi, bool lowOpen, bool highOpen)
-{
-    const bool aboveLo = lowOpen ? value > lo : value >= lo;
-    const bool belowHi = highOpen ? value < hi : value <= hi;
-    if (!(aboveLo && belowHi))
-    {
-        throw InputError(std::string(key) + " = " + FormatReal(value) + ": expected a number in " +
-                         (lowOpen ? "(" : "[") + FormatReal(lo) + ", " + FormatReal(hi) +
-                         (highOpen ? ")" : "]"));
-    }
-}
-
-} // namespace
 
 ServerOptimizer::ServerOptimizer(const ServerOptimizerSpec& spec)
     : m_spec(spec)
