@@ -35,8 +35,13 @@ def _decode(value):
     return value
 
 
-def _read_table(group):
-    """Read every 1-D dataset of a table group; returns (columns, units)."""
+def _read_table(group, complete):
+    """Read every 1-D dataset of a table group; returns (columns, units).
+
+    A run killed while appending a row may leave some columns one row longer
+    than the others; for an incomplete trace every column is cut to the
+    shortest, which holds every row that was flushed.
+    """
     columns, units = {}, {}
     for name, item in group.items():
         if not isinstance(item, h5py.Dataset) or item.ndim != 1:
@@ -44,7 +49,10 @@ def _read_table(group):
         columns[name] = item[()]
         units[name] = _decode(item.attrs.get("units", "1"))
     lengths = {len(v) for v in columns.values()}
-    if len(lengths) > 1:
+    if len(lengths) > 1 and not complete:
+        shortest = min(lengths)
+        columns = {k: v[:shortest] for k, v in columns.items()}
+    elif len(lengths) > 1:
         raise ValueError("table /%s has columns of unequal length %s"
                          % (group.name.lstrip("/"), sorted(lengths)))
     return columns, units
@@ -80,10 +88,23 @@ def load_trace(path):
         for table in TABLES:
             if table not in f:
                 raise ValueError("%s: wfl trace has no /%s table" % (path, table))
-            columns, units = _read_table(f[table])
+            columns, units = _read_table(f[table], int(attrs.get("complete", 0)) == 1)
             trace[table] = columns
             trace["units"].update(units)
+    _drop_unfinished_round(trace)
     return trace
+
+
+def _drop_unfinished_round(trace):
+    """Per-client rows of a round whose /rounds row was not flushed are dropped."""
+    rounds = trace["rounds"].get("round")
+    last = int(rounds[-1]) if rounds is not None and len(rounds) else 0
+    for table in TABLES:
+        if table == "rounds" or "round" not in trace[table]:
+            continue
+        keep = trace[table]["round"] <= last
+        if not keep.all():
+            trace[table] = {k: v[keep] for k, v in trace[table].items()}
 
 
 def num_clients(trace):

@@ -6,6 +6,7 @@
 
 #include <H5Cpp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -122,10 +123,16 @@ SummarizePoint(const std::string& outDir, const SweepPoint& point, double target
         {
             s.status = "incomplete";
         }
-        const std::vector<double> rounds = ReadColumn(trace, "/rounds/round");
-        const std::vector<double> accuracy = ReadColumn(trace, "/rounds/test_accuracy");
-        const std::vector<double> nmse = ReadColumn(trace, "/rounds/nmse");
-        const std::vector<double> simTime = ReadColumn(trace, "/rounds/sim_time_s");
+        std::vector<double> rounds = ReadColumn(trace, "/rounds/round");
+        std::vector<double> accuracy = ReadColumn(trace, "/rounds/test_accuracy");
+        std::vector<double> nmse = ReadColumn(trace, "/rounds/nmse");
+        std::vector<double> simTime = ReadColumn(trace, "/rounds/sim_time_s");
+        // A killed run may leave one column a row longer: keep the flushed rows.
+        const size_t rows = std::min({rounds.size(), accuracy.size(), nmse.size(), simTime.size()});
+        for (auto* column : {&rounds, &accuracy, &nmse, &simTime})
+        {
+            column->resize(rows);
+        }
         s.finalRound = rounds.empty() ? 0 : static_cast<int64_t>(rounds.back());
         s.simTimeS = simTime.empty() ? NAN : simTime.back();
         for (size_t i = 0; i < accuracy.size(); ++i)
@@ -141,10 +148,15 @@ SummarizePoint(const std::string& outDir, const SweepPoint& point, double target
                 s.roundsToTarget = rounds[i];
             }
         }
-        s.totalEnergyJ = SumFinite(ReadColumn(trace, "/rounds/energy_j"));
-        s.totalChannelUses = SumFinite(ReadColumn(trace, "/rounds/channel_uses"));
-        s.totalAirtimeS = SumFinite(ReadColumn(trace, "/rounds/airtime_s"));
-        s.totalBits = SumFinite(ReadColumn(trace, "/rounds/bits"));
+        auto sumRows = [&](const char* column) {
+            std::vector<double> values = ReadColumn(trace, column);
+            values.resize(std::min(values.size(), rows));
+            return SumFinite(values);
+        };
+        s.totalEnergyJ = sumRows("/rounds/energy_j");
+        s.totalChannelUses = sumRows("/rounds/channel_uses");
+        s.totalAirtimeS = sumRows("/rounds/airtime_s");
+        s.totalBits = sumRows("/rounds/bits");
         double sum = 0.0;
         size_t count = 0;
         for (double v : nmse)

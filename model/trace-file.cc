@@ -133,7 +133,18 @@ TraceFile::TraceFile(const std::string& path, bool overwrite)
     try
     {
         H5::Exception::dontPrint();
-        m_file = H5::H5File(m_partialPath, H5F_ACC_TRUNC);
+        // Keep dirty metadata in memory until Flush(): with evictions off, the
+        // file on disk changes only at flushes, never in the middle of a row.
+        H5::FileAccPropList access;
+        H5AC_cache_config_t cache;
+        cache.version = H5AC__CURR_CACHE_CONFIG_VERSION;
+        H5Pget_mdc_config(access.getId(), &cache);
+        cache.evictions_enabled = false;
+        cache.incr_mode = H5C_incr__off;
+        cache.flash_incr_mode = H5C_flash_incr__off;
+        cache.decr_mode = H5C_decr__off;
+        H5Pset_mdc_config(access.getId(), &cache);
+        m_file = H5::H5File(m_partialPath, H5F_ACC_TRUNC, H5::FileCreatPropList::DEFAULT, access);
     }
     catch (const H5::Exception& e)
     {
