@@ -66,14 +66,16 @@ GemmGflops(int n, double seconds, unsigned threads)
     return total;
 }
 
-/// Forward + backward FLOPs per sample of a dense network (3 GEMMs per layer).
+/// Forward + backward FLOPs per sample of a dense network: 2 per weight for
+/// the forward product and 2 for the weight gradient, plus 2 for the input
+/// gradient of every layer but the first (which needs none).
 double
 DenseFlopsPerSample(const std::vector<int>& widths)
 {
     double flops = 0.0;
     for (size_t l = 0; l + 1 < widths.size(); ++l)
     {
-        flops += 6.0 * widths[l] * widths[l + 1];
+        flops += (l == 0 ? 4.0 : 6.0) * widths[l] * widths[l + 1];
     }
     return flops;
 }

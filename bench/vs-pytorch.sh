@@ -32,7 +32,7 @@ PY
 }
 torch_round() {
   /usr/bin/python3 "$peer" --threads 1 "$@" 2>/dev/null | /usr/bin/python3 -c \
-    'import sys, json; print(json.loads(sys.stdin.readline())["seconds_per_round"])'
+    'import sys, json; print(json.loads(sys.stdin.readline())["sec_per_round"])'
 }
 
 printf "%-34s %12s %12s %8s\n" "workload (per round)" "wfl [s]" "torch [s]" "speed-up"
