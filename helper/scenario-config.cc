@@ -442,13 +442,23 @@ BuildKeys()
     return keys;
 }
 
+/// On the command line a key may be repeated (the last one wins, as when
+/// appending an override to a saved command); in a file it may not.
 po::options_description
-ScenarioOptions()
+ScenarioOptions(bool repeatable)
 {
     po::options_description options("scenario keys");
     for (const KeySpec& key : ScenarioKeys())
     {
-        options.add_options()(key.name.c_str(), po::value<std::string>(), key.help.c_str());
+        if (repeatable)
+        {
+            options.add_options()(key.name.c_str(), po::value<std::vector<std::string>>(),
+                                  key.help.c_str());
+        }
+        else
+        {
+            options.add_options()(key.name.c_str(), po::value<std::string>(), key.help.c_str());
+        }
     }
     return options;
 }
@@ -482,7 +492,7 @@ ParseArguments(int argc, const char* const* argv)
         parsed.commandLine += (i ? " " : "") + std::string(argv[i]);
     }
     po::options_description all;
-    all.add(ProgramOptions()).add(ScenarioOptions());
+    all.add(ProgramOptions()).add(ScenarioOptions(true));
     po::positional_options_description positional;
     positional.add("config", 1);
 
@@ -502,6 +512,7 @@ ParseArguments(int argc, const char* const* argv)
     }
     parsed.overwrite = vm.count("overwrite") > 0;
     parsed.printConfig = vm.count("print-config") > 0;
+    po::variables_map fileValues;
     if (vm.count("config"))
     {
         parsed.configFile = vm["config"].as<std::string>();
@@ -512,8 +523,7 @@ ParseArguments(int argc, const char* const* argv)
         }
         try
         {
-            // Stored after the command line, so command-line values win.
-            po::store(po::parse_config_file(file, ScenarioOptions(), false), vm);
+            po::store(po::parse_config_file(file, ScenarioOptions(false), false), fileValues);
         }
         catch (const po::error& e)
         {
@@ -523,9 +533,14 @@ ParseArguments(int argc, const char* const* argv)
     }
     for (const KeySpec& key : ScenarioKeys())
     {
+        // The command line wins over the file.
         if (vm.count(key.name))
         {
-            key.apply(vm[key.name].as<std::string>(), parsed.config);
+            key.apply(vm[key.name].as<std::vector<std::string>>().back(), parsed.config);
+        }
+        else if (fileValues.count(key.name))
+        {
+            key.apply(fileValues[key.name].as<std::string>(), parsed.config);
         }
     }
     return parsed;

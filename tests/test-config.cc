@@ -161,3 +161,12 @@ TEST(ConfigProcess, HelpExitsZero)
     EXPECT_EQ(result.exitCode, 0);
     EXPECT_NE(result.out.find("learner.local-steps"), std::string::npos);
 }
+
+TEST(Config, RepeatedCommandLineKeyLastWinsButAFileMayNotRepeat)
+{
+    EXPECT_EQ(Parse({"--run.rounds", "3", "--run.rounds", "7"}).config.rounds, 7u);
+    const std::string path = WriteFile("[run]\nrounds = 3\nrounds = 4\n");
+    EXPECT_NE(ErrorOf({path}).find("run.rounds"), std::string::npos);
+    // The command line still wins over the file.
+    EXPECT_EQ(Parse({WriteFile("[run]\nrounds = 3\n"), "--run.rounds", "9"}).config.rounds, 9u);
+}
