@@ -25,16 +25,7 @@ namespace
 /// float results vs double references of magnitude ~1.
 constexpr double kTol = 2e-6;
 
-Eigen::VectorXf
-Vec(std::vector<double> values)
-{
-    Eigen::VectorXf v(static_cast<Eigen::Index>(values.size()));
-    for (size_t i = 0; i < values.size(); ++i)
-    {
-        v(static_cast<Eigen::Index>(i)) = static_cast<float>(values[i]);
-    }
-    return v;
-}
+using wfltest::Vec;
 
 } // namespace
 

@@ -55,6 +55,18 @@ InputErrorOf(F f)
     return "";
 }
 
+/// A float vector from a list of values (test inputs).
+inline Eigen::VectorXf
+Vec(const std::vector<double>& values)
+{
+    Eigen::VectorXf v(static_cast<Eigen::Index>(values.size()));
+    for (size_t i = 0; i < values.size(); ++i)
+    {
+        v(static_cast<Eigen::Index>(i)) = static_cast<float>(values[i]);
+    }
+    return v;
+}
+
 /// Largest relative difference between a model's gradient and central finite
 /// differences of its loss (step h), over every parameter; `worst` gets its index.
 template <typename ModelType, typename Vector, typename Matrix, typename Labels>

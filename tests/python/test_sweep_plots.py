@@ -28,35 +28,14 @@ ANALYSIS = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file_
 sys.path.insert(0, ANALYSIS)
 import plot_sweep  # noqa: E402
 import wfl_index  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checker import Checker  # noqa: E402
 
 PLOT_SWEEP = os.path.join(ANALYSIS, "plot_sweep.py")
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 ROUNDS, TARGET = 5, 0.8
 SNR, EVALUATED = "channel.snr-db", np.array([1, 0, 1, 0, 1], dtype=bool)
 STR = h5py.string_dtype()
-
-
-class Checker:
-    """Collects named check results instead of stopping at the first failure."""
-
-    def __init__(self):
-        self.passed, self.failed = 0, []
-
-    def check(self, name, condition, detail=""):
-        if condition:
-            self.passed += 1
-            print("PASS %s" % name)
-        else:
-            self.failed.append(name)
-            print("FAIL %s%s" % (name, (": " + detail) if detail else ""))
-        return bool(condition)
-
-    def run(self, name, function, *args):
-        """Run a group of checks; an exception inside counts as one failure."""
-        try:
-            function(self, *args)
-        except Exception as e:  # noqa: BLE001 - report and carry on
-            self.check(name, False, "%s: %s" % (type(e).__name__, e))
 
 
 def run(command, timeout=600):

@@ -20,6 +20,8 @@ import numpy as np
 ANALYSIS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "analysis")
 sys.path.insert(0, os.path.normpath(ANALYSIS))
 import wfl_trace  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checker import Checker  # noqa: E402
 
 PLOT_RUN = os.path.join(os.path.normpath(ANALYSIS), "plot_run.py")
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -32,29 +34,6 @@ def scenario(rounds=ROUNDS):
     return ["--data.dataset", "synthetic", "--run.rounds", str(rounds),
             "--data.clients", str(CLIENTS), "--learner.model", "softmax",
             "--learner.lr", "0.1", "--run.eval-every", str(EVAL_EVERY)]
-
-
-class Checker:
-    """Collects named check results instead of stopping at the first failure."""
-
-    def __init__(self):
-        self.passed, self.failed = 0, []
-
-    def check(self, name, condition, detail=""):
-        if condition:
-            self.passed += 1
-            print("PASS %s" % name)
-        else:
-            self.failed.append(name)
-            print("FAIL %s%s" % (name, (": " + detail) if detail else ""))
-        return bool(condition)
-
-    def run(self, name, function, *args):
-        """Run a group of checks; an exception inside counts as one failure."""
-        try:
-            function(self, *args)
-        except Exception as e:  # noqa: BLE001 - report and carry on
-            self.check(name, False, "%s: %s" % (type(e).__name__, e))
 
 
 def run(command):
