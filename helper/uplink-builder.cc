@@ -16,6 +16,7 @@
 #include "ns3/uinteger.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <sstream>
 
 namespace wfl
@@ -55,19 +56,56 @@ ClientPositions(const ScenarioConfig& config, uint32_t count)
     return positions;
 }
 
+/// "ns3::Type[Attr=value|Attr=value]", checked here so that a typo is an
+/// InputError rather than an ns-3 fatal error.
 ns3::Ptr<ns3::PropagationLossModel>
 MakePathLoss(const std::string& spec)
 {
-    ns3::ObjectFactory factory;
-    std::istringstream stream(spec);
-    stream >> factory;
+    const std::string expected =
+        "': expected an ns-3 PropagationLossModel TypeId, optionally with [Attribute=value|...]";
+    const size_t open = spec.find('[');
+    const std::string name = spec.substr(0, open);
     ns3::TypeId tid;
-    if (stream.fail() || !ns3::TypeId::LookupByNameFailSafe(factory.GetTypeId().GetName(), &tid) ||
+    if (!ns3::TypeId::LookupByNameFailSafe(name, &tid) ||
         !tid.IsChildOf(ns3::PropagationLossModel::GetTypeId()))
     {
-        throw InputError("channel.path-loss = '" + spec +
-                         "': expected an ns-3 PropagationLossModel TypeId, optionally with "
-                         "[Attribute=value|...]");
+        throw InputError("channel.path-loss = '" + spec + expected);
+    }
+    ns3::ObjectFactory factory;
+    factory.SetTypeId(tid);
+    if (open != std::string::npos)
+    {
+        if (spec.back() != ']')
+        {
+            throw InputError("channel.path-loss = '" + spec + expected);
+        }
+        std::stringstream attributes(spec.substr(open + 1, spec.size() - open - 2));
+        std::string assignment;
+        while (std::getline(attributes, assignment, '|'))
+        {
+            const size_t eq = assignment.find('=');
+            ns3::TypeId::AttributeInformation info;
+            if (eq == std::string::npos || !tid.LookupAttributeByName(assignment.substr(0, eq), &info))
+            {
+                throw InputError("channel.path-loss: " + name + " has no attribute '" +
+                                 assignment.substr(0, eq) + "'");
+            }
+            const std::string text = assignment.substr(eq + 1);
+            ns3::Ptr<ns3::AttributeValue> value = info.checker->Create();
+            // ns-3 aborts on some malformed numbers: check those first.
+            const std::string kind = info.checker->GetValueTypeName();
+            char* end = nullptr;
+            const bool numeric = kind.find("Double") != std::string::npos ||
+                                 kind.find("Integer") != std::string::npos;
+            const bool numberOk = !numeric || (std::strtod(text.c_str(), &end), !text.empty() && *end == '\0');
+            if (!numberOk || !value->DeserializeFromString(text, info.checker))
+            {
+                throw InputError("channel.path-loss: '" + assignment + "' is not a valid value of " +
+                                 name + "::" + assignment.substr(0, eq) + " (" +
+                                 info.checker->GetUnderlyingTypeInformation() + ")");
+            }
+            factory.Set(assignment.substr(0, eq), *value);
+        }
     }
     return factory.Create<ns3::PropagationLossModel>();
 }

@@ -170,3 +170,22 @@ TEST(Config, RepeatedCommandLineKeyLastWinsButAFileMayNotRepeat)
     // The command line still wins over the file.
     EXPECT_EQ(Parse({WriteFile("[run]\nrounds = 3\n"), "--run.rounds", "9"}).config.rounds, 9u);
 }
+
+TEST(ConfigProcess, BadPathLossModelsAreInputErrors)
+{
+    const std::string dir = wfltest::MakeTempDir("pathloss");
+    for (const char* spec : {"ns3::NoSuchModel", "ns3::Object",
+                             "ns3::LogDistancePropagationLossModel[Exponent=x]",
+                             "ns3::LogDistancePropagationLossModel[NoSuchAttribute=1]",
+                             "ns3::LogDistancePropagationLossModel[Exponent=3"})
+    {
+        const auto result = wfltest::Run(wfltest::SyntheticRunArgs(
+            dir + "/x.h5", {{"coding.scheme", "rlc"}, {"channel.path-loss", spec}}));
+        EXPECT_EQ(result.exitCode, 2) << spec << ": " << result.err;
+        EXPECT_NE(result.err.find("channel.path-loss"), std::string::npos) << result.err;
+    }
+    const auto good = wfltest::Run(wfltest::SyntheticRunArgs(
+        dir + "/y.h5", {{"coding.scheme", "rlc"},
+                        {"channel.path-loss", "ns3::LogDistancePropagationLossModel[Exponent=2.5]"}}));
+    EXPECT_EQ(good.exitCode, 0) << good.err;
+}
