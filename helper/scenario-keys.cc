@@ -300,7 +300,10 @@ BuildKeys()
         "hidden fully connected widths of the mlp or after the cnn's conv stages "
         "(e.g. 200, or 120,84 for LeNet)"));
     keys.push_back(RealKey("learner.lr", "", 0.0, 100.0, true,
-        [](C& c) -> double& { return c.training.learningRate; }, "client SGD learning rate"));
+        [](C& c) -> double& { return c.training.learningRate; }, "client learning rate"));
+    keys.push_back(RealKey("learner.lr-decay", "", 0.0, 1.0, true,
+        [](C& c) -> double& { return c.training.learningRateDecay; },
+        "per-round decay: round t trains at lr * decay^(t-1) (1 = constant)"));
     keys.push_back(UnsignedKey<int>("learner.batch", "samples", 1, 1000000,
         [](C& c) -> int& { return c.training.batchSize; }, "mini-batch size of local SGD"));
     keys.push_back(UnsignedKey<int>("learner.local-steps", "steps", 1, 1000000,

@@ -4,6 +4,7 @@
 #include "random.h"
 
 #include <chrono>
+#include <cmath>
 
 namespace wfl
 {
@@ -58,12 +59,14 @@ LearningTask::TrainClients(const std::vector<uint32_t>& clients,
                            const Eigen::VectorXf& global)
 {
     std::vector<LocalUpdate> updates(clients.size());
+    LocalTrainingSpec training = m_training;
+    training.learningRate *= std::pow(m_training.learningRateDecay, static_cast<double>(round) - 1.0);
     m_pool.ParallelFor(clients.size(), [&](size_t i, unsigned worker) {
         const uint32_t client = clients[i];
         Rng rng(m_seed, "local-batches", client, round);
         const auto start = std::chrono::steady_clock::now();
         updates[i] = m_trainers[worker].Train(global, m_data->train, m_partition.at(client),
-                                              m_training, rng);
+                                              training, rng);
         updates[i].wallSeconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     });

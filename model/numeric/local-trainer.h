@@ -21,6 +21,7 @@ struct LocalTrainingSpec
     /// its learning rate is learningRate below.
     ClientOptimizerSpec optimizer;
     double learningRate = 0.05;
+    double learningRateDecay = 1.0; ///< per round: round t trains at lr * decay^(t-1)
     int batchSize = 32;
     int localSteps = 10; ///< SGD steps per round when localEpochs == 0
     int localEpochs = 0; ///< if > 0, passes over the client's data per round
