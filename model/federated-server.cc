@@ -269,7 +269,6 @@ FederatedServer::FinishAggregation()
     RoundRecord record;
     record.round = m_round;
     std::vector<ClientContribution> contributions;
-    std::vector<ns3::Ptr<FederatedClient>> participants;
     double weightSum = 0.0;
     for (const auto& client : m_arrived)
     {
@@ -279,7 +278,6 @@ FederatedServer::FinishAggregation()
         c.update = &update.delta;
         c.weight = client->GetSampleCount();
         contributions.push_back(c);
-        participants.push_back(client);
         ClientRecord clientRecord;
         clientRecord.client = c.client;
         clientRecord.samples = client->GetSampleCount();
@@ -317,7 +315,7 @@ FederatedServer::FinishAggregation()
     AggregationResult result = m_aggregator->Aggregate(m_round, contributions);
     record.wallAggregateS =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - aggregateStart).count();
-    for (const auto& client : participants)
+    for (const auto& client : m_arrived)
     {
         client->ReleaseUpdate();
     }
