@@ -21,21 +21,6 @@
 
 namespace wfl
 {
-namespace
-{
-
-/// Keep only the first `count` samples (0 = all).
-void
-Truncate(Dataset& data, uint32_t count)
-{
-    if (count > 0 && count < data.Count())
-    {
-        data.features.conservativeResize(Eigen::NoChange, count);
-        data.labels.resize(count);
-    }
-}
-
-} // namespace
 
 std::shared_ptr<LearningTask>
 MakeLearningTask(const ScenarioConfig& config)
@@ -55,8 +40,8 @@ MakeLearningTask(const ScenarioConfig& config)
         spec.separation = config.syntheticSeparation;
         *data = MakeSyntheticClusters(spec, config.seed);
     }
-    Truncate(data->train, config.trainSamples);
-    Truncate(data->test, config.testSamples);
+    data->train.Truncate(config.trainSamples);
+    data->test.Truncate(config.testSamples);
 
     Rng partitionRng(config.seed, "partition");
     const int clients = static_cast<int>(config.clients);

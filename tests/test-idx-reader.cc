@@ -266,17 +266,19 @@ TEST_F(IdxReaderTest, LoadFashionMnistTinyDirectory)
         EXPECT_EQ(d.numClasses, 10);
         const Bytes labels = LabelValues(static_cast<int>(counts[s]));
         EXPECT_EQ(d.labels, std::vector<int>(labels.begin(), labels.end()));
-        EXPECT_GE(d.features.minCoeff(), 0.0f);
-        EXPECT_LE(d.features.maxCoeff(), 1.0f);
-        EXPECT_FLOAT_EQ(d.features(0, 0), 1.0f);
-        EXPECT_EQ(d.features(2 * 28 + 5, 1), 0.0f);
+        Eigen::MatrixXf f;
+        d.CopyColumns(0, d.Count(), f);
+        EXPECT_GE(f.minCoeff(), 0.0f);
+        EXPECT_LE(f.maxCoeff(), 1.0f);
+        EXPECT_FLOAT_EQ(f(0, 0), 1.0f);
+        EXPECT_EQ(f(2 * 28 + 5, 1), 0.0f);
         // Every pixel, column i = image i in row-major order, scaled by 1/255.
         const Bytes pixels = ImagePixels(static_cast<int>(counts[s]));
         for (Eigen::Index i = 0; i < d.Count(); ++i)
         {
             for (Eigen::Index k = 0; k < 784; ++k)
             {
-                ASSERT_NEAR(d.features(k, i), pixels[static_cast<size_t>(i * 784 + k)] / 255.0f, 1e-6f)
+                ASSERT_NEAR(f(k, i), pixels[static_cast<size_t>(i * 784 + k)] / 255.0f, 1e-6f)
                     << "pixel " << k << " of image " << i;
             }
         }

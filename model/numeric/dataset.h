@@ -13,23 +13,38 @@
 namespace wfl
 {
 
-/// Feature matrix is column-major with one sample per column, so that a
-/// mini-batch is a contiguous block of columns after gathering.
+/// Samples are columns (column-major), so that a mini-batch is a contiguous
+/// block of columns after gathering. Real-valued data lives in `features`;
+/// 8-bit images live in `pixels` (value = pixel * pixelScale), a quarter of
+/// the memory and of the memory traffic of local training.
 struct Dataset
 {
-    Eigen::MatrixXf features; ///< [dim x count]
-    std::vector<int> labels;  ///< [count], values in [0, numClasses)
+    Eigen::MatrixXf features;                                      ///< [dim x count], or empty
+    Eigen::Matrix<uint8_t, Eigen::Dynamic, Eigen::Dynamic> pixels; ///< [dim x count], or empty
+    float pixelScale = 1.0f / 255.0f;
+    std::vector<int> labels; ///< [count], values in [0, numClasses)
     int numClasses = 0;
+
+    bool IsImage() const
+    {
+        return pixels.size() > 0;
+    }
 
     Eigen::Index Count() const
     {
-        return features.cols();
+        return IsImage() ? pixels.cols() : features.cols();
     }
 
     Eigen::Index Dim() const
     {
-        return features.rows();
+        return IsImage() ? pixels.rows() : features.rows();
     }
+
+    /// Samples [start, start + count) as floats into `out`.
+    void CopyColumns(Eigen::Index start, Eigen::Index count, Eigen::MatrixXf& out) const;
+
+    /// Keep only the first `count` samples.
+    void Truncate(Eigen::Index count);
 };
 
 struct TrainTestData

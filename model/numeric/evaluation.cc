@@ -13,7 +13,8 @@ EvaluateRange(Model<float>& model,
               Eigen::Index count)
 {
     Eigen::MatrixXf logits;
-    const Eigen::MatrixXf inputs = data.features.middleCols(start, count);
+    Eigen::MatrixXf inputs;
+    data.CopyColumns(start, count, inputs);
     model.Forward(params, inputs, logits);
     long correct = 0;
     double lossSum = 0.0;

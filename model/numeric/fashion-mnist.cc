@@ -49,10 +49,9 @@ LoadSplit(const std::string& directory, const std::string& prefix)
     const Eigen::Index dim = Eigen::Index{images.dims[1]} * images.dims[2];
 
     Dataset data;
-    data.features = Eigen::Map<const Eigen::Matrix<uint8_t, Eigen::Dynamic, Eigen::Dynamic>>(
-                        images.data.data(), dim, count)
-                        .cast<float>() *
-                    (1.0f / 255.0f);
+    data.pixels = Eigen::Map<const Eigen::Matrix<uint8_t, Eigen::Dynamic, Eigen::Dynamic>>(
+        images.data.data(), dim, count);
+    data.pixelScale = 1.0f / 255.0f;
     data.labels.assign(labels.data.begin(), labels.data.end());
     int maxLabel = 0;
     for (int y : data.labels)
