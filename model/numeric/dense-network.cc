@@ -10,6 +10,9 @@
 namespace wfl
 {
 
+/// Layers narrower than this are multiplied in transposed form (see ForwardKeep).
+constexpr int kNarrow = 32;
+
 template <typename Scalar>
 DenseNetwork<Scalar>::DenseNetwork(std::vector<int> widths)
     : m_widths(std::move(widths))
@@ -85,7 +88,17 @@ DenseNetwork<Scalar>::ForwardKeep(const Vector& params, const Matrix& x)
     for (size_t l = 0; l < NumLayers(); ++l)
     {
         Matrix& out = (l + 1 < NumLayers()) ? m_hidden[l] : m_logits;
-        out.noalias() = Weights(params, l) * (*input);
+        if (m_widths[l + 1] < kNarrow)
+        {
+            // A narrow layer (e.g. 10 classes) as out^T = in^T W^T: the batch becomes
+            // the GEMM's long side, which Eigen's register blocking fills far better.
+            m_transposed.noalias() = input->transpose() * Weights(params, l).transpose();
+            out = m_transposed.transpose();
+        }
+        else
+        {
+            out.noalias() = Weights(params, l) * (*input);
+        }
         out.colwise() += Bias(params, l);
         if (l + 1 < NumLayers())
         {
@@ -119,7 +132,15 @@ DenseNetwork<Scalar>::LossAndGradient(const Vector& params,
         const Matrix& input = l == 0 ? x : m_hidden[l - 1];
         Eigen::Map<Matrix> dW(grad.data() + m_offsets[l], m_widths[l + 1], m_widths[l]);
         Eigen::Map<Vector> db(grad.data() + m_offsets[l] + dW.size(), m_widths[l + 1]);
-        dW.noalias() = m_delta * input.transpose();
+        if (m_widths[l + 1] < kNarrow)
+        {
+            m_transposed.noalias() = input * m_delta.transpose(); // dW^T
+            dW = m_transposed.transpose();
+        }
+        else
+        {
+            dW.noalias() = m_delta * input.transpose();
+        }
         db = m_delta.rowwise().sum();
         if (l > 0)
         {

@@ -53,6 +53,7 @@ class DenseNetwork : public Model<Scalar>
     Matrix m_logits;
     Matrix m_delta;                      ///< back-propagated error of the current layer
     Matrix m_deltaPrev;
+    Matrix m_transposed; ///< scratch of narrow layers' transposed products
 };
 
 } // namespace wfl
