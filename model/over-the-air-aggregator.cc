@@ -79,114 +79,132 @@ OverTheAirAggregator::DoDispose()
     WirelessAggregator::DoDispose();
 }
 
-AggregationResult
-OverTheAirAggregator::DoAggregate(uint32_t round, const std::vector<ClientContribution>& contributions)
+/// Everything one round's slot needs, built step by step by DoAggregate.
+struct OverTheAirAggregator::Slot
 {
-    EnsureParts();
-    if (!m_allocator)
+    explicit Slot(size_t dataUses, size_t coherenceUses)
+        : layout(dataUses, coherenceUses)
     {
-        m_allocator = ns3::CreateObject<InversionPowerAllocator>();
     }
+
+    std::unique_ptr<RandomLinearCode> code; ///< null for analog
+    double noiseGainPerSymbol = 1.0;        ///< E||decoded noise||^2 per unit real-symbol noise
+    SlotLayout layout;
+    std::vector<double> weights;            ///< w_k over the mean weight
+    std::vector<double> updateNorm2;        ///< ||u_k||^2
+    std::vector<Eigen::VectorXcd> symbols;  ///< s_k, pilots included
+    std::vector<std::vector<std::complex<double>>> fading; ///< f_kb
+    std::vector<std::vector<std::complex<double>>> gains;  ///< h_kb, path loss included
+    std::vector<double> pathLossDb;
+    std::vector<double> pilotAmplitude;     ///< beta_b
+    std::vector<PowerDecision> decisions;   ///< per block
+    std::vector<std::vector<std::complex<double>>> precoders; ///< p_kb
+};
+
+std::unique_ptr<RandomLinearCode>
+OverTheAirAggregator::MakeCode(size_t dim, uint32_t round, double& noiseGainPerSymbol) const
+{
+    noiseGainPerSymbol = 1.0;
+    if (m_coding != RLC)
+    {
+        return nullptr;
+    }
+    // A model smaller than the bucket uses the smallest power of two that holds it.
+    size_t bucket = 1;
+    while (bucket < std::min<size_t>(m_bucket, dim))
+    {
+        bucket *= 2;
+    }
+    const size_t rows =
+        std::max<size_t>(1, static_cast<size_t>(std::lround(m_ratio * static_cast<double>(bucket))));
+    noiseGainPerSymbol = static_cast<double>(bucket) / static_cast<double>(rows);
+    // Rebuilt from (seed, round) exactly as every client does.
+    return std::make_unique<RandomLinearCode>(dim, bucket, rows, m_seed, round);
+}
+
+void
+OverTheAirAggregator::EncodeClients(Slot& slot,
+                                    uint32_t round,
+                                    const std::vector<ClientContribution>& contributions) const
+{
     const size_t clients = contributions.size();
-    const size_t dim = static_cast<size_t>(contributions.front().update->size());
-
-    // The round's code, rebuilt from (seed, round) exactly as every client does.
-    std::unique_ptr<RandomLinearCode> code;
-    size_t realSymbols = dim;
-    double noiseGainPerSymbol = 1.0; // E||decoded noise||^2 per unit real-symbol noise
-    if (m_coding == RLC)
-    {
-        // A model smaller than the bucket uses the smallest power of two that holds it.
-        size_t bucket = 1;
-        while (bucket < std::min<size_t>(m_bucket, dim))
-        {
-            bucket *= 2;
-        }
-        const size_t rows = std::max<size_t>(
-            1, static_cast<size_t>(std::lround(m_ratio * static_cast<double>(bucket))));
-        code = std::make_unique<RandomLinearCode>(dim, bucket, rows, m_seed, round);
-        realSymbols = code->CodeLength();
-        noiseGainPerSymbol = static_cast<double>(bucket) / static_cast<double>(rows);
-    }
-    const SlotLayout layout((realSymbols + 1) / 2, m_coherenceUses);
-    const double useSeconds = m_channel->ChannelUseSeconds();
-    const double noiseW = m_channel->NoisePowerW();
-
     double meanWeight = 0.0;
     for (const ClientContribution& c : contributions)
     {
         meanWeight += c.weight / static_cast<double>(clients);
     }
-
-    using Clock = std::chrono::steady_clock;
-    const auto encodeStart = Clock::now();
-    // Each client's coded symbols (pilots included) and its channel.
-    std::vector<Eigen::VectorXcd> symbols(clients);
-    std::vector<std::vector<std::complex<double>>> gains(clients);
-    std::vector<std::vector<std::complex<double>>> fading(clients);
-    std::vector<double> weights(clients);
-    std::vector<double> updateNorm2(clients);
-    std::vector<double> pathLossDb(clients);
+    const SlotLayout& layout = slot.layout;
     Eigen::VectorXf u;
     Eigen::VectorXf real(static_cast<Eigen::Index>(layout.dataUses * 2));
-    for (size_t k = 0; k < clients; ++k)
+    for (const ClientContribution& c : contributions)
     {
-        const ClientContribution& c = contributions[k];
-        weights[k] = c.weight / meanWeight;
-        u = static_cast<float>(weights[k]) * (*c.update);
-        updateNorm2[k] = u.cast<double>().squaredNorm();
+        const double weight = c.weight / meanWeight;
+        slot.weights.push_back(weight);
+        u = static_cast<float>(weight) * (*c.update);
+        slot.updateNorm2.push_back(u.cast<double>().squaredNorm());
         real.setZero();
-        if (code)
+        if (slot.code)
         {
-            code->Encode(u.data(), real.data());
+            slot.code->Encode(u.data(), real.data());
         }
         else
         {
             real.head(u.size()) = u;
         }
-        Eigen::VectorXcd& s = symbols[k];
-        s.setZero(static_cast<Eigen::Index>(layout.totalUses));
+        Eigen::VectorXcd s = Eigen::VectorXcd::Zero(static_cast<Eigen::Index>(layout.totalUses));
         for (size_t j = 0; j < layout.dataUses; ++j)
         {
             s(static_cast<Eigen::Index>(layout.DataPosition(j))) = {real(2 * j), real(2 * j + 1)};
         }
-        fading[k] = DrawFading(c.client, round, layout.blocks);
-        pathLossDb[k] = PathLossDb(c.client);
-        const double amplitude = std::pow(10.0, -pathLossDb[k] / 20.0);
-        for (const auto& f : fading[k])
+        slot.symbols.push_back(std::move(s));
+        slot.fading.push_back(DrawFading(c.client, round, layout.blocks));
+        slot.pathLossDb.push_back(PathLossDb(c.client));
+        const double amplitude = std::pow(10.0, -slot.pathLossDb.back() / 20.0);
+        slot.gains.emplace_back();
+        for (const auto& f : slot.fading.back())
         {
-            gains[k].push_back(amplitude * f);
+            slot.gains.back().push_back(amplitude * f);
         }
     }
+}
 
-    // Pilots: client k sends w_k * beta_b, where beta_b^2 is PilotEnergyFraction
-    // of the clients' mean data energy in block b (known to all from the same
-    // feedback as c), so the pilot costs a small share of the energy budget yet
-    // is received at about PilotEnergyFraction * L_b times the per-symbol SNR.
-    std::vector<double> pilotAmplitude(layout.blocks, 1.0);
+void
+OverTheAirAggregator::AddPilots(Slot& slot) const
+{
+    // Client k sends w_k * beta_b, where beta_b^2 is PilotEnergyFraction of the
+    // clients' mean data energy in block b (known to all from the same feedback
+    // as c): the pilot costs a small share of the energy budget, yet is received
+    // at about PilotEnergyFraction * L_b times the per-symbol SNR.
+    const SlotLayout& layout = slot.layout;
+    const size_t clients = slot.symbols.size();
+    slot.pilotAmplitude.assign(layout.blocks, 1.0);
     for (size_t b = 0; b < layout.blocks; ++b)
     {
         const auto start = static_cast<Eigen::Index>(layout.BlockStart(b));
         const auto length = static_cast<Eigen::Index>(layout.BlockEnd(b) - layout.BlockStart(b));
         double meanEnergy = 0.0;
-        for (size_t k = 0; k < clients; ++k)
+        for (const Eigen::VectorXcd& s : slot.symbols)
         {
-            meanEnergy += symbols[k].segment(start, length).squaredNorm() / static_cast<double>(clients);
+            meanEnergy += s.segment(start, length).squaredNorm() / static_cast<double>(clients);
         }
         if (meanEnergy > 0.0)
         {
-            pilotAmplitude[b] = std::sqrt(m_pilotEnergyFraction * meanEnergy);
+            slot.pilotAmplitude[b] = std::sqrt(m_pilotEnergyFraction * meanEnergy);
         }
         for (size_t k = 0; k < clients; ++k)
         {
-            symbols[k](static_cast<Eigen::Index>(layout.PilotPosition(b))) = weights[k] * pilotAmplitude[b];
+            slot.symbols[k](static_cast<Eigen::Index>(layout.PilotPosition(b))) =
+                slot.weights[k] * slot.pilotAmplitude[b];
         }
     }
-    const auto encodeEnd = Clock::now();
-    // Per block: who transmits, and with which precoder.
-    std::vector<std::vector<std::complex<double>>> precoders(
-        clients, std::vector<std::complex<double>>(layout.blocks));
-    std::vector<PowerDecision> decisions;
+}
+
+void
+OverTheAirAggregator::AllocatePower(Slot& slot) const
+{
+    const SlotLayout& layout = slot.layout;
+    const size_t clients = slot.symbols.size();
+    slot.precoders.assign(clients, std::vector<std::complex<double>>(layout.blocks));
     for (size_t b = 0; b < layout.blocks; ++b)
     {
         const auto start = static_cast<Eigen::Index>(layout.BlockStart(b));
@@ -197,55 +215,62 @@ OverTheAirAggregator::DoAggregate(uint32_t round, const std::vector<ClientContri
         for (size_t k = 0; k < clients; ++k)
         {
             PowerCandidate& p = candidates[k];
-            const auto block = symbols[k].segment(start, length);
-            p.gainAbs = std::abs(gains[k][b]);
-            p.fadingPower = std::norm(fading[k][b]);
+            const auto block = slot.symbols[k].segment(start, length);
+            p.gainAbs = std::abs(slot.gains[k][b]);
+            p.fadingPower = std::norm(slot.fading[k][b]);
             p.peakSymbolAbs = block.cwiseAbs().maxCoeff();
             p.symbolEnergy = block.squaredNorm();
             p.uses = static_cast<double>(length);
             p.peakLimit = m_powerLimit == PEAK;
             p.maxPowerW = MaxPowerW();
             p.energyBudgetJ = m_energyBudgetJ * share;
-            p.weight = weights[k];
-            p.updateNorm2 = updateNorm2[k] * dataShare;
+            p.weight = slot.weights[k];
+            p.updateNorm2 = slot.updateNorm2[k] * dataShare;
         }
         AllocationContext context;
-        context.useSeconds = useSeconds;
-        context.noisePowerW = noiseW;
-        context.noiseGain = noiseGainPerSymbol * 2.0 * static_cast<double>(length - 1);
+        context.useSeconds = m_channel->ChannelUseSeconds();
+        context.noisePowerW = m_channel->NoisePowerW();
+        context.noiseGain = slot.noiseGainPerSymbol * 2.0 * static_cast<double>(length - 1);
         context.aggregateNorm2 = m_lastAggregateNorm2 * dataShare;
         PowerDecision decision = m_allocator->Allocate(candidates, context);
         for (size_t k = 0; k < clients; ++k)
         {
             if (decision.active[k])
             {
-                precoders[k][b] = decision.inversion ? decision.scale / gains[k][b]
-                                                     : std::complex<double>(decision.amplitude[k]);
+                slot.precoders[k][b] = decision.inversion ? decision.scale / slot.gains[k][b]
+                                                          : std::complex<double>(decision.amplitude[k]);
             }
         }
-        decisions.push_back(std::move(decision));
+        slot.decisions.push_back(std::move(decision));
     }
+}
 
-    // The slot: everyone at once, then noise.
-    AggregationResult result;
+const Eigen::VectorXcd&
+OverTheAirAggregator::Transmit(Slot& slot,
+                               uint32_t round,
+                               const std::vector<ClientContribution>& contributions,
+                               AggregationResult& result)
+{
+    const SlotLayout& layout = slot.layout;
+    const double useSeconds = m_channel->ChannelUseSeconds();
     m_channel->BeginSlot(layout.totalUses);
     Eigen::VectorXcd x;
-    for (size_t k = 0; k < clients; ++k)
+    for (size_t k = 0; k < slot.symbols.size(); ++k)
     {
-        x = symbols[k];
+        x = slot.symbols[k];
         double maxBlockPower = 0.0;
         for (size_t b = 0; b < layout.blocks; ++b)
         {
             const auto start = static_cast<Eigen::Index>(layout.BlockStart(b));
             const auto length = static_cast<Eigen::Index>(layout.BlockEnd(b) - layout.BlockStart(b));
-            x.segment(start, length) *= precoders[k][b];
+            x.segment(start, length) *= slot.precoders[k][b];
             maxBlockPower = std::max(maxBlockPower,
                                      x.segment(start, length).squaredNorm() / static_cast<double>(length));
         }
         ClientLinkReport report;
         report.client = contributions[k].client;
-        report.fadingAbs = std::abs(fading[k].front());
-        report.pathLossDb = pathLossDb[k];
+        report.fadingAbs = std::abs(slot.fading[k].front());
+        report.pathLossDb = slot.pathLossDb[k];
         report.txEnergyJ = useSeconds * x.squaredNorm();
         report.peakPowerW = x.cwiseAbs2().maxCoeff();
         report.powerW = maxBlockPower;
@@ -253,31 +278,35 @@ OverTheAirAggregator::DoAggregate(uint32_t round, const std::vector<ClientContri
         result.energyJ += report.txEnergyJ;
         result.activeClients += report.active ? 1 : 0;
         result.clients.push_back(report);
-        m_channel->Transmit(x, gains[k], m_coherenceUses == 0 ? 0 : layout.blockUses);
-        symbols[k].resize(0); // release as we go
+        m_channel->Transmit(x, slot.gains[k], m_coherenceUses == 0 ? 0 : layout.blockUses);
+        slot.symbols[k].resize(0); // release as we go
     }
     Rng noise(m_seed, "mac-noise", round);
-    const Eigen::VectorXcd& y = m_channel->EndSlot(noise);
-    const auto channelEnd = Clock::now();
+    return m_channel->EndSlot(noise);
+}
 
-    // Decode: per block, scale by c and the pilot's estimate of the active weight.
+Eigen::VectorXf
+OverTheAirAggregator::Decode(const Slot& slot, const Eigen::VectorXcd& y, size_t dim) const
+{
+    const SlotLayout& layout = slot.layout;
     bool equalWeights = true;
-    for (double w : weights)
+    for (double w : slot.weights)
     {
         equalWeights = equalWeights && std::abs(w - 1.0) < 1e-12;
     }
-    const double minWeight = *std::min_element(weights.begin(), weights.end());
+    const double minWeight = *std::min_element(slot.weights.begin(), slot.weights.end());
     // The server decodes in double: one decode per round, and exact enough that a
     // noiseless analog slot reproduces the ideal average.
-    Eigen::VectorXd received = Eigen::VectorXd::Zero(real.size());
+    Eigen::VectorXd received = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(2 * layout.dataUses));
     for (size_t b = 0; b < layout.blocks; ++b)
     {
-        const PowerDecision& decision = decisions[b];
+        // Scale by c and the pilot's estimate of the active weight.
+        const PowerDecision& decision = slot.decisions[b];
         const std::complex<double> pilot = y(static_cast<Eigen::Index>(layout.PilotPosition(b)));
         std::complex<double> divisor(0.0);
         if (decision.inversion && decision.scale > 0.0)
         {
-            double activeWeight = pilot.real() / (decision.scale * pilotAmplitude[b]);
+            double activeWeight = pilot.real() / (decision.scale * slot.pilotAmplitude[b]);
             // Equal weights: the pilot counts the active clients.
             activeWeight = equalWeights ? std::max(1.0, std::round(activeWeight))
                                         : std::max(minWeight, activeWeight);
@@ -285,7 +314,7 @@ OverTheAirAggregator::DoAggregate(uint32_t round, const std::vector<ClientContri
         }
         else if (!decision.inversion)
         {
-            divisor = pilot / pilotAmplitude[b]; // no CSI: scale by what the pilot saw
+            divisor = pilot / slot.pilotAmplitude[b]; // no CSI: scale by what the pilot saw
         }
         if (std::abs(divisor) == 0.0)
         {
@@ -301,26 +330,53 @@ OverTheAirAggregator::DoAggregate(uint32_t round, const std::vector<ClientContri
             received(2 * j + 1) = value.imag();
         }
     }
-    if (code)
+    if (!slot.code)
     {
-        Eigen::VectorXd decoded(static_cast<Eigen::Index>(dim));
-        code->Decode(received.data(), decoded.data());
-        result.estimate = decoded.cast<float>();
+        return received.head(static_cast<Eigen::Index>(dim)).cast<float>();
     }
-    else
-    {
-        result.estimate = received.head(static_cast<Eigen::Index>(dim)).cast<float>();
-    }
+    Eigen::VectorXd decoded(static_cast<Eigen::Index>(dim));
+    slot.code->Decode(received.data(), decoded.data());
+    return decoded.cast<float>();
+}
 
-    if (decisions.front().inversion)
+AggregationResult
+OverTheAirAggregator::DoAggregate(uint32_t round, const std::vector<ClientContribution>& contributions)
+{
+    EnsureParts();
+    if (!m_allocator)
     {
-        result.receiveScale = decisions.front().scale;
+        m_allocator = ns3::CreateObject<InversionPowerAllocator>();
     }
+    const size_t dim = static_cast<size_t>(contributions.front().update->size());
+    using Clock = std::chrono::steady_clock;
+    const auto encodeStart = Clock::now();
+    double noiseGainPerSymbol = 1.0;
+    std::unique_ptr<RandomLinearCode> code = MakeCode(dim, round, noiseGainPerSymbol);
+    const size_t realSymbols = code ? code->CodeLength() : dim;
+    Slot slot((realSymbols + 1) / 2, m_coherenceUses);
+    slot.code = std::move(code);
+    slot.noiseGainPerSymbol = noiseGainPerSymbol;
+    EncodeClients(slot, round, contributions);
+    AddPilots(slot);
+    const auto encodeEnd = Clock::now();
+
+    AggregationResult result;
+    AllocatePower(slot);
+    const Eigen::VectorXcd& y = Transmit(slot, round, contributions, result);
+    const auto channelEnd = Clock::now();
+    result.estimate = Decode(slot, y, dim);
+
+    if (slot.decisions.front().inversion)
+    {
+        result.receiveScale = slot.decisions.front().scale;
+    }
+    const double useSeconds = m_channel->ChannelUseSeconds();
+    const double noiseW = m_channel->NoisePowerW();
     result.wallEncodeS = std::chrono::duration<double>(encodeEnd - encodeStart).count();
     result.wallChannelS = std::chrono::duration<double>(channelEnd - encodeEnd).count();
     result.wallDecodeS = std::chrono::duration<double>(Clock::now() - channelEnd).count();
-    result.channelUses = layout.totalUses;
-    result.airtime = ns3::Seconds(useSeconds * static_cast<double>(layout.totalUses));
+    result.channelUses = slot.layout.totalUses;
+    result.airtime = ns3::Seconds(useSeconds * static_cast<double>(slot.layout.totalUses));
     result.meanRxSnrDb = noiseW > 0.0 ? 10.0 * std::log10(m_channel->LastSignalPowerW() / noiseW)
                                       : std::numeric_limits<double>::infinity();
     m_lastAggregateNorm2 = result.estimate.cast<double>().squaredNorm();

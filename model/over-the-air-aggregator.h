@@ -17,8 +17,12 @@
 #include "power-allocator.h"
 #include "wireless-aggregator.h"
 
+#include <memory>
+
 namespace wfl
 {
+
+class RandomLinearCode;
 
 /// Where data and pilot symbols sit in a slot of coherence blocks.
 struct SlotLayout
@@ -62,9 +66,27 @@ class OverTheAirAggregator : public WirelessAggregator
     static ns3::TypeId GetTypeId();
 
   private:
+    struct Slot;
+
     AggregationResult DoAggregate(uint32_t round,
                                   const std::vector<ClientContribution>& contributions) override;
     void DoDispose() override;
+
+    /// The round's random linear code (null for analog) and its noise gain.
+    std::unique_ptr<RandomLinearCode> MakeCode(size_t dim, uint32_t round, double& noiseGainPerSymbol) const;
+    /// Each client's data symbols and its channel (fading, path loss).
+    void EncodeClients(Slot& slot, uint32_t round, const std::vector<ClientContribution>& contributions) const;
+    /// One pilot per coherence block, at PilotEnergyFraction of the data energy.
+    void AddPilots(Slot& slot) const;
+    /// Per block: the active clients and their precoders.
+    void AllocatePower(Slot& slot) const;
+    /// Everyone at once over the channel; fills the client reports; returns y.
+    const Eigen::VectorXcd& Transmit(Slot& slot,
+                                     uint32_t round,
+                                     const std::vector<ClientContribution>& contributions,
+                                     AggregationResult& result);
+    /// The estimate of the weighted average from y.
+    Eigen::VectorXf Decode(const Slot& slot, const Eigen::VectorXcd& y, size_t dim) const;
 
     Coding m_coding = RLC;
     double m_ratio = 0.1;
