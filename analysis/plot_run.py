@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Plot one wfl run: test accuracy, and test/train loss, against round.
+"""Plot one wfl run: test accuracy, test/train loss, and (over a channel) the
+aggregate NMSE and transmit energy, against round.
 
     plot_run.py results/run.h5                 # writes results/run.png
     plot_run.py results/run.h5 -o fig.png
@@ -50,6 +51,8 @@ def title_for(trace):
     clients = wfl_trace.num_clients(trace)
     parts = [str(attrs.get("dataset", "?")), str(attrs.get("model", "?")),
              "%s clients" % (clients if clients is not None else "?")]
+    if attrs.get("coding_scheme", "ideal") != "ideal":
+        parts.append("%s uplink" % attrs["coding_scheme"])
     title = ", ".join(parts)
     if int(attrs.get("complete", 0)) == 0:
         title += " (incomplete)"
@@ -62,8 +65,31 @@ def evaluated(rounds, values):
     return rounds[mask], values[mask]
 
 
+def has_uplink(table):
+    """True when the run had a channel: some finite, positive NMSE."""
+    nmse = np.asarray(table.get("nmse", []), dtype=float)
+    return bool(np.any(np.isfinite(nmse) & (nmse > 1e-12)))
+
+
+def plot_uplink(ax, rounds, table):
+    """Aggregation NMSE (log) and, on a second axis, transmit energy per round."""
+    nmse = np.asarray(table["nmse"], dtype=float)
+    ok = np.isfinite(nmse) & (nmse > 0)
+    ax.semilogy(rounds[ok], nmse[ok], color="tab:purple", label="aggregate NMSE")
+    ax.set_xlabel("round")
+    ax.set_ylabel("aggregate NMSE (1, log)")
+    ax.grid(True, alpha=0.3, which="both")
+    energy = np.asarray(table.get("energy_j", np.full(len(rounds), np.nan)), dtype=float)
+    if np.any(energy > 0):
+        twin = ax.twinx()
+        twin.plot(rounds, energy, color="tab:green", alpha=0.7, label="energy, all clients")
+        twin.set_ylabel("transmit energy per round [J]")
+        lines = ax.get_lines() + twin.get_lines()
+        ax.legend(lines, [line.get_label() for line in lines], loc="upper right")
+
+
 def plot(trace, output):
-    """Draw the two-panel figure and save it to output."""
+    """Draw the figure (accuracy, losses, and the uplink if any) and save it."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -73,7 +99,10 @@ def plot(trace, output):
     rounds = np.asarray(table.get("round", np.arange(1, len(table.get("train_loss", [])) + 1)))
     nan = np.full(len(rounds), np.nan)
 
-    fig, (ax_acc, ax_loss) = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
+    uplink = has_uplink(table)
+    fig, axes = plt.subplots(1, 3 if uplink else 2, figsize=(15 if uplink else 10, 4),
+                             constrained_layout=True)
+    ax_acc, ax_loss = axes[0], axes[1]
 
     r, acc = evaluated(rounds, np.asarray(table.get("test_accuracy", nan), dtype=float))
     ax_acc.plot(r, acc, marker="o", linestyle="-", clip_on=False, label="test accuracy")
@@ -95,7 +124,9 @@ def plot(trace, output):
     ax_loss.grid(True, alpha=0.3)
     ax_loss.legend()
 
-    for ax in (ax_acc, ax_loss):
+    if uplink:
+        plot_uplink(axes[2], rounds, table)
+    for ax in axes:
         ax.xaxis.get_major_locator().set_params(integer=True)
         if len(rounds) == 1:  # one point: give the axis a sensible span around it
             ax.set_xlim(rounds[0] - 1, rounds[0] + 1)
