@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -251,7 +252,8 @@ ExpandSweep(const SweepSpec& spec)
         }
     }
     // The base scenario goes through the same parser as wfl-run, from a file.
-    char basePath[] = "/tmp/wfl-sweep-base-XXXXXX";
+    std::string pathTemplate = (std::filesystem::temp_directory_path() / "wfl-sweep-base-XXXXXX").string();
+    char* basePath = pathTemplate.data();
     const int fd = mkstemp(basePath);
     if (fd < 0)
     {
