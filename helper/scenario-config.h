@@ -56,6 +56,7 @@ struct ScenarioConfig
     double serverBeta2 = 0.99;
     double serverTau = 1e-3;
     uint32_t clientsPerRound = 0;
+    double clientsFraction = 0.0; ///< 0 = use clientsPerRound
     std::string sampling = "uniform";
     double deadlineS = 0.0;
     // [coding]

@@ -351,6 +351,10 @@ BuildKeys()
     keys.push_back(UnsignedKey<uint32_t>("server.clients-per-round", "clients", 0, 100000,
         [](C& c) -> uint32_t& { return c.clientsPerRound; },
         "clients sampled each round (0 = all)"));
+    keys.push_back(RealKey("server.clients-fraction", "", 0.0, 1.0, false,
+        [](C& c) -> double& { return c.clientsFraction; },
+        "fraction of the clients sampled each round, at least one (0 = use "
+        "server.clients-per-round)"));
     keys.push_back(ChoiceKey("server.sampling", {"uniform", "size"},
         [](C& c) -> std::string& { return c.sampling; },
         "client sampling: uniform, or proportional to data size"));

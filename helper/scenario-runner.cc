@@ -14,6 +14,7 @@
 #include "ns3/string.h"
 #include "ns3/uinteger.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <iomanip>
@@ -81,7 +82,11 @@ RunScenario(const ParsedArguments& arguments, std::ostream* progress)
     helper.SetServerAttribute("ServerBeta1", ns3::DoubleValue(config.serverBeta1));
     helper.SetServerAttribute("ServerBeta2", ns3::DoubleValue(config.serverBeta2));
     helper.SetServerAttribute("ServerTau", ns3::DoubleValue(config.serverTau));
-    helper.SetServerAttribute("ClientsPerRound", ns3::UintegerValue(config.clientsPerRound));
+    const uint32_t perRound =
+        config.clientsFraction > 0.0
+            ? std::max(1u, static_cast<uint32_t>(std::lround(config.clientsFraction * config.clients)))
+            : config.clientsPerRound;
+    helper.SetServerAttribute("ClientsPerRound", ns3::UintegerValue(perRound));
     helper.SetServerAttribute("SizeWeightedSampling", ns3::BooleanValue(config.sampling == "size"));
     helper.SetServerAttribute("Deadline", ns3::TimeValue(ns3::Seconds(config.deadlineS)));
     helper.SetClientAttribute("ComputeTime", ns3::TimeValue(ns3::Seconds(config.computeTimeS)));

@@ -364,3 +364,12 @@ TEST(FederatedScale, StragglersMissTheDeadlineAndAreTraced)
     }
     EXPECT_EQ(flagged, total);
 }
+
+TEST(FederatedScale, ClientFractionSamplesThatShareOfClients)
+{
+    const std::string path = wfltest::MakeTempDir("fraction") + "/run.h5";
+    const auto result = wfltest::Run(wfltest::SyntheticRunArgs(
+        path, {{"data.clients", "20"}, {"server.clients-fraction", "0.25"}, {"run.rounds", "6"}}));
+    ASSERT_EQ(result.exitCode, 0) << result.err;
+    EXPECT_EQ(wfltest::ReadColumn(path, "/clients/round").size(), 6u * 5u);
+}
