@@ -47,12 +47,6 @@ LearningTask::InitialParameters() const
     return params;
 }
 
-LocalUpdate
-LearningTask::TrainClient(uint32_t client, uint32_t round, const Eigen::VectorXf& global)
-{
-    return TrainClients({client}, round, global).front();
-}
-
 std::vector<LocalUpdate>
 LearningTask::TrainClients(const std::vector<uint32_t>& clients,
                            uint32_t round,

@@ -63,13 +63,10 @@ class LearningTask
     /// Initial global parameters, from the stream ("model-init").
     Eigen::VectorXf InitialParameters() const;
 
-    /// Local training of `client` in `round`; its batch order comes from the
-    /// stream ("local-batches", client, round), so results do not depend on the
-    /// order in which clients train.
-    LocalUpdate TrainClient(uint32_t client, uint32_t round, const Eigen::VectorXf& global);
-
-    /// Local training of several clients at once on the thread pool;
-    /// result i belongs to clients[i], bit-identical for any thread count.
+    /// Local training of several clients at once on the thread pool; result i
+    /// belongs to clients[i]. Client k's batch order comes from the stream
+    /// ("local-batches", k, round), so results are bit-identical for any thread
+    /// count and order.
     std::vector<LocalUpdate> TrainClients(const std::vector<uint32_t>& clients,
                                           uint32_t round,
                                           const Eigen::VectorXf& global);

@@ -47,16 +47,6 @@ RadioLinks::PathLossDb(uint32_t client) const
     return -m_loss->CalcRxPower(0.0, m_clients[client], m_server);
 }
 
-double
-RadioLinks::DistanceM(uint32_t client) const
-{
-    if (!m_server || client >= m_clients.size())
-    {
-        return 0.0;
-    }
-    return m_clients[client]->GetDistanceFrom(m_server);
-}
-
 void
 RadioLinks::DoDispose()
 {

@@ -27,8 +27,6 @@ class RadioLinks : public ns3::Object
 
     /// Path loss of client k now, dB (>= 0 for passive models).
     double PathLossDb(uint32_t client) const;
-    /// Distance to the server now, m.
-    double DistanceM(uint32_t client) const;
 
   private:
     void DoDispose() override;
