@@ -65,7 +65,7 @@ FederationHelper::Install(ns3::Ptr<ns3::Node> serverNode,
     for (uint32_t k = 0; k < clientNodes.GetN(); ++k)
     {
         ns3::Ptr<FederatedClient> client = m_clientFactory.Create<FederatedClient>();
-        client->Setup(k, task, apps.server);
+        client->Setup(k, task);
         clientNodes.Get(k)->AddApplication(client);
         apps.server->AddClient(client);
         apps.clients.push_back(client);

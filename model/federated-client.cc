@@ -1,13 +1,11 @@
 #include "federated-client.h"
 
-#include "federated-server.h"
 #include "learning-task.h"
 #include "random.h"
 
 #include "ns3/double.h"
 
 #include "ns3/nstime.h"
-#include "ns3/simulator.h"
 
 namespace wfl
 {
@@ -42,13 +40,10 @@ FederatedClient::GetTypeId()
 }
 
 void
-FederatedClient::Setup(uint32_t index,
-                       std::shared_ptr<LearningTask> task,
-                       ns3::Ptr<FederatedServer> server)
+FederatedClient::Setup(uint32_t index, std::shared_ptr<LearningTask> task)
 {
     m_index = index;
     m_task = std::move(task);
-    m_server = server;
 }
 
 uint32_t
@@ -80,7 +75,6 @@ FederatedClient::ReleaseUpdate()
 void
 FederatedClient::DoDispose()
 {
-    m_server = nullptr;
     m_task.reset();
     ns3::Application::DoDispose();
 }

@@ -14,7 +14,6 @@
 namespace wfl
 {
 
-class FederatedServer;
 class LearningTask;
 
 /**
@@ -30,7 +29,7 @@ class FederatedClient : public ns3::Application
   public:
     static ns3::TypeId GetTypeId();
 
-    void Setup(uint32_t index, std::shared_ptr<LearningTask> task, ns3::Ptr<FederatedServer> server);
+    void Setup(uint32_t index, std::shared_ptr<LearningTask> task);
 
     uint32_t GetIndex() const
     {
@@ -75,7 +74,6 @@ class FederatedClient : public ns3::Application
     double m_participationProbability = 1.0;
     bool m_participating = false;
     std::shared_ptr<LearningTask> m_task;
-    ns3::Ptr<FederatedServer> m_server;
     LocalUpdate m_update;
 };
 
