@@ -19,6 +19,8 @@ f = h5py.File(sys.argv[1], "r")
 t, r = f["timing"], f["rounds"]
 print(f"{f.attrs['model']}, {sys.argv[2]} clients, {f.attrs['coding_scheme']}, "
       f"{len(t['round'])} rounds, D = {f.attrs['num_params']}")
+# Stage times are thread time (training is summed over the clients, which run in
+# parallel); wall_round_s is the elapsed time of the round without evaluation.
 stages = [("local training", "wall_train_s"), ("encoding", "wall_encode_s"),
           ("power + channel", "wall_channel_s"), ("decoding", "wall_decode_s"),
           ("evaluation", "wall_eval_s")]
@@ -26,7 +28,9 @@ total = sum(float(np.mean(t[c][:])) for _, c in stages)
 for name, column in stages:
     m = float(np.mean(t[column][:]))
     print(f"  {name:16s} {1e3 * m:9.1f} ms/round  {100 * m / total:5.1f} %")
-print(f"  {'sum':16s} {1e3 * total:9.1f} ms/round")
+print(f"  {'sum':16s} {1e3 * total:9.1f} ms/round (thread time)")
+print(f"  {'round, elapsed':16s} {1e3 * float(np.mean(t['wall_round_s'][:])):9.1f} ms/round "
+      "(without evaluation)")
 print(f"  channel uses {int(r['channel_uses'][0])}, airtime {1e3 * r['airtime_s'][0]:.2f} ms (simulated), "
       f"final accuracy {r['test_accuracy'][-1]:.4f}")
 PY
