@@ -350,21 +350,9 @@ TEST(Cnn, FloatModelMatchesDouble)
     for (const ConvSpec& spec : {LeNet(), MakeSpec(10, 9, 2, {3, 2}, 3, {6, 5}, 3)})
     {
         const Problem p = MakeProblem(spec, 8, 61);
-        // Round the data to float first so both models see identical values.
-        const Eigen::VectorXf paramsF = p.params.cast<float>();
-        const Eigen::MatrixXf xF = p.x.cast<float>();
         ConvolutionalNetwork<double> netD(spec);
         ConvolutionalNetwork<float> netF(spec);
-        Eigen::VectorXd gradD;
-        Eigen::VectorXf gradF;
-        const double lossD =
-            netD.LossAndGradient(paramsF.cast<double>(), xF.cast<double>(), p.labels, gradD);
-        const float lossF = netF.LossAndGradient(paramsF, xF, p.labels, gradF);
-        EXPECT_NEAR(lossF, lossD, 1e-4 * std::abs(lossD)) << netD.Describe();
-        const Eigen::VectorXd diff = gradF.cast<double>() - gradD;
-        EXPECT_LT(diff.norm(), 1e-4 * gradD.norm()) << netD.Describe();
-        EXPECT_LT(diff.cwiseAbs().maxCoeff(), 1e-4 * gradD.cwiseAbs().maxCoeff())
-            << netD.Describe();
+        wfltest::ExpectFloatMatchesDouble(netF, netD, p.params, p.x, p.labels);
     }
 }
 

@@ -157,22 +157,15 @@ TEST(Gradients, FloatModelMatchesDouble)
          {std::vector<int>{7, 5, 3}, std::vector<int>{7, 4}, std::vector<int>{6, 5, 4, 3}})
     {
         const Problem p = MakeProblem(widths, 8, 13);
-        // Round the data to float first so both models see identical values.
-        const Eigen::VectorXf paramsF = p.params.cast<float>();
-        const Eigen::MatrixXf xF = p.x.cast<float>();
         DenseNetwork<double> netD(widths);
         DenseNetwork<float> netF(widths);
-        Eigen::VectorXd gradD;
-        Eigen::VectorXf gradF;
-        const double lossD =
-            netD.LossAndGradient(paramsF.cast<double>(), xF.cast<double>(), p.labels, gradD);
-        const float lossF = netF.LossAndGradient(paramsF, xF, p.labels, gradF);
-        EXPECT_NEAR(lossF, lossD, 1e-4 * std::abs(lossD)) << netD.Describe();
-        const Eigen::VectorXd diff = gradF.cast<double>() - gradD;
-        EXPECT_LT(diff.norm(), 1e-4 * gradD.norm()) << netD.Describe();
-        EXPECT_LT(diff.cwiseAbs().maxCoeff(), 1e-4 * gradD.cwiseAbs().maxCoeff()) << netD.Describe();
+        wfltest::ExpectFloatMatchesDouble(netF, netD, p.params, p.x, p.labels);
 
         // Forward gives the logits whose cross-entropy LossAndGradient reports.
+        const Eigen::VectorXf paramsF = p.params.cast<float>();
+        const Eigen::MatrixXf xF = p.x.cast<float>();
+        Eigen::VectorXf gradF;
+        const float lossF = netF.LossAndGradient(paramsF, xF, p.labels, gradF);
         Eigen::MatrixXf logits;
         netF.Forward(paramsF, xF, logits);
         ASSERT_EQ(logits.rows(), widths.back());

@@ -97,6 +97,29 @@ MaxGradientError(ModelType& net, const Vector& params, const Matrix& x, const La
     return maxRel;
 }
 
+/// A float model and its double twin agree on loss and gradient within 1e-4
+/// relative, on parameters and inputs rounded to float first (so both see the
+/// same values).
+template <typename FloatModel, typename DoubleModel, typename Labels>
+void
+ExpectFloatMatchesDouble(FloatModel& netF,
+                         DoubleModel& netD,
+                         const Eigen::VectorXd& params,
+                         const Eigen::MatrixXd& x,
+                         const Labels& labels)
+{
+    const Eigen::VectorXf paramsF = params.cast<float>();
+    const Eigen::MatrixXf xF = x.cast<float>();
+    Eigen::VectorXd gradD;
+    Eigen::VectorXf gradF;
+    const double lossD = netD.LossAndGradient(paramsF.cast<double>(), xF.cast<double>(), labels, gradD);
+    const float lossF = netF.LossAndGradient(paramsF, xF, labels, gradF);
+    EXPECT_NEAR(lossF, lossD, 1e-4 * std::abs(lossD)) << netD.Describe();
+    const Eigen::VectorXd diff = gradF.cast<double>() - gradD;
+    EXPECT_LT(diff.norm(), 1e-4 * gradD.norm()) << netD.Describe();
+    EXPECT_LT(diff.cwiseAbs().maxCoeff(), 1e-4 * gradD.cwiseAbs().maxCoeff()) << netD.Describe();
+}
+
 /// Start argv (argv[0] is the path) with stdout and stderr on the given
 /// descriptors; returns its pid.
 pid_t Spawn(const std::vector<std::string>& argv, int stdoutFd, int stderrFd);
