@@ -7,6 +7,7 @@
 #include "input-error.h"
 #include "local-trainer.h"
 #include "model.h"
+#include "narrow-layer.h"
 #include "random.h"
 
 #include "test-util.h"
@@ -153,10 +154,14 @@ TEST(Gradients, SoftmaxCrossEntropyInPlace)
 
 TEST(Gradients, FloatModelMatchesDouble)
 {
-    for (const std::vector<int>& widths :
-         {std::vector<int>{7, 5, 3}, std::vector<int>{7, 4}, std::vector<int>{6, 5, 4, 3}})
+    // Small shapes, and shapes that reach every path of the narrow-layer
+    // kernels: full vectors plus tails of the input, 10-row blocks plus a
+    // remainder (13, 12 outputs), odd batches.
+    const std::vector<std::pair<std::vector<int>, int>> cases{
+        {{7, 5, 3}, 8}, {{7, 4}, 8}, {{6, 5, 4, 3}, 8}, {{37, 13}, 7}, {{784, 10}, 5}, {{50, 24, 12}, 3}};
+    for (const auto& [widths, batch] : cases)
     {
-        const Problem p = MakeProblem(widths, 8, 13);
+        const Problem p = MakeProblem(widths, batch, 13);
         DenseNetwork<double> netD(widths);
         DenseNetwork<float> netF(widths);
         wfltest::ExpectFloatMatchesDouble(netF, netD, p.params, p.x, p.labels);
@@ -169,8 +174,56 @@ TEST(Gradients, FloatModelMatchesDouble)
         Eigen::MatrixXf logits;
         netF.Forward(paramsF, xF, logits);
         ASSERT_EQ(logits.rows(), widths.back());
-        ASSERT_EQ(logits.cols(), 8);
+        ASSERT_EQ(logits.cols(), batch);
         EXPECT_NEAR(SoftmaxCrossEntropyInPlace<float>(logits, p.labels), lossF, 1e-6f);
+    }
+}
+
+TEST(NarrowLayer, MatchesDoubleReference)
+{
+    // Every row-block size, input lengths around the vector width, odd batches.
+    Rng rng(31, "narrow-layer");
+    for (int rows : {1, 3, 10, 11, 20})
+    {
+        for (int in : {1, 15, 16, 17, 33, 64, 100})
+        {
+            for (int batch : {1, 2, 3, 10})
+            {
+                Eigen::MatrixXf w(in, rows); // column r = unit r's weights: W row-major
+                Eigen::VectorXf bias(rows);
+                Eigen::MatrixXf x(in, batch);
+                Eigen::MatrixXf delta(rows, batch);
+                for (auto* m : {&w, &x, &delta})
+                {
+                    for (Eigen::Index i = 0; i < m->size(); ++i)
+                    {
+                        (*m)(i) = static_cast<float>(rng.Normal());
+                    }
+                }
+                for (Eigen::Index i = 0; i < rows; ++i)
+                {
+                    bias(i) = static_cast<float>(rng.Normal());
+                }
+                const Eigen::MatrixXd wd = w.cast<double>().transpose();
+                const Eigen::MatrixXd xd = x.cast<double>();
+                const Eigen::MatrixXd yRef = (wd * xd).colwise() + bias.cast<double>();
+                const Eigen::MatrixXd dwRef = delta.cast<double>() * xd.transpose();
+                const Eigen::VectorXd dbRef = delta.cast<double>().rowwise().sum();
+
+                Eigen::MatrixXf y(rows, batch);
+                NarrowLayerForward(w.data(), bias.data(), rows, in, x.data(), batch, y.data());
+                Eigen::MatrixXf dw(in, rows);
+                Eigen::VectorXf db(rows);
+                NarrowLayerGradient(delta.data(), rows, in, x.data(), batch, dw.data(), db.data());
+                const std::string shape = std::to_string(rows) + "x" + std::to_string(in) + ", batch " +
+                                          std::to_string(batch);
+                const double tolerance = 1e-5 * std::sqrt(static_cast<double>(in * batch));
+                EXPECT_LT((y.cast<double>() - yRef).cwiseAbs().maxCoeff(), tolerance) << shape;
+                EXPECT_LT((dw.cast<double>().transpose() - dwRef).cwiseAbs().maxCoeff(), tolerance)
+                    << shape;
+                EXPECT_LT((db.cast<double>() - dbRef).cwiseAbs().maxCoeff(), tolerance) << shape;
+            }
+        }
     }
 }
 

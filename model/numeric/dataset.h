@@ -78,6 +78,17 @@ struct SyntheticSpec
 /// Deterministic in (spec, seed); train and test come from the same clusters.
 TrainTestData MakeSyntheticClusters(const SyntheticSpec& spec, uint64_t seed);
 
+/**
+ * Ask the kernel to back [begin, begin + bytes) with transparent huge pages
+ * (Linux, THP "madvise" mode): local training reads samples at random places
+ * in tens of MB, and 4 KiB pages would make most of those reads TLB misses.
+ * A hint only: results never depend on it.
+ */
+void AdviseHugePages(void* begin, size_t bytes);
+
+/// Ask the CPU to start loading a sample into the cache (no effect on results).
+void PrefetchSample(const Dataset& data, int index);
+
 /// Copy the given samples' columns into a batch matrix and label vector.
 void GatherBatch(const Dataset& data,
                  const int* indices,

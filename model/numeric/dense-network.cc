@@ -2,16 +2,19 @@
 
 #include "convolutional-network.h"
 #include "input-error.h"
+#include "narrow-layer.h"
 #include "random.h"
 
 #include <cmath>
 #include <stdexcept>
+#include <type_traits>
 
 namespace wfl
 {
 
-/// Layers narrower than this are multiplied in transposed form (see ForwardKeep).
-constexpr int kNarrow = 32;
+/// Float layers with at most this many outputs use the narrow-layer kernels
+/// (the register block holds 10 rows; wider layers take several passes).
+constexpr int kNarrow = 20;
 
 template <typename Scalar>
 DenseNetwork<Scalar>::DenseNetwork(std::vector<int> widths)
@@ -81,6 +84,13 @@ DenseNetwork<Scalar>::Initialize(Vector& params, Rng& rng) const
 }
 
 template <typename Scalar>
+bool
+DenseNetwork<Scalar>::UsesNarrowKernel(size_t layer) const
+{
+    return std::is_same_v<Scalar, float> && m_widths[layer + 1] <= kNarrow;
+}
+
+template <typename Scalar>
 void
 DenseNetwork<Scalar>::ForwardKeep(const Vector& params, const Matrix& x)
 {
@@ -88,18 +98,21 @@ DenseNetwork<Scalar>::ForwardKeep(const Vector& params, const Matrix& x)
     for (size_t l = 0; l < NumLayers(); ++l)
     {
         Matrix& out = (l + 1 < NumLayers()) ? m_hidden[l] : m_logits;
-        if (m_widths[l + 1] < kNarrow)
+        out.resize(m_widths[l + 1], input->cols());
+        if constexpr (std::is_same_v<Scalar, float>)
         {
-            // A narrow layer (e.g. 10 classes) as out^T = in^T W^T: the batch becomes
-            // the GEMM's long side, which Eigen's register blocking fills far better.
-            m_transposed.noalias() = input->transpose() * Weights(params, l).transpose();
-            out = m_transposed.transpose();
+            if (UsesNarrowKernel(l))
+            {
+                NarrowLayerForward(Weights(params, l).data(), Bias(params, l).data(),
+                                   m_widths[l + 1], m_widths[l], input->data(),
+                                   static_cast<int>(input->cols()), out.data());
+            }
         }
-        else
+        if (!UsesNarrowKernel(l))
         {
             out.noalias() = Weights(params, l) * (*input);
+            out.colwise() += Bias(params, l);
         }
-        out.colwise() += Bias(params, l);
         if (l + 1 < NumLayers())
         {
             out = out.cwiseMax(Scalar(0));
@@ -130,18 +143,23 @@ DenseNetwork<Scalar>::LossAndGradient(const Vector& params,
     for (size_t l = NumLayers(); l-- > 0;)
     {
         const Matrix& input = l == 0 ? x : m_hidden[l - 1];
-        Eigen::Map<Matrix> dW(grad.data() + m_offsets[l], m_widths[l + 1], m_widths[l]);
+        Eigen::Map<RowMajorMatrix> dW(grad.data() + m_offsets[l], m_widths[l + 1], m_widths[l]);
         Eigen::Map<Vector> db(grad.data() + m_offsets[l] + dW.size(), m_widths[l + 1]);
-        if (m_widths[l + 1] < kNarrow)
+        bool done = false;
+        if constexpr (std::is_same_v<Scalar, float>)
         {
-            m_transposed.noalias() = input * m_delta.transpose(); // dW^T
-            dW = m_transposed.transpose();
+            if (UsesNarrowKernel(l))
+            {
+                NarrowLayerGradient(m_delta.data(), m_widths[l + 1], m_widths[l], input.data(),
+                                    static_cast<int>(input.cols()), dW.data(), db.data());
+                done = true;
+            }
         }
-        else
+        if (!done)
         {
             dW.noalias() = m_delta * input.transpose();
+            db = m_delta.rowwise().sum();
         }
-        db = m_delta.rowwise().sum();
         if (l > 0)
         {
             m_deltaPrev.noalias() = Weights(params, l).transpose() * m_delta;

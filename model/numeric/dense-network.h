@@ -2,7 +2,8 @@
  * Fully connected classifier: softmax regression (no hidden layer) or an MLP
  * with ReLU hidden layers, over a flat parameter vector.
  *
- * Parameter layout, layer by layer: W_l [out x in] column-major, then b_l [out].
+ * Parameter layout, layer by layer: W_l [out x in] row-major (each unit's
+ * weights contiguous, as the narrow-layer kernels want), then b_l [out].
  */
 #ifndef WFL_DENSE_NETWORK_H
 #define WFL_DENSE_NETWORK_H
@@ -33,7 +34,8 @@ class DenseNetwork : public Model<Scalar>
     std::unique_ptr<Model<Scalar>> Clone() const override;
 
   private:
-    using ConstMatrixMap = Eigen::Map<const Matrix>;
+    using RowMajorMatrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    using ConstMatrixMap = Eigen::Map<const RowMajorMatrix>;
     using ConstVectorMap = Eigen::Map<const Vector>;
 
     size_t NumLayers() const
@@ -43,6 +45,8 @@ class DenseNetwork : public Model<Scalar>
 
     ConstMatrixMap Weights(const Vector& params, size_t layer) const;
     ConstVectorMap Bias(const Vector& params, size_t layer) const;
+    /// Float layers with few outputs run on the narrow-layer kernels.
+    bool UsesNarrowKernel(size_t layer) const;
     /// Forward pass keeping hidden activations in m_hidden; result in m_logits.
     void ForwardKeep(const Vector& params, const Matrix& x);
 
@@ -53,7 +57,6 @@ class DenseNetwork : public Model<Scalar>
     Matrix m_logits;
     Matrix m_delta;                      ///< back-propagated error of the current layer
     Matrix m_deltaPrev;
-    Matrix m_transposed; ///< scratch of narrow layers' transposed products
 };
 
 } // namespace wfl

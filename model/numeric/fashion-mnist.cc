@@ -49,8 +49,10 @@ LoadSplit(const std::string& directory, const std::string& prefix)
     const Eigen::Index dim = Eigen::Index{images.dims[1]} * images.dims[2];
 
     Dataset data;
-    data.pixels = Eigen::Map<const Eigen::Matrix<uint8_t, Eigen::Dynamic, Eigen::Dynamic>>(
-        images.data.data(), dim, count);
+    data.pixels.resize(dim, count);
+    // Before the first write, so the pages are born huge.
+    AdviseHugePages(data.pixels.data(), static_cast<size_t>(data.pixels.size()));
+    std::copy(images.data.begin(), images.data.end(), data.pixels.data());
     data.pixelScale = 1.0f / 255.0f;
     data.labels.assign(labels.data.begin(), labels.data.end());
     int maxLabel = 0;

@@ -7,6 +7,9 @@
 namespace wfl
 {
 
+/// Samples of the next batch prefetched during the current step.
+constexpr size_t kPrefetchAhead = 4;
+
 LocalTrainer::LocalTrainer(std::unique_ptr<Model<float>> model)
     : m_model(std::move(model)),
       m_optimizer(ClientOptimizerSpec())
@@ -58,6 +61,11 @@ LocalTrainer::Train(const Eigen::VectorXf& global,
         GatherBatch(data, m_order.data() + cursor, static_cast<Eigen::Index>(take), m_batch,
                     m_batchLabels);
         cursor += take;
+        // Start loading the next batch's first samples while this one computes.
+        for (size_t i = cursor; i < std::min(n, cursor + kPrefetchAhead); ++i)
+        {
+            PrefetchSample(data, m_order[i]);
+        }
         lossSum += m_model->LossAndGradient(m_params, m_batch, m_batchLabels, m_grad);
         m_optimizer.Step(m_params, m_grad, global);
     }
