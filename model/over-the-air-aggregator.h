@@ -68,15 +68,29 @@ class OverTheAirAggregator : public WirelessAggregator
   private:
     struct Slot;
 
+    /// Per-client encoding buffers, reused from client to client.
+    struct Scratch
+    {
+        Eigen::VectorXf u;        ///< w_k g_k
+        Eigen::VectorXf real;     ///< real symbols, 2 per data use
+        Eigen::VectorXcd symbols; ///< s_k over the slot, pilots included once known
+    };
+
     AggregationResult DoAggregate(uint32_t round,
                                   const std::vector<ClientContribution>& contributions) override;
     void DoDispose() override;
 
     /// The round's random linear code (null for analog) and its noise gain.
     std::unique_ptr<RandomLinearCode> MakeCode(size_t dim, uint32_t round, double& noiseGainPerSymbol) const;
-    /// Each client's data symbols and its channel (fading, path loss).
+    /// Client k's slot symbols s_k into scratch.symbols (deterministic, so the
+    /// statistics pass and the transmit pass see the same symbols).
+    void BuildSymbols(Slot& slot,
+                      size_t k,
+                      const ClientContribution& contribution,
+                      Scratch& scratch) const;
+    /// Each client's weight, data-symbol statistics per block and channel (fading, path loss).
     void EncodeClients(Slot& slot, uint32_t round, const std::vector<ClientContribution>& contributions) const;
-    /// One pilot per coherence block, at PilotEnergyFraction of the data energy.
+    /// The pilot amplitude of each coherence block: PilotEnergyFraction of the mean data energy.
     void AddPilots(Slot& slot) const;
     /// Per block: the active clients and their precoders.
     void AllocatePower(Slot& slot) const;
