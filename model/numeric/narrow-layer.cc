@@ -12,12 +12,17 @@ namespace wfl
 namespace
 {
 
+// One vector register's worth of floats: its width must match the ISA, or
+// GCC splits vectors (and warns about the ABI of returning them).
 #if defined(__AVX512F__)
 constexpr int kLanes = 16;
 constexpr int kBlock = 2; ///< samples (forward) or column vectors (gradient) per register block
-#else
+#elif defined(__AVX__)
 constexpr int kLanes = 8;
-constexpr int kBlock = 1; ///< AVX2 has 16 vector registers: 10 rows x 1 fills them
+constexpr int kBlock = 1; ///< 16 vector registers: 10 rows x 1 fills them
+#else
+constexpr int kLanes = 4;
+constexpr int kBlock = 1;
 #endif
 /// Output rows per register block: 10 classes in one pass.
 constexpr int kMaxRows = 10;
