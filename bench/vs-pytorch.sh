@@ -38,7 +38,7 @@ torch_round() {
 printf "%-34s %12s %12s %8s\n" "workload (per round)" "wfl [s]" "torch [s]" "speed-up"
 row() {
   local label="$1" w="$2" t="$3"
-  printf "%-34s %12.4f %12.4f %7.1fx\n" "$label" "$w" "$t" "$(echo "$t / $w" | bc -l)"
+  printf "%-34s %12.5f %12.5f %7.1fx\n" "$label" "$w" "$t" "$(echo "$t / $w" | bc -l)"
 }
 for clients in 10 100; do
   w=$(wfl_round "sm$clients" --learner.model softmax --data.clients "$clients" --run.rounds "$rounds" \
