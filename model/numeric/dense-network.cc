@@ -16,6 +16,33 @@ namespace wfl
 /// (the register block holds 10 rows; wider layers take several passes).
 constexpr int kNarrow = 20;
 
+namespace
+{
+
+// The narrow-layer kernels are float only; UsesNarrowKernel() is false for
+// double (gradient checks), so these never run empty there.
+template <typename Scalar>
+void
+NarrowForward(const Scalar* w, const Scalar* bias, int rows, int in, const Scalar* x, int batch, Scalar* y)
+{
+    if constexpr (std::is_same_v<Scalar, float>)
+    {
+        NarrowLayerForward(w, bias, rows, in, x, batch, y);
+    }
+}
+
+template <typename Scalar>
+void
+NarrowGradient(const Scalar* delta, int rows, int in, const Scalar* x, int batch, Scalar* dw, Scalar* db)
+{
+    if constexpr (std::is_same_v<Scalar, float>)
+    {
+        NarrowLayerGradient(delta, rows, in, x, batch, dw, db);
+    }
+}
+
+} // namespace
+
 template <typename Scalar>
 DenseNetwork<Scalar>::DenseNetwork(std::vector<int> widths)
     : m_widths(std::move(widths))
@@ -99,16 +126,12 @@ DenseNetwork<Scalar>::ForwardKeep(const Vector& params, const Matrix& x)
     {
         Matrix& out = (l + 1 < NumLayers()) ? m_hidden[l] : m_logits;
         out.resize(m_widths[l + 1], input->cols());
-        if constexpr (std::is_same_v<Scalar, float>)
+        if (UsesNarrowKernel(l))
         {
-            if (UsesNarrowKernel(l))
-            {
-                NarrowLayerForward(Weights(params, l).data(), Bias(params, l).data(),
-                                   m_widths[l + 1], m_widths[l], input->data(),
-                                   static_cast<int>(input->cols()), out.data());
-            }
+            NarrowForward(Weights(params, l).data(), Bias(params, l).data(), m_widths[l + 1],
+                          m_widths[l], input->data(), static_cast<int>(input->cols()), out.data());
         }
-        if (!UsesNarrowKernel(l))
+        else
         {
             out.noalias() = Weights(params, l) * (*input);
             out.colwise() += Bias(params, l);
@@ -145,17 +168,12 @@ DenseNetwork<Scalar>::LossAndGradient(const Vector& params,
         const Matrix& input = l == 0 ? x : m_hidden[l - 1];
         Eigen::Map<RowMajorMatrix> dW(grad.data() + m_offsets[l], m_widths[l + 1], m_widths[l]);
         Eigen::Map<Vector> db(grad.data() + m_offsets[l] + dW.size(), m_widths[l + 1]);
-        bool done = false;
-        if constexpr (std::is_same_v<Scalar, float>)
+        if (UsesNarrowKernel(l))
         {
-            if (UsesNarrowKernel(l))
-            {
-                NarrowLayerGradient(m_delta.data(), m_widths[l + 1], m_widths[l], input.data(),
-                                    static_cast<int>(input.cols()), dW.data(), db.data());
-                done = true;
-            }
+            NarrowGradient(m_delta.data(), m_widths[l + 1], m_widths[l], input.data(),
+                           static_cast<int>(input.cols()), dW.data(), db.data());
         }
-        if (!done)
+        else
         {
             dW.noalias() = m_delta * input.transpose();
             db = m_delta.rowwise().sum();
