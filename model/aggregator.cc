@@ -1,5 +1,7 @@
 #include "aggregator.h"
 
+#include "thread-pool.h"
+
 #include "ns3/abort.h"
 
 #include <cmath>
@@ -16,6 +18,32 @@ Aggregator::GetTypeId()
     static ns3::TypeId tid =
         ns3::TypeId("wfl::Aggregator").SetParent<ns3::Object>().SetGroupName("Wfl");
     return tid;
+}
+
+void
+Aggregator::SetWorkers(ThreadPool* workers)
+{
+    m_workers = workers;
+}
+
+unsigned
+Aggregator::Workers() const
+{
+    return m_workers ? m_workers->Size() : 1;
+}
+
+void
+Aggregator::ForEachClient(size_t count, const std::function<void(size_t, unsigned)>& body) const
+{
+    if (m_workers)
+    {
+        m_workers->ParallelFor(count, body);
+        return;
+    }
+    for (size_t i = 0; i < count; ++i)
+    {
+        body(i, 0);
+    }
 }
 
 AggregationResult

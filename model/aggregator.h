@@ -15,11 +15,14 @@
 #include <Eigen/Dense>
 
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <vector>
 
 namespace wfl
 {
+
+class ThreadPool;
 
 /// One client's input to the aggregation stage.
 struct ClientContribution
@@ -75,9 +78,26 @@ class Aggregator : public ns3::Object
      */
     AggregationResult Aggregate(uint32_t round, const std::vector<ClientContribution>& contributions);
 
+    /**
+     * Worker threads the aggregator may use inside Aggregate() for per-client
+     * work (the learning task lends its pool: training and aggregation never
+     * overlap). Not owned; null (the default) runs everything on the caller.
+     * Results never depend on it.
+     */
+    void SetWorkers(ThreadPool* workers);
+
+  protected:
+    /// Number of workers ForEachClient may use (at least 1).
+    unsigned Workers() const;
+    /// body(index, worker) for index in [0, count), on the workers if set;
+    /// worker < Workers() names the thread, for per-thread scratch.
+    void ForEachClient(size_t count, const std::function<void(size_t, unsigned)>& body) const;
+
   private:
     virtual AggregationResult DoAggregate(uint32_t round,
                                           const std::vector<ClientContribution>& contributions) = 0;
+
+    ThreadPool* m_workers = nullptr;
 };
 
 /// Exact weighted average, accumulated in double; takes no airtime.

@@ -130,6 +130,7 @@ FederatedServer::StartApplication()
     {
         m_aggregator = ns3::CreateObject<IdealAggregator>();
     }
+    m_aggregator->SetWorkers(&m_task->Workers());
     ServerOptimizerSpec spec;
     spec.kind = m_optimizerKind;
     spec.learningRate = m_serverLearningRate;
@@ -372,6 +373,10 @@ FederatedServer::DoDispose()
 {
     m_clients.clear();
     m_arrived.clear();
+    if (m_aggregator)
+    {
+        m_aggregator->SetWorkers(nullptr); // the pool goes with the task
+    }
     m_aggregator = nullptr;
     m_task.reset();
     ns3::Application::DoDispose();

@@ -76,6 +76,12 @@ class LearningTask
         return m_pool.Size();
     }
 
+    /// The worker pool, lent to the aggregator between training and evaluation.
+    ThreadPool& Workers()
+    {
+        return m_pool;
+    }
+
     /// Test-set accuracy and loss of `params` (chunks in parallel, summed in a fixed order).
     Metrics EvaluateTest(const Eigen::VectorXf& params);
 

@@ -97,7 +97,7 @@ struct OverTheAirAggregator::Slot
     // deterministic): once for these block statistics, once to transmit.
     std::vector<std::vector<double>> dataEnergy; ///< sum |s_i|^2 over block b's data, per client
     std::vector<std::vector<double>> dataPeak;   ///< max |s_i| over block b's data, per client
-    double encodeSeconds = 0.0;                  ///< time spent encoding, both passes
+    double transmitEncodeSeconds = 0.0;          ///< re-encoding time inside Transmit
     std::vector<std::vector<std::complex<double>>> fading; ///< f_kb
     std::vector<std::vector<std::complex<double>>> gains;  ///< h_kb, path loss included
     std::vector<double> pathLossDb;
@@ -128,12 +128,11 @@ OverTheAirAggregator::MakeCode(size_t dim, uint32_t round, double& noiseGainPerS
 }
 
 void
-OverTheAirAggregator::BuildSymbols(Slot& slot,
+OverTheAirAggregator::BuildSymbols(const Slot& slot,
                                    size_t k,
                                    const ClientContribution& contribution,
                                    Scratch& scratch) const
 {
-    const auto start = std::chrono::steady_clock::now();
     const SlotLayout& layout = slot.layout;
     scratch.u = static_cast<float>(slot.weights[k]) * (*contribution.update);
     scratch.real.setZero(static_cast<Eigen::Index>(layout.dataUses * 2));
@@ -162,8 +161,6 @@ OverTheAirAggregator::BuildSymbols(Slot& slot,
         out[layout.PilotPosition(b)] =
             slot.pilotAmplitude.empty() ? 0.0 : slot.weights[k] * slot.pilotAmplitude[b];
     }
-    slot.encodeSeconds +=
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 void
@@ -178,26 +175,32 @@ OverTheAirAggregator::EncodeClients(Slot& slot,
         meanWeight += c.weight / static_cast<double>(clients);
     }
     const SlotLayout& layout = slot.layout;
-    Scratch scratch;
-    for (size_t k = 0; k < clients; ++k)
+    for (const ClientContribution& c : contributions)
     {
-        const ClientContribution& c = contributions[k];
         slot.weights.push_back(c.weight / meanWeight);
-        BuildSymbols(slot, k, c, scratch);
-        slot.updateNorm2.push_back(scratch.u.cast<double>().squaredNorm());
+    }
+    // Encoding is independent per client: on the workers, each writing its own slots.
+    slot.updateNorm2.assign(clients, 0.0);
+    slot.dataEnergy.assign(clients, std::vector<double>(layout.blocks));
+    slot.dataPeak.assign(clients, std::vector<double>(layout.blocks));
+    std::vector<Scratch> scratch(Workers());
+    ForEachClient(clients, [&](size_t k, unsigned worker) {
+        Scratch& mine = scratch[worker];
+        BuildSymbols(slot, k, contributions[k], mine);
+        slot.updateNorm2[k] = mine.u.cast<double>().squaredNorm();
         // Pilot positions are still zero: these are the data symbols' statistics.
-        std::vector<double> energy(layout.blocks);
-        std::vector<double> peak(layout.blocks);
         for (size_t b = 0; b < layout.blocks; ++b)
         {
-            const auto block = scratch.symbols.segment(
-                static_cast<Eigen::Index>(layout.BlockStart(b)),
-                static_cast<Eigen::Index>(layout.BlockEnd(b) - layout.BlockStart(b)));
-            energy[b] = block.squaredNorm();
-            peak[b] = std::sqrt(block.cwiseAbs2().maxCoeff()); // no hypot per symbol
+            const auto block =
+                mine.symbols.segment(static_cast<Eigen::Index>(layout.BlockStart(b)),
+                                     static_cast<Eigen::Index>(layout.BlockEnd(b) - layout.BlockStart(b)));
+            slot.dataEnergy[k][b] = block.squaredNorm();
+            slot.dataPeak[k][b] = std::sqrt(block.cwiseAbs2().maxCoeff()); // no hypot per symbol
         }
-        slot.dataEnergy.push_back(std::move(energy));
-        slot.dataPeak.push_back(std::move(peak));
+    });
+    // The channel draws stay on this thread (ns-3 mobility and loss models).
+    for (const ClientContribution& c : contributions)
+    {
         slot.fading.push_back(DrawFading(c.client, round, layout.blocks));
         slot.pathLossDb.push_back(PathLossDb(c.client));
         const double amplitude = std::pow(10.0, -slot.pathLossDb.back() / 20.0);
@@ -286,33 +289,52 @@ OverTheAirAggregator::Transmit(Slot& slot,
 {
     const SlotLayout& layout = slot.layout;
     const double useSeconds = m_channel->ChannelUseSeconds();
+    const size_t clients = contributions.size();
     m_channel->BeginSlot(layout.totalUses);
-    Scratch scratch;
-    for (size_t k = 0; k < contributions.size(); ++k)
+    // A few clients at a time: they re-encode and precode on the workers, then
+    // join the channel sum one by one in client order, so y does not depend on
+    // the number of workers.
+    const size_t group = std::min<size_t>(clients, 2 * Workers());
+    std::vector<Scratch> scratch(group);
+    std::vector<ClientLinkReport> reports(group);
+    for (size_t first = 0; first < clients; first += group)
     {
-        BuildSymbols(slot, k, contributions[k], scratch);
-        Eigen::VectorXcd& x = scratch.symbols;
-        double maxBlockPower = 0.0;
-        for (size_t b = 0; b < layout.blocks; ++b)
+        const size_t count = std::min(group, clients - first);
+        const auto encodeStart = std::chrono::steady_clock::now();
+        ForEachClient(count, [&](size_t i, unsigned) {
+            const size_t k = first + i;
+            BuildSymbols(slot, k, contributions[k], scratch[i]);
+            Eigen::VectorXcd& x = scratch[i].symbols;
+            double maxBlockPower = 0.0;
+            for (size_t b = 0; b < layout.blocks; ++b)
+            {
+                const auto start = static_cast<Eigen::Index>(layout.BlockStart(b));
+                const auto length = static_cast<Eigen::Index>(layout.BlockEnd(b) - layout.BlockStart(b));
+                x.segment(start, length) *= slot.precoders[k][b];
+                maxBlockPower = std::max(maxBlockPower, x.segment(start, length).squaredNorm() /
+                                                            static_cast<double>(length));
+            }
+            ClientLinkReport& report = reports[i];
+            report = ClientLinkReport();
+            report.client = contributions[k].client;
+            report.fadingAbs = std::abs(slot.fading[k].front());
+            report.pathLossDb = slot.pathLossDb[k];
+            report.txEnergyJ = useSeconds * x.squaredNorm();
+            report.peakPowerW = x.cwiseAbs2().maxCoeff();
+            report.powerW = maxBlockPower;
+            report.active = report.peakPowerW > 0.0;
+        });
+        slot.transmitEncodeSeconds +=
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - encodeStart).count();
+        for (size_t i = 0; i < count; ++i)
         {
-            const auto start = static_cast<Eigen::Index>(layout.BlockStart(b));
-            const auto length = static_cast<Eigen::Index>(layout.BlockEnd(b) - layout.BlockStart(b));
-            x.segment(start, length) *= slot.precoders[k][b];
-            maxBlockPower = std::max(maxBlockPower,
-                                     x.segment(start, length).squaredNorm() / static_cast<double>(length));
+            const size_t k = first + i;
+            result.energyJ += reports[i].txEnergyJ;
+            result.activeClients += reports[i].active ? 1 : 0;
+            result.clients.push_back(reports[i]);
+            m_channel->Transmit(scratch[i].symbols, slot.gains[k],
+                                m_coherenceUses == 0 ? 0 : layout.blockUses);
         }
-        ClientLinkReport report;
-        report.client = contributions[k].client;
-        report.fadingAbs = std::abs(slot.fading[k].front());
-        report.pathLossDb = slot.pathLossDb[k];
-        report.txEnergyJ = useSeconds * x.squaredNorm();
-        report.peakPowerW = x.cwiseAbs2().maxCoeff();
-        report.powerW = maxBlockPower;
-        report.active = report.peakPowerW > 0.0;
-        result.energyJ += report.txEnergyJ;
-        result.activeClients += report.active ? 1 : 0;
-        result.clients.push_back(report);
-        m_channel->Transmit(x, slot.gains[k], m_coherenceUses == 0 ? 0 : layout.blockUses);
     }
     Rng noise(m_seed, "mac-noise", round);
     return m_channel->EndSlot(noise);
@@ -393,7 +415,6 @@ OverTheAirAggregator::DoAggregate(uint32_t round, const std::vector<ClientContri
     AddPilots(slot);
     const auto encodeEnd = Clock::now();
 
-    const double encodeSecondsBeforeTransmit = slot.encodeSeconds;
     AggregationResult result;
     AllocatePower(slot);
     const Eigen::VectorXcd& y = Transmit(slot, round, contributions, result);
@@ -407,7 +428,7 @@ OverTheAirAggregator::DoAggregate(uint32_t round, const std::vector<ClientContri
     const double useSeconds = m_channel->ChannelUseSeconds();
     const double noiseW = m_channel->NoisePowerW();
     // Transmit re-encodes: that time is counted as encoding, not channel.
-    const double reencodeS = slot.encodeSeconds - encodeSecondsBeforeTransmit;
+    const double reencodeS = slot.transmitEncodeSeconds;
     result.wallEncodeS = std::chrono::duration<double>(encodeEnd - encodeStart).count() + reencodeS;
     result.wallChannelS = std::chrono::duration<double>(channelEnd - encodeEnd).count() - reencodeS;
     result.wallDecodeS = std::chrono::duration<double>(Clock::now() - channelEnd).count();

@@ -84,7 +84,7 @@ class OverTheAirAggregator : public WirelessAggregator
     std::unique_ptr<RandomLinearCode> MakeCode(size_t dim, uint32_t round, double& noiseGainPerSymbol) const;
     /// Client k's slot symbols s_k into scratch.symbols (deterministic, so the
     /// statistics pass and the transmit pass see the same symbols).
-    void BuildSymbols(Slot& slot,
+    void BuildSymbols(const Slot& slot,
                       size_t k,
                       const ClientContribution& contribution,
                       Scratch& scratch) const;
