@@ -6,6 +6,8 @@
 #include "ns3/double.h"
 #include "ns3/uinteger.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 
 namespace wfl
@@ -48,6 +50,10 @@ DigitalAggregator::DoAggregate(uint32_t round, const std::vector<ClientContribut
     const double useSeconds = m_channel->ChannelUseSeconds();
     const double noiseW = m_channel->NoisePowerW();
 
+    using Clock = std::chrono::steady_clock;
+    const auto start = Clock::now();
+    double codingS = 0.0; // quantization at the client and reconstruction at the server (one call)
+    double decodeS = 0.0; // the server's weighted sum of the reconstructions
     AggregationResult result;
     Eigen::VectorXd sum = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(dim));
     Eigen::VectorXf decoded(static_cast<Eigen::Index>(dim));
@@ -78,11 +84,15 @@ DigitalAggregator::DoAggregate(uint32_t round, const std::vector<ClientContribut
         if (fit.coordinates > 0)
         {
             Rng rng(m_seed, "digital-quantizer", c.client, round);
+            const auto codingStart = Clock::now();
             report.bits = QuantizeDequantize(c.update->data(), dim, fit, rng, decoded.data());
+            const auto codingEnd = Clock::now();
+            codingS += std::chrono::duration<double>(codingEnd - codingStart).count();
             report.txEnergyJ = power * useSeconds * static_cast<double>(usesPerClient);
             report.peakPowerW = power;
             report.powerW = power;
             sum += c.weight * decoded.cast<double>();
+            decodeS += std::chrono::duration<double>(Clock::now() - codingEnd).count();
             receivedWeight += c.weight;
             result.bits += report.bits;
             result.activeClients += 1;
@@ -101,6 +111,12 @@ DigitalAggregator::DoAggregate(uint32_t round, const std::vector<ClientContribut
     result.airtime = ns3::Seconds(useSeconds * static_cast<double>(totalUses));
     result.meanRxSnrDb = result.activeClients > 0 ? 10.0 * std::log10(snrSum / result.activeClients)
                                                   : std::numeric_limits<double>::quiet_NaN();
+    // Quantization and reconstruction are one pass here, counted as encoding;
+    // link budgets and capacity are the channel's share.
+    result.wallEncodeS = codingS;
+    result.wallDecodeS = decodeS;
+    result.wallChannelS =
+        std::max(0.0, std::chrono::duration<double>(Clock::now() - start).count() - codingS - decodeS);
     return result;
 }
 

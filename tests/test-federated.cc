@@ -198,6 +198,53 @@ TEST(Federated, CompletedRunIsMarkedComplete)
     EXPECT_GT(accuracy.back(), 0.8);
 }
 
+TEST(Federated, TimingProfilesEveryStageOfEveryUplink)
+{
+    // /timing is each run's profile: every stage a scheme has must show time
+    // in every round, stages it lacks none, and no stage may exceed the round.
+    const std::string dir = wfltest::MakeTempDir("timing");
+    for (const char* scheme : {"ideal", "analog", "rlc", "digital"})
+    {
+        const std::string path = dir + "/" + scheme + ".h5";
+        std::map<std::string, std::string> keys{{"coding.scheme", scheme}, {"channel.normalized", "true"}};
+        if (std::string(scheme) == "digital")
+        {
+            // Enough bits per slot that every client gets its payload through.
+            keys.insert({{"coding.ratio", "1"}, {"channel.snr-db", "30"}});
+        }
+        const auto result = wfltest::Run(wfltest::SyntheticRunArgs(path, keys));
+        ASSERT_EQ(result.exitCode, 0) << result.err;
+        const auto round = wfltest::ReadColumn(path, "/timing/wall_round_s");
+        ASSERT_EQ(round.size(), 8u) << scheme;
+        const bool coded = std::string(scheme) != "ideal";
+        for (const char* stage : {"wall_train_s", "wall_aggregate_s", "wall_encode_s", "wall_channel_s",
+                                  "wall_decode_s"})
+        {
+            const auto seconds = wfltest::ReadColumn(path, std::string("/timing/") + stage);
+            ASSERT_EQ(seconds.size(), round.size()) << scheme << " " << stage;
+            const bool expected = coded || std::string(stage) == "wall_train_s" ||
+                                  std::string(stage) == "wall_aggregate_s";
+            for (size_t r = 0; r < seconds.size(); ++r)
+            {
+                EXPECT_TRUE(std::isfinite(seconds[r])) << scheme << " " << stage;
+                if (expected)
+                {
+                    EXPECT_GT(seconds[r], 0.0) << scheme << " " << stage << " round " << r + 1;
+                }
+                else
+                {
+                    EXPECT_EQ(seconds[r], 0.0) << scheme << " " << stage;
+                }
+                // Training is thread time (summed over clients); the rest is elapsed.
+                if (std::string(stage) != "wall_train_s")
+                {
+                    EXPECT_LE(seconds[r], round[r]) << scheme << " " << stage;
+                }
+            }
+        }
+    }
+}
+
 namespace
 {
 
