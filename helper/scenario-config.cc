@@ -1,9 +1,11 @@
 #include "scenario-config.h"
 
+#include "compute-speed.h"
 #include "input-error.h"
 
 #include <boost/program_options.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <iomanip>
 #include <sstream>
@@ -109,6 +111,8 @@ ParseArguments(int argc, const char* const* argv)
             key.apply(fileValues[key.name].as<std::string>(), parsed.config);
         }
     }
+    // Keys valid alone but not together.
+    ValidateComputeSpeed(parsed.config.computeDistribution, parsed.config.computeSpread);
     return parsed;
 }
 
@@ -116,11 +120,17 @@ void
 PrintKeyTable(std::ostream& os)
 {
     const ScenarioConfig defaults;
-    os << std::left << std::setw(28) << "key" << std::setw(10) << "unit" << std::setw(36)
+    // Wide enough for the longest key name plus a space.
+    size_t width = 4;
+    for (const KeySpec& key : ScenarioKeys())
+    {
+        width = std::max(width, key.name.size() + 2);
+    }
+    os << std::left << std::setw(static_cast<int>(width)) << "key" << std::setw(10) << "unit" << std::setw(36)
        << "default" << "accepted\n";
     for (const KeySpec& key : ScenarioKeys())
     {
-        os << std::left << std::setw(28) << key.name << std::setw(10)
+        os << std::left << std::setw(static_cast<int>(width)) << key.name << std::setw(10)
            << (key.unit.empty() ? "-" : key.unit) << std::setw(36) << key.show(defaults)
            << key.range << "\n"
            << std::setw(4) << "" << key.help << "\n";

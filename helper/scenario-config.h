@@ -48,6 +48,7 @@ struct ScenarioConfig
     LocalTrainingSpec training;
     double computeTimeS = 0.1;
     double computeSpread = 0.0;
+    std::string computeDistribution = "lognormal";
     // [server]
     double serverLr = 1.0;
     std::string serverOptimizer = "fedavg";

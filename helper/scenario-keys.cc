@@ -2,6 +2,7 @@
  * The scenario keys: name, unit, accepted range, help, and how each one is
  * parsed into a ScenarioConfig and shown back (scenario-config.h).
  */
+#include "compute-speed.h"
 #include "input-error.h"
 #include "scenario-config.h"
 #include "shortest-double.h"
@@ -333,7 +334,11 @@ BuildKeys()
         "simulated time of one client's local training per round (at speed 1)"));
     keys.push_back(RealKey("learner.compute-spread", "", 0.0, 10.0, false,
         [](C& c) -> double& { return c.computeSpread; },
-        "log-normal sigma of the clients' compute speeds (0 = all equal)"));
+        "spread of the clients' compute speeds (0 = all equal): lognormal sigma, uniform "
+        "half-width (< 1), or shifted-exponential scale"));
+    keys.push_back(ChoiceKey("learner.compute-distribution", ComputeSpeedDistributions(),
+        [](C& c) -> std::string& { return c.computeDistribution; },
+        "distribution of the per-client compute speeds, drawn once per run"));
     keys.push_back(RealKey("server.lr", "", 0.0, 100.0, true,
         [](C& c) -> double& { return c.serverLr; },
         "server step on the aggregated update (1 = FedAvg)"));
@@ -350,7 +355,7 @@ BuildKeys()
         [](C& c) -> double& { return c.serverTau; }, "fedadam/fedyogi: adaptivity tau"));
     keys.push_back(UnsignedKey<uint32_t>("server.clients-per-round", "clients", 0, 100000,
         [](C& c) -> uint32_t& { return c.clientsPerRound; },
-        "clients sampled each round (0 = all)"));
+        "clients sampled each round (0, or data.clients or more, = all)"));
     keys.push_back(RealKey("server.clients-fraction", "", 0.0, 1.0, false,
         [](C& c) -> double& { return c.clientsFraction; },
         "fraction of the clients sampled each round, at least one (0 = use "

@@ -1,5 +1,6 @@
 #include "scenario-runner.h"
 
+#include "compute-speed.h"
 #include "federation-helper.h"
 #include "hdf5-trace-sink.h"
 #include "learning-task.h"
@@ -93,12 +94,13 @@ RunScenario(const ParsedArguments& arguments, std::ostream* progress)
     helper.SetClientAttribute("ParticipationProbability", ns3::DoubleValue(config.participation));
     helper.SetAggregator(BuildUplink(config, serverNode.Get(0), clientNodes));
     FederationApps apps = helper.Install(serverNode.Get(0), clientNodes, task);
-    // Heterogeneous devices: a fixed log-normal speed per client.
+    // Heterogeneous devices: a fixed speed per client.
     for (const auto& client : apps.clients)
     {
         Rng speed(config.seed, "compute-speed", client->GetIndex());
         client->SetAttribute("ComputeSpeed",
-                             ns3::DoubleValue(std::exp(config.computeSpread * speed.Normal())));
+                             ns3::DoubleValue(DrawComputeSpeed(config.computeDistribution,
+                                                               config.computeSpread, speed)));
     }
 
     RunMetadata metadata;

@@ -106,6 +106,13 @@ TEST(Config, WrongTypesAndRangesNameTheKeyAndTheRange)
     EXPECT_NE(ErrorOf({"--learner.hidden", "200,0"}).find("learner.hidden"), std::string::npos);
     EXPECT_NE(ErrorOf({"--data.partition", "shards"}).find("iid | dirichlet"), std::string::npos);
     EXPECT_NE(ErrorOf({"--output", ""}).find("output"), std::string::npos);
+    // Valid alone, not together: uniform speeds [1 - s, 1 + s] need s < 1.
+    const std::string speeds =
+        ErrorOf({"--learner.compute-distribution", "uniform", "--learner.compute-spread", "1.5"});
+    EXPECT_NE(speeds.find("learner.compute-spread = 1.5"), std::string::npos) << speeds;
+    EXPECT_NE(speeds.find("[0, 1)"), std::string::npos) << speeds;
+    EXPECT_NE(ErrorOf({"--learner.compute-distribution", "pareto"}).find("shifted-exponential"),
+              std::string::npos);
     // Every error is a single line.
     EXPECT_EQ(negativeLr.find('\n'), std::string::npos);
 }

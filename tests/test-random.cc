@@ -4,6 +4,8 @@
 // tolerances are stated in units of the Monte Carlo standard error so that a
 // correct generator passes them with a wide margin while a biased one fails.
 
+#include "compute-speed.h"
+#include "input-error.h"
 #include "random.h"
 
 #include <gtest/gtest.h>
@@ -268,4 +270,58 @@ TEST(Random, ShuffleIsUniformOverPermutations)
         chi2 += (c - n / 6.0) * (c - n / 6.0) / (n / 6.0);
     }
     EXPECT_LT(chi2, 5.0 + 6.0 * std::sqrt(10.0));
+}
+
+TEST(ComputeSpeed, DistributionsMatchTheirDefinitions)
+{
+    // Moments and tails by Monte Carlo, within 5 standard errors.
+    constexpr int kDraws = 200000;
+    const double tolerance = 5.0 / std::sqrt(static_cast<double>(kDraws));
+    auto draw = [](const std::string& distribution, double spread) {
+        std::vector<double> v;
+        for (int i = 0; i < kDraws; ++i)
+        {
+            Rng rng(7, "compute-speed", static_cast<uint64_t>(i));
+            v.push_back(DrawComputeSpeed(distribution, spread, rng));
+        }
+        return v;
+    };
+    auto mean = [](const std::vector<double>& v, auto f) {
+        double sum = 0.0;
+        for (double x : v)
+        {
+            sum += f(x);
+        }
+        return sum / static_cast<double>(v.size());
+    };
+    for (const std::string& distribution : ComputeSpeedDistributions())
+    {
+        Rng rng(1, "zero-spread");
+        EXPECT_EQ(DrawComputeSpeed(distribution, 0.0, rng), 1.0) << distribution;
+    }
+
+    // lognormal: log v ~ N(0, s^2).
+    const auto logn = draw("lognormal", 0.5);
+    EXPECT_NEAR(mean(logn, [](double x) { return std::log(x); }), 0.0, 0.5 * tolerance);
+    EXPECT_NEAR(mean(logn, [](double x) { return std::log(x) * std::log(x); }), 0.25,
+                0.25 * std::sqrt(2.0) * tolerance);
+
+    // uniform on [1 - s, 1 + s]: mean 1, variance s^2 / 3.
+    const auto uniform = draw("uniform", 0.4);
+    EXPECT_GE(*std::min_element(uniform.begin(), uniform.end()), 0.6);
+    EXPECT_LE(*std::max_element(uniform.begin(), uniform.end()), 1.4);
+    EXPECT_NEAR(mean(uniform, [](double x) { return x; }), 1.0, 0.4 / std::sqrt(3.0) * tolerance);
+    EXPECT_NEAR(mean(uniform, [](double x) { return (x - 1.0) * (x - 1.0); }), 0.16 / 3.0,
+                0.16 * tolerance);
+
+    // shifted-exponential: (1 / v - 1) / s ~ Exp(1): mean 1, P(> 1) = 1/e.
+    const auto shifted = draw("shifted-exponential", 2.0);
+    EXPECT_NEAR(mean(shifted, [](double x) { return (1.0 / x - 1.0) / 2.0; }), 1.0, tolerance);
+    const double tail = mean(shifted, [](double x) { return (1.0 / x - 1.0) / 2.0 > 1.0 ? 1.0 : 0.0; });
+    EXPECT_NEAR(tail, std::exp(-1.0), std::sqrt(std::exp(-1.0) * (1.0 - std::exp(-1.0))) * tolerance);
+    EXPECT_LE(*std::max_element(shifted.begin(), shifted.end()), 1.0);
+
+    Rng rng(1, "bad");
+    EXPECT_THROW(DrawComputeSpeed("uniform", 1.0, rng), InputError);
+    EXPECT_THROW(DrawComputeSpeed("gamma", 0.5, rng), InputError);
 }
