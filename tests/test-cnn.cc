@@ -176,36 +176,15 @@ NaiveForward(const ConvSpec& spec, const Eigen::VectorXd& params, const Eigen::M
     return ref;
 }
 
-struct Problem
-{
-    Eigen::VectorXd params;
-    Eigen::MatrixXd x;
-    std::vector<int> labels;
-};
+using Problem = wfltest::GradientProblem;
 
-/// Initialized parameters plus noise (nonzero biases), standard normal inputs,
-/// uniform labels.
 Problem
 MakeProblem(const ConvSpec& spec, int batch, uint64_t seed)
 {
-    ConvolutionalNetwork<double> net(spec);
     Rng rng(seed, "cnn-gradient-check");
-    Problem p;
-    net.Initialize(p.params, rng);
-    for (Eigen::Index i = 0; i < p.params.size(); ++i)
-    {
-        p.params(i) += 0.1 * rng.Normal();
-    }
-    p.x.resize(Eigen::Index{spec.height} * spec.width * spec.channels, batch);
-    for (Eigen::Index i = 0; i < p.x.size(); ++i)
-    {
-        p.x(i) = rng.Normal();
-    }
-    for (int j = 0; j < batch; ++j)
-    {
-        p.labels.push_back(static_cast<int>(rng.UniformInt(static_cast<uint64_t>(spec.classes))));
-    }
-    return p;
+    return wfltest::MakeGradientProblem(ConvolutionalNetwork<double>(spec),
+                                        Eigen::Index{spec.height} * spec.width * spec.channels,
+                                        spec.classes, batch, rng);
 }
 
 /// Like MakeProblem, but the first seed from `seed` on whose point is at

@@ -24,36 +24,14 @@ using namespace wfl;
 namespace
 {
 
-struct Problem
-{
-    Eigen::VectorXd params;
-    Eigen::MatrixXd x;
-    std::vector<int> labels;
-};
+using Problem = wfltest::GradientProblem;
 
-/// Initialized parameters plus noise (so biases are nonzero and no ReLU input
-/// sits exactly at 0), standard normal inputs, uniform labels.
 Problem
 MakeProblem(const std::vector<int>& widths, int batch, uint64_t seed)
 {
-    DenseNetwork<double> net(widths);
     Rng rng(seed, "gradient-check");
-    Problem p;
-    net.Initialize(p.params, rng);
-    for (Eigen::Index i = 0; i < p.params.size(); ++i)
-    {
-        p.params(i) += 0.1 * rng.Normal();
-    }
-    p.x.resize(widths.front(), batch);
-    for (Eigen::Index i = 0; i < p.x.size(); ++i)
-    {
-        p.x(i) = rng.Normal();
-    }
-    for (int j = 0; j < batch; ++j)
-    {
-        p.labels.push_back(static_cast<int>(rng.UniformInt(static_cast<uint64_t>(widths.back()))));
-    }
-    return p;
+    return wfltest::MakeGradientProblem(DenseNetwork<double>(widths), widths.front(), widths.back(),
+                                        batch, rng);
 }
 
 TrainTestData

@@ -110,4 +110,25 @@ SyntheticRunArgs(const std::string& output, const std::map<std::string, std::str
     return args;
 }
 
+GradientProblem
+MakeGradientProblem(const wfl::Model<double>& net, Eigen::Index inputDim, int classes, int batch, wfl::Rng& rng)
+{
+    GradientProblem p;
+    net.Initialize(p.params, rng);
+    for (Eigen::Index i = 0; i < p.params.size(); ++i)
+    {
+        p.params(i) += 0.1 * rng.Normal();
+    }
+    p.x.resize(inputDim, batch);
+    for (Eigen::Index i = 0; i < p.x.size(); ++i)
+    {
+        p.x(i) = rng.Normal();
+    }
+    for (int j = 0; j < batch; ++j)
+    {
+        p.labels.push_back(static_cast<int>(rng.UniformInt(static_cast<uint64_t>(classes))));
+    }
+    return p;
+}
+
 } // namespace wfltest

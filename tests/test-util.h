@@ -6,6 +6,8 @@
 #define WFL_TEST_UTIL_H
 
 #include "input-error.h"
+#include "model.h"
+#include "random.h"
 #include "trace-reader.h"
 
 #include <Eigen/Dense>
@@ -34,6 +36,23 @@ ProcessResult Run(const std::vector<std::string>& argv);
 
 /// A fresh empty directory under the test temp dir.
 std::string MakeTempDir(const std::string& tag);
+
+/// A point for gradient checks: parameters, inputs [dim x batch], labels.
+struct GradientProblem
+{
+    Eigen::VectorXd params;
+    Eigen::MatrixXd x;
+    std::vector<int> labels;
+};
+
+/// Initialized parameters of `net` plus N(0, 0.1^2) noise (so biases are
+/// nonzero and no ReLU input sits exactly at 0), standard normal inputs
+/// [inputDim x batch] and uniform labels, all drawn from `rng` in that order.
+GradientProblem MakeGradientProblem(const wfl::Model<double>& net,
+                                    Eigen::Index inputDim,
+                                    int classes,
+                                    int batch,
+                                    wfl::Rng& rng);
 
 using wfl::ReadColumn;
 using wfl::ReadRootAttribute;

@@ -4,6 +4,7 @@
 #include "random.h"
 #include "shortest-double.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace wfl
@@ -19,11 +20,16 @@ ComputeSpeedDistributions()
 void
 ValidateComputeSpeed(const std::string& distribution, double spread)
 {
-    if (distribution != "lognormal" && distribution != "uniform" &&
-        distribution != "shifted-exponential")
+    const auto& names = ComputeSpeedDistributions();
+    if (std::find(names.begin(), names.end(), distribution) == names.end())
     {
+        std::string accepted;
+        for (const std::string& name : names)
+        {
+            accepted += (accepted.empty() ? "" : ", ") + name;
+        }
         throw InputError("learner.compute-distribution = '" + distribution +
-                         "': expected one of lognormal, uniform, shifted-exponential");
+                         "': expected one of " + accepted);
     }
     if (!(spread >= 0.0) || !std::isfinite(spread))
     {
