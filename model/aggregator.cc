@@ -47,7 +47,9 @@ Aggregator::ForEachClient(size_t count, const std::function<void(size_t, unsigne
 }
 
 AggregationResult
-Aggregator::Aggregate(uint32_t round, const std::vector<ClientContribution>& contributions)
+Aggregator::Aggregate(uint32_t round,
+                      const std::vector<ClientContribution>& contributions,
+                      std::vector<ScheduledClient> scheduled)
 {
     NS_ABORT_MSG_IF(contributions.empty(), "Aggregate needs at least one contribution");
     const Eigen::Index size = contributions.front().update->size();
@@ -56,6 +58,15 @@ Aggregator::Aggregate(uint32_t round, const std::vector<ClientContribution>& con
         NS_ABORT_MSG_IF(c.update->size() != size, "client updates differ in length");
         NS_ABORT_MSG_IF(!(c.weight > 0.0), "client weight must be positive");
     }
+    if (scheduled.empty())
+    {
+        for (const ClientContribution& c : contributions)
+        {
+            scheduled.push_back({c.client, c.weight});
+        }
+    }
+    NS_ABORT_MSG_IF(scheduled.size() < contributions.size(), "more contributions than scheduled clients");
+    m_scheduled = std::move(scheduled);
     AggregationResult result = DoAggregate(round, contributions);
     NS_ABORT_MSG_IF(result.estimate.size() != size, "aggregate has the wrong length");
     NS_ABORT_MSG_IF(result.clients.size() != contributions.size(), "aggregate lost client reports");

@@ -32,6 +32,18 @@ struct ClientContribution
     double weight = 0.0;                    ///< FedAvg weight (its sample count)
 };
 
+/**
+ * A client the server scheduled for a round's uplink: what the server knows
+ * before anyone transmits (its index and FedAvg weight, i.e. its sample count,
+ * registered when it joined). Whether it is idle or late is decided at the
+ * client and is not part of this.
+ */
+struct ScheduledClient
+{
+    uint32_t client = 0;
+    double weight = 0.0;
+};
+
 /// One client's side of the uplink in a round (NaN where a scheme has no such notion).
 struct ClientLinkReport
 {
@@ -74,9 +86,14 @@ class Aggregator : public ns3::Object
     /**
      * Estimate the weighted average of the contributions (at least one,
      * all of the same length, positive weights), and measure the estimate's
-     * NMSE against the exact average.
+     * NMSE against the exact average. `scheduled` lists the clients the
+     * server scheduled (a superset of the contributors); empty means exactly
+     * the contributors. Server-side decisions may use only `scheduled`, never
+     * which contributions arrived.
      */
-    AggregationResult Aggregate(uint32_t round, const std::vector<ClientContribution>& contributions);
+    AggregationResult Aggregate(uint32_t round,
+                                const std::vector<ClientContribution>& contributions,
+                                std::vector<ScheduledClient> scheduled = {});
 
     /**
      * Worker threads the aggregator may use inside Aggregate() for per-client
@@ -87,6 +104,12 @@ class Aggregator : public ns3::Object
     void SetWorkers(ThreadPool* workers);
 
   protected:
+    /// The clients scheduled in the round being aggregated (see Aggregate()).
+    const std::vector<ScheduledClient>& Scheduled() const
+    {
+        return m_scheduled;
+    }
+
     /// Number of workers ForEachClient may use (at least 1).
     unsigned Workers() const;
     /// body(index, worker) for index in [0, count), on the workers if set;
@@ -98,6 +121,7 @@ class Aggregator : public ns3::Object
                                           const std::vector<ClientContribution>& contributions) = 0;
 
     ThreadPool* m_workers = nullptr;
+    std::vector<ScheduledClient> m_scheduled;
 };
 
 /// Exact weighted average, accumulated in double; takes no airtime.

@@ -313,7 +313,12 @@ FederatedServer::FinishAggregation()
     record.trainLoss /= weightSum;
 
     const auto aggregateStart = std::chrono::steady_clock::now();
-    AggregationResult result = m_aggregator->Aggregate(m_round, contributions);
+    std::vector<ScheduledClient> scheduled;
+    for (const auto& client : m_selected)
+    {
+        scheduled.push_back({client->GetIndex(), static_cast<double>(client->GetSampleCount())});
+    }
+    AggregationResult result = m_aggregator->Aggregate(m_round, contributions, std::move(scheduled));
     record.wallAggregateS =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - aggregateStart).count();
     for (const auto& client : m_arrived)
