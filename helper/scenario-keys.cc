@@ -407,10 +407,13 @@ BuildKeys()
         [](C& c) -> std::string& { return c.powerPolicy; },
         "over-the-air power allocation"));
     keys.push_back(RealKey("power.max-dbm", "dBm", -100.0, 100.0, false,
-        [](C& c) -> double& { return c.maxPowerDbm; }, "peak transmit power limit per client"));
+        [](C& c) -> double& { return c.maxPowerDbm; },
+        "transmit power limit per client: bounds the block mean or every symbol, as power.limit "
+        "says"));
     keys.push_back(ChoiceKey("power.limit", {"average", "peak"},
         [](C& c) -> std::string& { return c.powerLimit; },
-        "power.max-dbm bounds the mean power over each coherence block, or every symbol"));
+        "what power.max-dbm bounds: the mean power over each coherence block a client sends in "
+        "(average; single symbols may exceed it), or every symbol (peak)"));
     keys.push_back(RealKey("power.energy-j", "J", 0.0, 1e6, true,
         [](C& c) -> double& { return c.energyBudgetJ; }, "uplink energy budget per client and round"));
     keys.push_back(RealKey("power.gain-threshold", "", 0.0, 1e6, false,

@@ -210,7 +210,8 @@ BuildUplink(const ScenarioConfig& config, ns3::Ptr<ns3::Node> server, const ns3:
     if (config.codingScheme == "digital")
     {
         aggregator = ns3::CreateObjectWithAttributes<DigitalAggregator>(
-            "CodingRatio", ns3::DoubleValue(config.codingRatio));
+            "CodingRatio", ns3::DoubleValue(config.codingRatio),
+            "BucketLength", ns3::UintegerValue(config.codingBucket));
     }
     else
     {

@@ -33,13 +33,16 @@ WirelessAggregator::GetTypeId()
                           ns3::MakeUintegerAccessor(&WirelessAggregator::m_coherenceUses),
                           ns3::MakeUintegerChecker<uint32_t>())
             .AddAttribute("MaxPowerDbm",
-                          "Peak transmit power limit of every client, dBm (default 23).",
+                          "Transmit power limit P_max of every client, dBm: a bound on the mean "
+                          "power over each coherence block or on every symbol, as PowerLimit "
+                          "says (default 23).",
                           ns3::DoubleValue(23.0),
                           ns3::MakeDoubleAccessor(&WirelessAggregator::m_maxPowerDbm),
                           ns3::MakeDoubleChecker<double>(-100.0, 100.0))
             .AddAttribute("PowerLimit",
-                          "Whether MaxPowerDbm bounds the mean power over each coherence block "
-                          "(Average) or every symbol (Peak) (default Average).",
+                          "What MaxPowerDbm bounds: the mean power over each coherence block a "
+                          "client sends in (Average; single symbols may exceed it) or every "
+                          "symbol (Peak) (default Average).",
                           ns3::EnumValue(AVERAGE),
                           ns3::MakeEnumAccessor(&WirelessAggregator::m_powerLimit),
                           ns3::MakeEnumChecker(AVERAGE, "Average", PEAK, "Peak"))

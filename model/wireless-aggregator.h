@@ -34,7 +34,7 @@ class WirelessAggregator : public Aggregator
         return m_channel;
     }
 
-    /// Peak transmit power limit of every client, W.
+    /// Transmit power limit P_max of every client, W (block mean or symbol, see PowerLimit).
     double MaxPowerW() const;
 
     double EnergyBudgetJ() const

@@ -1,0 +1,436 @@
+/*
+ * The digital baseline (TDMA + quantization): the same spectrum as rlc at one
+ * coding ratio, the server's schedule of the slot's uses, the power limits
+ * under both readings of power.limit, Shannon-limited payloads and an
+ * unbiased decode.
+ */
+#include "digital-aggregator.h"
+#include "over-the-air-aggregator.h"
+#include "power-allocator.h"
+#include "random.h"
+#include "slot-budget.h"
+#include "test-util.h"
+
+#include "ns3/boolean.h"
+#include "ns3/double.h"
+#include "ns3/enum.h"
+#include "ns3/object-factory.h"
+#include "ns3/pointer.h"
+#include "ns3/uinteger.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <numeric>
+
+using namespace wfl;
+
+namespace
+{
+
+/// Fixed client updates of dimension dim: a common direction plus spread.
+std::vector<Eigen::VectorXf>
+MakeUpdates(size_t clients, Eigen::Index dim, uint64_t seed, double spread = 0.5)
+{
+    Rng rng(seed, "test-updates");
+    Eigen::VectorXf common(dim);
+    for (Eigen::Index i = 0; i < dim; ++i)
+    {
+        common(i) = static_cast<float>(0.01 * rng.Normal());
+    }
+    std::vector<Eigen::VectorXf> updates;
+    for (size_t k = 0; k < clients; ++k)
+    {
+        Eigen::VectorXf u = common;
+        for (Eigen::Index i = 0; i < dim; ++i)
+        {
+            u(i) += static_cast<float>(0.01 * spread * rng.Normal());
+        }
+        updates.push_back(u);
+    }
+    return updates;
+}
+
+std::vector<ClientContribution>
+Contributions(const std::vector<Eigen::VectorXf>& updates, bool equalWeights = true)
+{
+    std::vector<ClientContribution> out;
+    for (size_t k = 0; k < updates.size(); ++k)
+    {
+        out.push_back({static_cast<uint32_t>(k), &updates[k], equalWeights ? 100.0 : 50.0 + 25.0 * k});
+    }
+    return out;
+}
+
+ns3::Ptr<MultipleAccessChannel>
+Channel(bool noiseless, double snrDb = 10.0)
+{
+    return ns3::CreateObjectWithAttributes<MultipleAccessChannel>(
+        "Normalized", ns3::BooleanValue(true), "SnrDb", ns3::DoubleValue(snrDb),
+        "Noiseless", ns3::BooleanValue(noiseless));
+}
+
+ns3::Ptr<DigitalAggregator>
+Digital(ns3::Ptr<MultipleAccessChannel> channel, uint64_t totalUses)
+{
+    auto digital = ns3::CreateObjectWithAttributes<DigitalAggregator>("TotalUses", ns3::UintegerValue(totalUses));
+    digital->SetAttribute("Channel", ns3::PointerValue(channel));
+    digital->SetAttribute("Fading", ns3::PointerValue(ns3::CreateObject<RayleighFading>()));
+    return digital;
+}
+
+} // namespace
+
+TEST(Digital, BitsNeverExceedTheShannonBudget)
+{
+    const Eigen::Index dim = 200;
+    const size_t clients = 4;
+    const auto updates = MakeUpdates(clients, dim, 5);
+    auto channel = Channel(false, 15.0);
+    auto digital = Digital(channel, 400);
+    digital->SetAttribute("MaxPowerDbm", ns3::DoubleValue(30.0)); // 1 W
+    digital->SetAttribute("EnergyBudgetJ", ns3::DoubleValue(1.0));
+    int dropped = 0;
+    int allIn = 0;
+    const int rounds = 2000;
+    for (int r = 1; r <= rounds; ++r)
+    {
+        const AggregationResult result = digital->Aggregate(static_cast<uint32_t>(r), Contributions(updates));
+        EXPECT_EQ(result.channelUses, 400u);
+        for (const ClientLinkReport& c : result.clients)
+        {
+            // 100 uses each at P = 1 W over |h|^2, noise 10^-1.5 W.
+            const double snr = c.fadingAbs * c.fadingAbs / channel->NoisePowerW();
+            EXPECT_LE(c.bits, 100.0 * std::log2(1.0 + snr) + 1e-9);
+            dropped += c.active ? 0 : 1;
+            EXPECT_EQ(c.active, c.bits > 0.0);
+        }
+        allIn += result.activeClients == clients ? 1 : 0;
+    }
+    EXPECT_GT(dropped, 0);        // deep fades happen
+    EXPECT_GT(allIn, rounds / 2); // most rounds everyone gets through
+}
+
+/*
+ * Unbiased given the clients that got through: over many rounds the decoded
+ * average has scale 1 against the weighted average of exactly those clients
+ * (unequal weights, noise, deep fades that drop clients).
+ *
+ * Statistic: a_r = <g_hat_r, g_r> / ||g_r||^2, g_r the exact weighted average
+ * of round r's active clients; mean over R rounds, whose standard error is
+ * measured from the a_r themselves. With R = 24000 the SE is 0.0011 and the
+ * tolerance 0.005 (4.6 SE). The seeds are fixed, so a scale error f moves the
+ * measured mean 1.00027 to exactly 1.00027 (1 + f): the test catches any
+ * scale error beyond +0.47 % or -0.53 %. Breaking the decoder on purpose
+ * (the decoded update times 1.02, 1.005 or 0.98 in DoAggregate) fails it
+ * (mean 1.0203, 1.0053, 0.9803).
+ */
+TEST(Digital, DecodingIsUnbiasedToHalfAPercent)
+{
+    const Eigen::Index dim = 200;
+    const size_t clients = 4;
+    const auto updates = MakeUpdates(clients, dim, 5);
+    const auto contributions = Contributions(updates, /* equalWeights */ false);
+    auto digital = Digital(Channel(false, 15.0), 400);
+    digital->SetAttribute("MaxPowerDbm", ns3::DoubleValue(30.0)); // 1 W
+    digital->SetAttribute("EnergyBudgetJ", ns3::DoubleValue(1.0));
+    const int rounds = 24000;
+    double sum = 0.0;
+    double sum2 = 0.0;
+    int counted = 0;
+    Eigen::VectorXd meanError = Eigen::VectorXd::Zero(dim);
+    double meanRef2 = 0.0;
+    for (int r = 1; r <= rounds; ++r)
+    {
+        const AggregationResult result = digital->Aggregate(static_cast<uint32_t>(r), contributions);
+        Eigen::VectorXd exact = Eigen::VectorXd::Zero(dim);
+        double weight = 0.0;
+        for (size_t k = 0; k < clients; ++k)
+        {
+            if (result.clients[k].active)
+            {
+                exact += contributions[k].weight * updates[k].cast<double>();
+                weight += contributions[k].weight;
+            }
+        }
+        if (weight == 0.0)
+        {
+            continue;
+        }
+        exact /= weight;
+        const double a = result.estimate.cast<double>().dot(exact) / exact.squaredNorm();
+        sum += a;
+        sum2 += a * a;
+        meanError += result.estimate.cast<double>() - exact;
+        meanRef2 += exact.squaredNorm();
+        ++counted;
+    }
+    ASSERT_GT(counted, rounds * 9 / 10);
+    const double mean = sum / counted;
+    const double se = std::sqrt((sum2 / counted - mean * mean) / counted);
+    EXPECT_LT(se, 0.00125); // the tolerance below is >= 4 SE
+    EXPECT_NEAR(mean, 1.0, 0.005) << "SE " << se;
+    // No bias in any direction either: ||mean error||^2 / mean ||g_r||^2 is
+    // 1.2e-4 here (about mean NMSE / R); 3e-4 catches a bias of 1.7 % of
+    // ||g|| in any direction. Equal weights in place of sample counts give 7e-3.
+    meanError /= counted;
+    meanRef2 /= counted;
+    EXPECT_LT(meanError.squaredNorm() / meanRef2, 3e-4);
+}
+
+/*
+ * Both readings of power.limit, and the energy budget, for every client in
+ * every round: under `average` the mean power over each block it sends in
+ * (powerW, constant over its slot) is <= P_max; under `peak` every symbol
+ * (peakPowerW, PeakToAverageDb above the mean) is <= P_max. The limits are
+ * also reached where energy allows, so the back-off is exactly the PAPR and
+ * not more. Removing the back-off under `peak` fails the peak check.
+ */
+TEST(Digital, NoClientExceedsItsPowerLimitOrEnergyUnderEitherLimit)
+{
+    Rng budgets(11, "test-digital-budgets");
+    const double papr = 3.0; // the default PeakToAverageDb, 4.77 dB
+    for (const auto limit : {WirelessAggregator::AVERAGE, WirelessAggregator::PEAK})
+    {
+        for (uint32_t coherence : {0u, 16u})
+        {
+            auto digital = Digital(Channel(false, 30.0), 0); // noise 1 mW
+            digital->SetAttribute("CodingRatio", ns3::DoubleValue(1.0));
+            digital->SetAttribute("BucketLength", ns3::UintegerValue(256));
+            digital->SetAttribute("CoherenceUses", ns3::UintegerValue(coherence));
+            digital->SetAttribute("PowerLimit", ns3::EnumValue(limit));
+            int limitReached = 0;
+            for (uint32_t round = 1; round <= 60; ++round)
+            {
+                const double maxDbm = budgets.Uniform(-10.0, 30.0);
+                const double energy = std::pow(10.0, budgets.Uniform(-9.0, -3.0));
+                digital->SetAttribute("MaxPowerDbm", ns3::DoubleValue(maxDbm));
+                digital->SetAttribute("EnergyBudgetJ", ns3::DoubleValue(energy));
+                const auto updates = MakeUpdates(6, 300, round);
+                const AggregationResult result = digital->Aggregate(round, Contributions(updates));
+                const double maxW = std::pow(10.0, (maxDbm - 30.0) / 10.0);
+                for (const ClientLinkReport& c : result.clients)
+                {
+                    const double bounded = limit == WirelessAggregator::PEAK ? c.peakPowerW : c.powerW;
+                    EXPECT_LE(bounded, maxW * (1.0 + 1e-12)) << "round " << round;
+                    EXPECT_LE(c.txEnergyJ, energy * (1.0 + 1e-12)) << "round " << round;
+                    if (c.active)
+                    {
+                        EXPECT_NEAR(c.peakPowerW, papr * c.powerW, 1e-12 * c.peakPowerW);
+                        limitReached += std::abs(bounded - maxW) < 1e-12 * maxW ? 1 : 0;
+                    }
+                    else
+                    {
+                        EXPECT_EQ(c.txEnergyJ, 0.0);
+                    }
+                }
+            }
+            EXPECT_GT(limitReached, 10) << "limit " << limit << " coherence " << coherence;
+        }
+    }
+}
+
+/*
+ * Equal spectrum: RlcSlotBudget reproduces the uses the rlc aggregator
+ * reports in channel_uses for every (D, ratio, bucket, coherence) below, and
+ * the digital slot takes exactly Total() of them. A one-use error anywhere
+ * (e.g. dropping the pilot, or ceil instead of round for k) fails it.
+ */
+TEST(Digital, SlotHasExactlyTheUsesOfAnRlcSlot)
+{
+    // Issue 9's example: 8,610 parameters at ratio 0.1, bucket 4096, one block:
+    // 3 buckets x 410 rows = 1230 real symbols = 615 uses, plus one pilot.
+    const SlotBudget example = RlcSlotBudget(8610, 0.1, 4096, 0, 0);
+    EXPECT_EQ(example.dataUses, 615u);
+    EXPECT_EQ(example.pilotUses, 1u);
+    EXPECT_EQ(example.feedbackUses, 0u);
+    EXPECT_EQ(example.Total(), 616u);
+    EXPECT_EQ(RlcSlotBudget(8610, 0.1, 4096, 0, 7).Total(), 623u);
+
+    for (const Eigen::Index dim : {1, 3, 100, 1000, 8610})
+    {
+        const auto updates = MakeUpdates(2, dim, static_cast<uint64_t>(dim));
+        for (const uint32_t bucket : {4u, 100u, 256u, 4096u})
+        {
+            for (const double ratio : {0.01, 0.1, 0.37, 1.0})
+            {
+                for (const uint32_t coherence : {0u, 2u, 7u, 64u})
+                {
+                    auto rlc = ns3::CreateObjectWithAttributes<OverTheAirAggregator>(
+                        "Coding", ns3::EnumValue(OverTheAirAggregator::RLC), "CodingRatio",
+                        ns3::DoubleValue(ratio), "BucketLength", ns3::UintegerValue(bucket),
+                        "CoherenceUses", ns3::UintegerValue(coherence));
+                    rlc->SetAttribute("Channel", ns3::PointerValue(Channel(true)));
+                    auto digital = Digital(Channel(true), 0);
+                    digital->SetAttribute("CodingRatio", ns3::DoubleValue(ratio));
+                    digital->SetAttribute("BucketLength", ns3::UintegerValue(bucket));
+                    digital->SetAttribute("CoherenceUses", ns3::UintegerValue(coherence));
+                    const uint64_t expected = RlcSlotBudget(static_cast<size_t>(dim), ratio, bucket, coherence, 0).Total();
+                    const std::string tag = "D " + std::to_string(dim) + " n " + std::to_string(bucket) +
+                                            " ratio " + std::to_string(ratio) + " L " + std::to_string(coherence);
+                    EXPECT_EQ(rlc->Aggregate(1, Contributions(updates)).channelUses, expected) << tag;
+                    EXPECT_EQ(digital->Aggregate(1, Contributions(updates)).channelUses, expected) << tag;
+                    EXPECT_EQ(digital->SlotUses(static_cast<size_t>(dim)), expected) << tag;
+                }
+            }
+        }
+    }
+}
+
+/*
+ * S >= M: the uses tile the slot in schedule order, floor(S/M) each and one
+ * more for the first S mod M. Idle scheduled clients keep their share (it is
+ * wasted): a transmitting client's slot length shows in its energy.
+ */
+TEST(Digital, ScheduleSharesTheSlotAmongTheScheduledClients)
+{
+    for (const auto& [uses, clients] : std::vector<std::pair<uint64_t, size_t>>{{10, 3}, {12, 4}, {7, 7}, {1000, 9}})
+    {
+        const auto slots = DigitalAggregator::Schedule(uses, clients, 1, 1);
+        ASSERT_EQ(slots.size(), clients);
+        uint64_t next = 0;
+        for (size_t i = 0; i < clients; ++i)
+        {
+            EXPECT_EQ(slots[i].start, next);
+            EXPECT_EQ(slots[i].uses, uses / clients + (i < uses % clients ? 1 : 0));
+            next += slots[i].uses;
+        }
+        EXPECT_EQ(next, uses);
+    }
+
+    // 5 scheduled, 3 transmit (1 and 3 idle): 103 uses = 21, 21, 21, 20, 20.
+    const auto updates = MakeUpdates(5, 50, 3);
+    std::vector<ClientContribution> contributions;
+    std::vector<ScheduledClient> scheduled;
+    for (uint32_t k = 0; k < 5; ++k)
+    {
+        scheduled.push_back({k, 100.0});
+        if (k != 1 && k != 3)
+        {
+            contributions.push_back({k, &updates[k], 100.0});
+        }
+    }
+    auto digital = Digital(Channel(true), 103);
+    digital->SetAttribute("EnergyBudgetJ", ns3::DoubleValue(1e-9)); // energy-limited: E / (Ts S_k)
+    const AggregationResult result = digital->Aggregate(1, contributions, scheduled);
+    EXPECT_EQ(result.channelUses, 103u);
+    ASSERT_EQ(result.clients.size(), 3u);
+    const double useSeconds = digital->GetChannel()->ChannelUseSeconds();
+    const std::vector<double> slotUses{21, 21, 20};
+    for (size_t i = 0; i < 3; ++i)
+    {
+        EXPECT_TRUE(result.clients[i].active);
+        EXPECT_NEAR(result.clients[i].powerW, 1e-9 / (useSeconds * slotUses[i]), 1e-12 * result.clients[i].powerW);
+    }
+}
+
+/*
+ * S < M: a uniformly random S-subset of the scheduled clients gets one use
+ * each, the same for the same (seed, round), fresh every round; the others
+ * are unscheduled (active = 0, bits = 0), and the run says so once on
+ * stderr, naming coding.ratio and the count.
+ * Uniformity: over 4000 rounds each of 8 clients is picked Binomial(4000,
+ * 3/8) times (SD 31); the tolerance of 150 catches a 10 % preference.
+ */
+TEST(Digital, FewerUsesThanClientsSchedulesARandomSubsetAndSaysSoOnce)
+{
+    const size_t clients = 8;
+    const uint64_t uses = 3;
+    std::vector<int> picked(clients, 0);
+    for (uint32_t round = 1; round <= 4000; ++round)
+    {
+        const auto slots = DigitalAggregator::Schedule(uses, clients, 7, round);
+        std::vector<uint64_t> starts;
+        for (size_t i = 0; i < clients; ++i)
+        {
+            ASSERT_LE(slots[i].uses, 1u);
+            if (slots[i].uses == 1)
+            {
+                starts.push_back(slots[i].start);
+                ++picked[i];
+            }
+        }
+        ASSERT_EQ(starts, (std::vector<uint64_t>{0, 1, 2})); // in schedule order
+    }
+    for (size_t i = 0; i < clients; ++i)
+    {
+        EXPECT_NEAR(picked[i], 4000.0 * 3.0 / 8.0, 150.0) << "client " << i;
+    }
+    const auto a = DigitalAggregator::Schedule(uses, clients, 7, 5);
+    const auto b = DigitalAggregator::Schedule(uses, clients, 7, 5);
+    for (size_t i = 0; i < clients; ++i)
+    {
+        EXPECT_EQ(a[i].uses, b[i].uses);
+    }
+
+    // Through Aggregate: D = 100 at ratio 0.01 is 1 data use + 1 pilot = S = 2.
+    const auto updates = MakeUpdates(clients, 100, 4);
+    auto digital = Digital(Channel(true), 0);
+    digital->SetAttribute("CodingRatio", ns3::DoubleValue(0.01));
+    ::testing::internal::CaptureStderr();
+    const AggregationResult first = digital->Aggregate(1, Contributions(updates));
+    const std::string said = ::testing::internal::GetCapturedStderr();
+    ::testing::internal::CaptureStderr();
+    const AggregationResult second = digital->Aggregate(2, Contributions(updates));
+    EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
+    EXPECT_EQ(std::count(said.begin(), said.end(), '\n'), 1) << said;
+    EXPECT_NE(said.find("coding.ratio = 0.01"), std::string::npos) << said;
+    EXPECT_NE(said.find("6 of them get no use"), std::string::npos) << said;
+    for (const AggregationResult* result : {&first, &second})
+    {
+        EXPECT_EQ(result->channelUses, 2u);
+        // Noiseless: one use carries any payload, so exactly the two scheduled get through.
+        EXPECT_EQ(result->activeClients, 2u);
+        for (const ClientLinkReport& c : result->clients)
+        {
+            EXPECT_EQ(c.active, c.bits > 0.0);
+            EXPECT_EQ(c.active, c.txEnergyJ > 0.0);
+        }
+    }
+}
+
+/*
+ * End to end through wfl-run: coding.bucket and coding.ratio reach the
+ * digital slot (same channel_uses as rlc; 8,610 parameters: softmax over 860
+ * synthetic features and 10 classes), and the trace shows every client
+ * within power.limit and power.energy-j under both limits.
+ */
+TEST(DigitalTrace, SameUsesAsRlcAndEveryBudgetKept)
+{
+    const std::string dir = wfltest::MakeTempDir("digital-trace");
+    const std::map<std::string, std::string> common{
+        {"data.synthetic-dim", "860"}, {"run.rounds", "3"},         {"coding.ratio", "0.1"},
+        {"coding.bucket", "4096"},     {"power.max-dbm", "10"},     {"power.energy-j", "1e-6"},
+        {"channel.coherence-uses", "64"}};
+    std::map<std::string, double> uses;
+    for (const std::string scheme : {"rlc", "digital"})
+    {
+        for (const std::string limit : {"average", "peak"})
+        {
+            auto keys = common;
+            keys["coding.scheme"] = scheme;
+            keys["power.limit"] = limit;
+            const std::string path = dir + "/" + scheme + "-" + limit + ".h5";
+            const auto result = wfltest::Run(wfltest::SyntheticRunArgs(path, keys));
+            ASSERT_EQ(result.exitCode, 0) << result.err;
+            const auto channelUses = wfltest::ReadColumn(path, "/rounds/channel_uses");
+            ASSERT_EQ(channelUses.size(), 3u);
+            uses[scheme] = channelUses.front();
+            if (scheme != "digital")
+            {
+                continue;
+            }
+            const auto bounded = wfltest::ReadColumn(path, limit == "peak" ? "/clients/peak_power_w" : "/clients/power_w");
+            const auto energy = wfltest::ReadColumn(path, "/clients/tx_energy_j");
+            ASSERT_FALSE(bounded.empty());
+            for (size_t i = 0; i < bounded.size(); ++i)
+            {
+                EXPECT_LE(bounded[i], 0.01 * (1.0 + 1e-12)) << limit << " row " << i;
+                EXPECT_LE(energy[i], 1e-6 * (1.0 + 1e-12)) << limit << " row " << i;
+            }
+        }
+    }
+    // 3 buckets x 410 rows / 2 = 615 data uses in blocks of 63 + 1 pilot: 10 pilots.
+    EXPECT_EQ(uses["rlc"], 625.0);
+    EXPECT_EQ(uses["digital"], uses["rlc"]);
+}
