@@ -55,8 +55,7 @@ struct ScanBest
 {
     double value = std::numeric_limits<double>::infinity();
     size_t threshold = 0; ///< C_t = the first threshold + 1 clients by scale
-    size_t cut = 0;       ///< prefix [0, cut) or suffix [cut, |C_t|) by weight
-    bool suffix = false;
+    size_t count = 0;     ///< the set: the `count` lightest clients of C_t
 };
 
 /// C_t sorted by (weight, index): the order both the scan and the rebuild use.
@@ -91,62 +90,41 @@ ChooseMseOptimalSet(const std::vector<double>& scales,
     }
     std::stable_sort(byScale.begin(), byScale.end(),
                      [&](size_t a, size_t b) { return scales[a] > scales[b]; });
-    // The part of J that depends on the set, with c relaxed to c_t:
+    // The part of J that depends on the set, with c relaxed to c_t <= c_A:
     //   f = (N0 / c_t^2 + (1 + p) v S_A) / W_A^2 - (2 v / W) S_A / W_A.
     const double b = (1.0 + model.projectionFactor) * model.spread;
     const double d = 2.0 * model.spread / model.totalWeight;
+    const auto lighter = [&](size_t x, size_t y) { return LighterFirst(weights, x, y); };
     ScanBest best;
-    std::vector<size_t> sorted; // C_t by weight
-    std::vector<double> prefixW{0.0}, prefixS{0.0}, suffixW, suffixS;
+    std::vector<size_t> sorted; // C_t, lightest first
     for (size_t t = 0; t < byScale.size(); ++t)
     {
         const size_t k = byScale[t];
-        sorted.insert(std::upper_bound(sorted.begin(), sorted.end(), k,
-                                       [&](size_t x, size_t y) { return LighterFirst(weights, x, y); }),
-                      k);
-        const size_t m = sorted.size();
-        prefixW.resize(m + 1);
-        prefixS.resize(m + 1);
-        suffixW.assign(m + 1, 0.0);
-        suffixS.assign(m + 1, 0.0);
-        for (size_t j = 0; j < m; ++j)
-        {
-            const double w = weights[sorted[j]];
-            prefixW[j + 1] = prefixW[j] + w;
-            prefixS[j + 1] = prefixS[j] + w * w;
-            const double x = weights[sorted[m - 1 - j]];
-            suffixW[m - 1 - j] = suffixW[m - j] + x;
-            suffixS[m - 1 - j] = suffixS[m - j] + x * x;
-        }
+        sorted.insert(std::upper_bound(sorted.begin(), sorted.end(), k, lighter), k);
         const double alpha = model.noiseEnergy / (scales[k] * scales[k]);
-        const auto value = [&](double w, double s) {
-            const double inverse = 1.0 / w;
-            return (alpha + b * s) * inverse * inverse - d * s * inverse;
-        };
-        for (size_t j = 0; j < m; ++j)
+        double w = 0.0;
+        double s = 0.0;
+        for (size_t j = 0; j < sorted.size(); ++j)
         {
-            const double prefix = value(prefixW[j + 1], prefixS[j + 1]);
-            if (prefix < best.value)
+            const double x = weights[sorted[j]];
+            w += x;
+            s += x * x;
+            const double inverse = 1.0 / w;
+            const double value = (alpha + b * s) * inverse * inverse - d * s * inverse;
+            if (value < best.value)
             {
-                best = {prefix, t, j + 1, false};
-            }
-            const double suffix = value(suffixW[j], suffixS[j]);
-            if (suffix < best.value)
-            {
-                best = {suffix, t, j, true};
+                best = {value, t, j + 1};
             }
         }
     }
     std::vector<bool> active(scales.size(), false);
-    if (byScale.empty())
+    std::vector<size_t> chosen; // C_t of the best threshold, lightest first
+    for (size_t t = 0; t < byScale.size() && t <= best.threshold; ++t)
     {
-        return active;
+        chosen.push_back(byScale[t]);
     }
-    std::vector<size_t> chosen(byScale.begin(), byScale.begin() + static_cast<std::ptrdiff_t>(best.threshold + 1));
-    std::sort(chosen.begin(), chosen.end(), [&](size_t x, size_t y) { return LighterFirst(weights, x, y); });
-    const size_t first = best.suffix ? best.cut : 0;
-    const size_t last = best.suffix ? chosen.size() : best.cut;
-    for (size_t j = first; j < last; ++j)
+    std::sort(chosen.begin(), chosen.end(), lighter);
+    for (size_t j = 0; j < best.count; ++j)
     {
         active[chosen[j]] = true;
     }

@@ -65,11 +65,12 @@ struct MseCostModel
  * The set minimising J among the clients with scale > 0 (all false if none).
  *
  * For each threshold t (clients by scale descending) the candidates are
- * C_t = {k : c_k >= c_t}, with the noise term at c_t; within C_t the sets
- * scanned are the prefixes and the suffixes of C_t sorted by weight. The
- * minimum over t of these is the exact minimum of J whenever the best subset
- * of each C_t is such a prefix or suffix: tests/test-power-allocator.cc
- * checks it against enumeration of all subsets. Cost O(M^2) time, O(M) memory.
+ * C_t = {k : c_k >= c_t}, with the noise term at c_t <= c_A; within C_t the
+ * sets scanned are the j lightest clients, j = 1..|C_t|: M (M + 1) / 2 sets.
+ * This is the exact minimum of J whenever the best subset of every C_t is
+ * such a prefix by weight. That is not proved; tests/test-power-allocator.cc
+ * checks it against enumeration of all subsets (docs/power-allocation.md
+ * gives the agreement). Cost O(M^2) time, O(M) memory.
  */
 std::vector<bool> ChooseMseOptimalSet(const std::vector<double>& scales,
                                       const std::vector<double>& weights,

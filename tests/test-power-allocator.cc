@@ -1,27 +1,21 @@
 /*
  * The mse-optimal power rule (docs/power-allocation.md): each term of its
  * cost J(A) against simulation, the server's estimate of ||g_bar||^2, the set
- * search against enumeration of every subset, its cost at 10,000 clients,
- * and over many rounds its NMSE against inversion and truncated inversion.
+ * search against enumeration of every subset and its cost at 10,000
+ * clients. test-power-allocator-ota.cc tests the rule inside the aggregator.
  */
 #include "mse-optimal-rule.h"
-#include "over-the-air-aggregator.h"
-#include "power-allocator.h"
 #include "random-linear-code.h"
 #include "random.h"
 
-#include "ns3/boolean.h"
-#include "ns3/double.h"
-#include "ns3/enum.h"
-#include "ns3/pointer.h"
-#include "ns3/object-factory.h"
-#include "ns3/uinteger.h"
-
+#include <Eigen/Dense>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <string>
 
 using namespace wfl;
 
@@ -112,6 +106,38 @@ BestScalePrefix(const Instance& in)
     return best;
 }
 
+/// Mean and standard error of the mean of a stream of samples.
+struct Sample
+{
+    double sum = 0.0;
+    double sumSquares = 0.0;
+    double count = 0.0;
+
+    void Add(double x)
+    {
+        sum += x;
+        sumSquares += x * x;
+        count += 1.0;
+    }
+
+    double Mean() const
+    {
+        return sum / count;
+    }
+
+    /// Standard error relative to the mean.
+    double RelativeError() const
+    {
+        return std::sqrt((sumSquares / count - Mean() * Mean()) / count) / std::abs(Mean());
+    }
+
+    std::string Describe(double theory) const
+    {
+        return std::to_string(Mean()) + " theory " + std::to_string(theory) + " se " +
+               std::to_string(100.0 * RelativeError()) + " %";
+    }
+};
+
 /// Entries +-1: equal magnitudes, so a bucket's energy is its number of coordinates.
 Eigen::VectorXd
 Signs(Eigen::Index dim, Rng& rng)
@@ -122,59 +148,6 @@ Signs(Eigen::Index dim, Rng& rng)
         g(i) = rng.Uniform() < 0.5 ? -1.0 : 1.0;
     }
     return g;
-}
-
-/// Updates g_k = common + spread * e_k (per coordinate 0.01 N(0,1) each).
-std::vector<Eigen::VectorXf>
-SpreadUpdates(size_t clients, Eigen::Index dim, double spread, uint64_t seed)
-{
-    Rng rng(seed, "test-spread-updates");
-    Eigen::VectorXf common(dim);
-    for (Eigen::Index i = 0; i < dim; ++i)
-    {
-        common(i) = static_cast<float>(0.01 * rng.Normal());
-    }
-    std::vector<Eigen::VectorXf> updates(clients, common);
-    for (Eigen::VectorXf& u : updates)
-    {
-        for (Eigen::Index i = 0; i < dim; ++i)
-        {
-            u(i) += static_cast<float>(0.01 * spread * rng.Normal());
-        }
-    }
-    return updates;
-}
-
-/// Mean NMSE over rounds 1..rounds of one policy on the shared draws (fading,
-/// code and noise are keyed by the seed and the round, so every policy sees the same).
-double
-MeanNmse(OverTheAirAggregator::Coding coding,
-         ns3::Ptr<PowerAllocator> allocator,
-         const std::vector<ClientContribution>& contributions,
-         double snrDb,
-         int rounds,
-         double* meanActive = nullptr)
-{
-    auto channel = ns3::CreateObjectWithAttributes<MultipleAccessChannel>(
-        "Normalized", ns3::BooleanValue(true), "SnrDb", ns3::DoubleValue(snrDb));
-    auto ota = ns3::CreateObjectWithAttributes<OverTheAirAggregator>(
-        "Coding", ns3::EnumValue(coding), "CodingRatio", ns3::DoubleValue(0.25), "BucketLength",
-        ns3::UintegerValue(256), "PowerAllocator", ns3::PointerValue(allocator));
-    ota->SetAttribute("Channel", ns3::PointerValue(channel));
-    ota->SetAttribute("Fading", ns3::PointerValue(ns3::CreateObject<RayleighFading>()));
-    double nmse = 0.0;
-    double active = 0.0;
-    for (int r = 1; r <= rounds; ++r)
-    {
-        const AggregationResult result = ota->Aggregate(static_cast<uint32_t>(r), contributions);
-        nmse += result.nmse / rounds;
-        active += static_cast<double>(result.activeClients) / rounds;
-    }
-    if (meanActive)
-    {
-        *meanActive = active;
-    }
-    return nmse;
 }
 
 } // namespace
@@ -191,7 +164,7 @@ TEST(MseOptimalRule, ProjectionFactorMatchesTheCode)
     Rng rng(11, "test-projection");
     const Eigen::VectorXd g = Signs(dim, rng);
     const int rounds = 20000;
-    double error = 0.0;
+    Sample error;
     Eigen::VectorXd symbols(32);
     Eigen::VectorXd decoded(dim);
     for (int r = 1; r <= rounds; ++r)
@@ -199,12 +172,12 @@ TEST(MseOptimalRule, ProjectionFactorMatchesTheCode)
         RandomLinearCode code(dim, 64, 16, 5, static_cast<uint64_t>(r));
         code.Encode(g.data(), symbols.data());
         code.Decode(symbols.data(), decoded.data());
-        error += (decoded - g).squaredNorm() / rounds;
+        error.Add((decoded - g).squaredNorm() / g.squaredNorm());
     }
-    // Measured Monte Carlo standard error about 0.3 %: the 2 % tolerance catches any
-    // error in p above 2 %, e.g. n/k - 1 (17 % over) or D_pad in place of D.
-    RecordProperty("measured_p", std::to_string(error / g.squaredNorm()));
-    EXPECT_NEAR(error / g.squaredNorm(), p, 0.02 * p);
+    // Measured standard error 0.12 %: the 1 % tolerance catches any error in p above
+    // 1 %, e.g. n/k - 1 (17 % over) or counting the padding as data.
+    RecordProperty("p", error.Describe(p));
+    EXPECT_NEAR(error.Mean(), p, 0.01 * p);
 }
 
 TEST(MseOptimalRule, NoiseAndExclusionAndProjectionTermsMatchSimulation)
@@ -232,7 +205,7 @@ TEST(MseOptimalRule, NoiseAndExclusionAndProjectionTermsMatchSimulation)
     Rng rng(12, "test-terms");
     const Eigen::VectorXd common = Signs(dim, rng) / std::sqrt(static_cast<double>(dim));
     const int rounds = 20000;
-    double exclusion = 0.0, projection = 0.0, noise = 0.0;
+    Sample exclusion, projection, noise;
     Eigen::VectorXd symbols(32), decoded(dim), z(32);
     for (int r = 1; r <= rounds; ++r)
     {
@@ -253,26 +226,26 @@ TEST(MseOptimalRule, NoiseAndExclusionAndProjectionTermsMatchSimulation)
         RandomLinearCode code(dim, 64, 16, 6, static_cast<uint64_t>(r));
         code.Encode(kept.data(), symbols.data());
         code.Decode(symbols.data(), decoded.data());
-        exclusion += (kept - all).squaredNorm() / rounds;
-        projection += (decoded - kept).squaredNorm() / rounds;
+        exclusion.Add((kept - all).squaredNorm());
+        projection.Add((decoded - kept).squaredNorm());
         // Real noise symbols of variance sigma^2 / 2, decoded and divided by c W_A.
         for (Eigen::Index i = 0; i < z.size(); ++i)
         {
             z(i) = std::sqrt(0.7 / 2.0) * rng.Normal();
         }
         code.Decode(z.data(), decoded.data());
-        noise += decoded.squaredNorm() / (scale * scale * wA * wA) / rounds;
+        noise.Add(decoded.squaredNorm() / (scale * scale * wA * wA));
     }
-    RecordProperty("exclusion", std::to_string(exclusion) + " theory " + std::to_string(terms.exclusion));
-    RecordProperty("projection", std::to_string(projection) + " theory " + std::to_string(terms.projection));
-    RecordProperty("noise", std::to_string(noise) + " theory " + std::to_string(terms.noise));
-    // Monte Carlo standard errors about 1 % (exclusion), 0.5 % (projection) and
-    // 0.5 % (noise); 4 % tolerances. Smallest errors caught: leaving out v S_A / W_A^2
-    // in the projection term (-49 %), the cross term of the exclusion (-2 S_A / (W_A W),
-    // off by >100 %), and D_pad = 128 in place of D = 104 in the noise (+23 %).
-    EXPECT_NEAR(exclusion, terms.exclusion, 0.04 * terms.exclusion);
-    EXPECT_NEAR(projection, terms.projection, 0.04 * terms.projection);
-    EXPECT_NEAR(noise, terms.noise, 0.04 * terms.noise);
+    RecordProperty("exclusion", exclusion.Describe(terms.exclusion));
+    RecordProperty("projection", projection.Describe(terms.projection));
+    RecordProperty("noise", noise.Describe(terms.noise));
+    // Measured standard errors 0.10 % (exclusion), 0.14 % (projection) and 0.18 %
+    // (noise); 1 % tolerances, so any error of a term above 1 % is caught, e.g. leaving
+    // out v S_A / W_A^2 in the projection term (-49 %), the cross term -2 S_A / (W_A W)
+    // of the exclusion (+130 %), or D_pad = 128 in place of D = 104 in the noise (+23 %).
+    EXPECT_NEAR(exclusion.Mean(), terms.exclusion, 0.01 * terms.exclusion);
+    EXPECT_NEAR(projection.Mean(), terms.projection, 0.01 * terms.projection);
+    EXPECT_NEAR(noise.Mean(), terms.noise, 0.01 * terms.noise);
 }
 
 TEST(MseOptimalRule, CommonNorm2EstimateIsUnbiasedUnderNoiseAndProjection)
@@ -316,9 +289,10 @@ TEST(MseOptimalRule, CommonNorm2EstimateIsUnbiasedUnderNoiseAndProjection)
     }
     const double target = inner / pairs;
     const double scale = 3.0;
-    const double noisePowerW = 1e-3;
-    const int rounds = 4000;
-    double mean = 0.0;
+    const double noisePowerW = 0.25;
+    const int rounds = 16000;
+    Sample estimate;
+    double noiseShare = 0.0;
     Eigen::VectorXd sum(dim), symbols(128);
     for (int r = 1; r <= rounds; ++r)
     {
@@ -345,14 +319,15 @@ TEST(MseOptimalRule, CommonNorm2EstimateIsUnbiasedUnderNoiseAndProjection)
         block.activeWeight = wA;
         block.activeSquaredWeight = sA;
         block.activeUpdateNorm2 = norms;
-        mean += EstimateCommonNorm2({block}, noisePowerW) / rounds;
+        estimate.Add(EstimateCommonNorm2({block}, noisePowerW));
+        noiseShare += noisePowerW * block.dataUses / block.receivedEnergy / rounds;
     }
-    // The noise energy is 0.4 of the signal's and the projection 7 ||g||^2: the
-    // Monte Carlo standard error is about 1 % of the target. A 4 % tolerance catches
-    // a noise-power error of 10 % or more (leaving out the noise subtraction is +90 %),
-    // and any use of the decoded norm (projection included: several times the target).
-    RecordProperty("estimate", std::to_string(mean) + " target " + std::to_string(target));
-    EXPECT_NEAR(mean, target, 0.04 * target);
+    // Noise is 38 % of the received energy and the projection 7 ||g||^2. Measured
+    // standard error 0.35 % of the target; the 2 % tolerance catches a noise-power error
+    // of 2 % or more (leaving out the noise subtraction is +135 %), and any use of the
+    // decoded norm (projection included: several times the target).
+    RecordProperty("estimate", estimate.Describe(target) + ", noise share " + std::to_string(noiseShare));
+    EXPECT_NEAR(estimate.Mean(), target, 0.02 * target);
     // One client alone carries no information about alignment.
     ReceivedBlock alone;
     alone.scale = 1.0;
@@ -400,7 +375,7 @@ TEST(MseOptimalRule, SearchMatchesEnumerationOfEverySubset)
     // agreement in every case. The old rule (best prefix by scale) misses the optimum in
     // about 0.7 % of these problems (by up to 12 %), which this test catches.
     Rng rng(14, "test-search");
-    const int cases = 3000;
+    const int cases = 20000;
     int agree = 0;
     int prefixMisses = 0;
     double worst = 0.0;
@@ -420,8 +395,9 @@ TEST(MseOptimalRule, SearchMatchesEnumerationOfEverySubset)
     RecordProperty("scale_prefix_misses", std::to_string(prefixMisses));
     std::cout << "agreement " << agree << "/" << cases << ", worst relative excess " << worst
               << ", best scale prefix misses " << prefixMisses << "\n";
-    EXPECT_EQ(agree, cases);
-    EXPECT_GT(prefixMisses, 0); // the problems include ones the old rule gets wrong
+    EXPECT_GE(agree, cases - cases / 1000); // at least 99.9 %
+    EXPECT_LE(worst, 1e-9);                 // and never more than rounding above the minimum
+    EXPECT_GT(prefixMisses, cases / 500);   // the problems include ones the old rule gets wrong
 }
 
 TEST(MseOptimalRule, TenThousandClientsInOneBlock)
@@ -437,35 +413,4 @@ TEST(MseOptimalRule, TenThousandClientsInOneBlock)
     EXPECT_LE(in.model.ErrorOf(chosen, in.scales, in.weights),
               in.model.ErrorOf(std::vector<bool>(10000, true), in.scales, in.weights));
     EXPECT_LT(seconds, 20.0); // generous: a shared 2-core machine
-}
-
-TEST(MseOptimalAllocator, NeverWorseThanInversionOrTruncatedOverManyRounds)
-{
-    // Twelve clients of unequal weights whose updates share half their energy
-    // (G = v), Rayleigh fading, analog and rlc (k/n = 1/4, p = 3), 5 dB: inversion
-    // pays for its weakest client, truncation for the clients it silences.
-    const auto updates = SpreadUpdates(12, 2048, 1.0, 21);
-    std::vector<ClientContribution> contributions;
-    for (size_t k = 0; k < updates.size(); ++k)
-    {
-        contributions.push_back({static_cast<uint32_t>(k), &updates[k], 50.0 + 25.0 * static_cast<double>(k)});
-    }
-    const int rounds = 300;
-    for (auto coding : {OverTheAirAggregator::ANALOG, OverTheAirAggregator::RLC})
-    {
-        double active = 0.0;
-        const double mse =
-            MeanNmse(coding, ns3::CreateObject<MseOptimalPowerAllocator>(), contributions, 5.0, rounds, &active);
-        const double inversion =
-            MeanNmse(coding, ns3::CreateObject<InversionPowerAllocator>(), contributions, 5.0, rounds);
-        const double truncated =
-            MeanNmse(coding, ns3::CreateObject<TruncatedInversionPowerAllocator>(), contributions, 5.0, rounds);
-        const std::string name = coding == OverTheAirAggregator::ANALOG ? "analog" : "rlc";
-        std::cout << name << ": mean NMSE mse-optimal " << mse << " (" << active << " active), inversion "
-                  << inversion << ", truncated " << truncated << "\n";
-        RecordProperty(name, std::to_string(mse) + " / " + std::to_string(inversion) + " / " +
-                                 std::to_string(truncated));
-        EXPECT_LE(mse, inversion) << name;
-        EXPECT_LE(mse, truncated) << name;
-    }
 }
