@@ -248,8 +248,9 @@ OverTheAirAggregator::AllocatePower(Slot& slot) const
     // rlc, and for analog its real symbols (D rounded up to even, one over at most).
     const double dim = static_cast<double>(slot.code ? slot.code->Dim() : 2 * layout.dataUses);
     const double projection =
-        slot.code ? RlcProjectionFactor(slot.code->Dim(), slot.code->BucketLength(), slot.code->RowsPerBucket())
-                  : 0.0;
+        slot.code
+            ? RlcProjectionFactor(slot.code->Dim(), slot.code->BucketLength(), slot.code->RowsPerBucket())
+            : 0.0;
     // ||g_bar||^2 = (G / mean ||g_k||^2 of the previous round) * this round's mean ||g_k||^2:
     // the fraction of the updates' energy they share changes slowly, their size does not.
     double meanNorm2 = 0.0;
@@ -258,8 +259,8 @@ OverTheAirAggregator::AllocatePower(Slot& slot) const
         meanNorm2 += slot.updateNorm2[k] / (slot.weights[k] * slot.weights[k]) / static_cast<double>(clients);
     }
     const double sharedFraction = m_lastAggregateNorm2 >= 0.0 && m_lastMeanNorm2 > 0.0
-                                 ? std::clamp(m_lastAggregateNorm2 / m_lastMeanNorm2, 0.0, 1.0)
-                                 : 0.0;
+                                      ? std::clamp(m_lastAggregateNorm2 / m_lastMeanNorm2, 0.0, 1.0)
+                                      : 0.0;
     for (size_t b = 0; b < layout.blocks; ++b)
     {
         const auto length = static_cast<Eigen::Index>(layout.BlockEnd(b) - layout.BlockStart(b));
@@ -462,7 +463,8 @@ OverTheAirAggregator::DoAggregate(uint32_t round, const std::vector<ClientContri
     m_lastMeanNorm2 = 0.0;
     for (size_t k = 0; k < clients; ++k)
     {
-        m_lastMeanNorm2 += slot.updateNorm2[k] / (slot.weights[k] * slot.weights[k]) / static_cast<double>(clients);
+        const double w = slot.weights[k];
+        m_lastMeanNorm2 += slot.updateNorm2[k] / (w * w) / static_cast<double>(clients);
     }
     std::vector<ReceivedBlock> received(slot.layout.blocks);
     for (size_t b = 0; b < slot.layout.blocks; ++b)

@@ -367,18 +367,19 @@ TEST(MseOptimalRule, IssueCounterexampleToTheScalePrefix)
 
 TEST(MseOptimalRule, SearchMatchesEnumerationOfEverySubset)
 {
-    // 3000 random problems with 1..12 clients: weights lognormal, uniform or on three
+    // 20,000 random problems with 1..12 clients: weights lognormal, uniform or on three
     // levels; scales Rayleigh or log-uniform over 4 nepers; spread, noise and p over
     // several decades. Agreement: J of the chosen set within 1e-12 (relative) of the
     // minimum over all 2^M - 1 sets. The search has no proof of exactness; it agreed in
-    // every one of 24,000 such problems tried while writing it, so the test demands
-    // agreement in every case. The old rule (best prefix by scale) misses the optimum in
-    // about 0.7 % of these problems (by up to 12 %), which this test catches.
+    // every one of 45,000 such problems tried while writing it; the test demands 99.9 %
+    // and a worst excess of 1e-9. The old rule (best prefix by scale) misses the optimum
+    // in 0.7 % of these problems, by up to 77 %: it fails both.
     Rng rng(14, "test-search");
     const int cases = 20000;
     int agree = 0;
     int prefixMisses = 0;
     double worst = 0.0;
+    double prefixWorst = 0.0;
     for (int i = 0; i < cases; ++i)
     {
         const Instance in = RandomInstance(rng, 1 + rng.UniformInt(12));
@@ -388,13 +389,16 @@ TEST(MseOptimalRule, SearchMatchesEnumerationOfEverySubset)
         const double excess = found / minimum - 1.0;
         worst = std::max(worst, excess);
         agree += excess <= 1e-12 ? 1 : 0;
-        prefixMisses += BestScalePrefix(in) / minimum - 1.0 > 1e-12 ? 1 : 0;
+        const double prefixExcess = BestScalePrefix(in) / minimum - 1.0;
+        prefixMisses += prefixExcess > 1e-9 ? 1 : 0;
+        prefixWorst = std::max(prefixWorst, prefixExcess);
     }
     RecordProperty("agreement", std::to_string(static_cast<double>(agree) / cases));
     RecordProperty("worst_excess", std::to_string(worst));
-    RecordProperty("scale_prefix_misses", std::to_string(prefixMisses));
+    RecordProperty("scale_prefix_misses",
+                   std::to_string(prefixMisses) + ", worst " + std::to_string(prefixWorst));
     std::cout << "agreement " << agree << "/" << cases << ", worst relative excess " << worst
-              << ", best scale prefix misses " << prefixMisses << "\n";
+              << "; best prefix by scale misses " << prefixMisses << ", worst " << prefixWorst << "\n";
     EXPECT_GE(agree, cases - cases / 1000); // at least 99.9 %
     EXPECT_LE(worst, 1e-9);                 // and never more than rounding above the minimum
     EXPECT_GT(prefixMisses, cases / 500);   // the problems include ones the old rule gets wrong
