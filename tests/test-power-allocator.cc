@@ -242,7 +242,7 @@ TEST(MseOptimalRule, NoiseAndExclusionAndProjectionTermsMatchSimulation)
     // Measured standard errors 0.10 % (exclusion), 0.14 % (projection) and 0.18 %
     // (noise); 1 % tolerances, so any error of a term above 1 % is caught, e.g. leaving
     // out v S_A / W_A^2 in the projection term (-49 %), the cross term -2 S_A / (W_A W)
-    // of the exclusion (+130 %), or D_pad = 128 in place of D = 104 in the noise (+23 %).
+    // of the exclusion (+630 %, tried), or D_pad = 128 in place of D = 104 in the noise (+23 %).
     EXPECT_NEAR(exclusion.Mean(), terms.exclusion, 0.01 * terms.exclusion);
     EXPECT_NEAR(projection.Mean(), terms.projection, 0.01 * terms.projection);
     EXPECT_NEAR(noise.Mean(), terms.noise, 0.01 * terms.noise);
