@@ -1,5 +1,7 @@
 #include "over-the-air-aggregator.h"
 
+#include "mse-optimal-rule.h"
+
 #include "random-linear-code.h"
 #include "random.h"
 
@@ -242,6 +244,23 @@ OverTheAirAggregator::AllocatePower(Slot& slot) const
     const SlotLayout& layout = slot.layout;
     const size_t clients = slot.weights.size();
     slot.precoders.assign(clients, std::vector<std::complex<double>>(layout.blocks));
+    // For the mse-optimal rule (docs/power-allocation.md). Coordinates decoded: D for
+    // rlc, and for analog its real symbols (D rounded up to even, one over at most).
+    const double dim = static_cast<double>(slot.code ? slot.code->Dim() : 2 * layout.dataUses);
+    const double projection =
+        slot.code
+            ? RlcProjectionFactor(slot.code->Dim(), slot.code->BucketLength(), slot.code->RowsPerBucket())
+            : 0.0;
+    // ||g_bar||^2 = (G / mean ||g_k||^2 of the previous round) * this round's mean ||g_k||^2:
+    // the fraction of the updates' energy they share changes slowly, their size does not.
+    double meanNorm2 = 0.0;
+    for (size_t k = 0; k < clients; ++k)
+    {
+        meanNorm2 += slot.updateNorm2[k] / (slot.weights[k] * slot.weights[k]) / static_cast<double>(clients);
+    }
+    const double sharedFraction = m_lastAggregateNorm2 >= 0.0 && m_lastMeanNorm2 > 0.0
+                                      ? std::clamp(m_lastAggregateNorm2 / m_lastMeanNorm2, 0.0, 1.0)
+                                      : 0.0;
     for (size_t b = 0; b < layout.blocks; ++b)
     {
         const auto length = static_cast<Eigen::Index>(layout.BlockEnd(b) - layout.BlockStart(b));
@@ -266,8 +285,9 @@ OverTheAirAggregator::AllocatePower(Slot& slot) const
         AllocationContext context;
         context.useSeconds = m_channel->ChannelUseSeconds();
         context.noisePowerW = m_channel->NoisePowerW();
-        context.noiseGain = slot.noiseGainPerSymbol * 2.0 * static_cast<double>(length - 1);
-        context.aggregateNorm2 = m_lastAggregateNorm2 * dataShare;
+        context.noiseGain = 0.5 * dim * dataShare; // sigma^2 / 2 per decoded coordinate
+        context.projectionFactor = projection;
+        context.aggregateNorm2 = sharedFraction * meanNorm2 * dataShare;
         PowerDecision decision = m_allocator->Allocate(candidates, context);
         for (size_t k = 0; k < clients; ++k)
         {
@@ -436,7 +456,39 @@ OverTheAirAggregator::DoAggregate(uint32_t round, const std::vector<ClientContri
     result.airtime = ns3::Seconds(useSeconds * static_cast<double>(slot.layout.totalUses));
     result.meanRxSnrDb = noiseW > 0.0 ? 10.0 * std::log10(m_channel->LastSignalPowerW() / noiseW)
                                       : std::numeric_limits<double>::infinity();
-    m_lastAggregateNorm2 = result.estimate.cast<double>().squaredNorm();
+    // The server's estimate of ||g_bar||^2 for the next round's mse-optimal rule, from
+    // the received data symbols, never from the decoded estimate: ||g_hat||^2 also holds
+    // rlc's projection error, about (n/k - 1) ||g||^2 (docs/power-allocation.md).
+    const size_t clients = contributions.size();
+    m_lastMeanNorm2 = 0.0;
+    for (size_t k = 0; k < clients; ++k)
+    {
+        const double w = slot.weights[k];
+        m_lastMeanNorm2 += slot.updateNorm2[k] / (w * w) / static_cast<double>(clients);
+    }
+    std::vector<ReceivedBlock> received(slot.layout.blocks);
+    for (size_t b = 0; b < slot.layout.blocks; ++b)
+    {
+        const PowerDecision& decision = slot.decisions[b];
+        const size_t first = slot.layout.BlockStart(b);
+        const size_t uses = slot.layout.BlockEnd(b) - first - 1; // the pilot is the last use
+        ReceivedBlock& block = received[b];
+        block.receivedEnergy =
+            y.segment(static_cast<Eigen::Index>(first), static_cast<Eigen::Index>(uses)).squaredNorm();
+        block.dataUses = static_cast<double>(uses);
+        block.share = block.dataUses / static_cast<double>(slot.layout.dataUses);
+        block.scale = decision.inversion ? decision.scale : 0.0;
+        for (size_t k = 0; k < clients; ++k)
+        {
+            if (decision.active[k])
+            {
+                block.activeWeight += slot.weights[k];
+                block.activeSquaredWeight += slot.weights[k] * slot.weights[k];
+                block.activeUpdateNorm2 += slot.updateNorm2[k];
+            }
+        }
+    }
+    m_lastAggregateNorm2 = EstimateCommonNorm2(received, noiseW);
     return result;
 }
 

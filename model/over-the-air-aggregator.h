@@ -107,7 +107,8 @@ class OverTheAirAggregator : public WirelessAggregator
     uint32_t m_bucket = 4096;
     double m_pilotEnergyFraction = 0.05;
     ns3::Ptr<PowerAllocator> m_allocator;
-    double m_lastAggregateNorm2 = 0.0; ///< ||g_hat||^2 of the previous round
+    double m_lastAggregateNorm2 = -1.0; ///< server's estimate of ||g_bar||^2, previous round (< 0: none)
+    double m_lastMeanNorm2 = 0.0;       ///< mean ||u_k / w_k||^2 of the previous round
 };
 
 } // namespace wfl

@@ -1,12 +1,13 @@
 #include "power-allocator.h"
 
+#include "mse-optimal-rule.h"
+
 #include "ns3/abort.h"
 #include "ns3/double.h"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <numeric>
 
 namespace wfl
 {
@@ -168,79 +169,33 @@ MseOptimalPowerAllocator::GetTypeId()
     return tid;
 }
 
-double
-MseOptimalPowerAllocator::ExpectedError(double scale,
-                                        double activeWeight,
-                                        double excludedSpread,
-                                        const AllocationContext& context)
-{
-    const double noise =
-        context.noisePowerW / 2.0 * context.noiseGain / (scale * scale * activeWeight * activeWeight);
-    return noise + excludedSpread;
-}
-
 PowerDecision
 MseOptimalPowerAllocator::DoAllocate(const std::vector<PowerCandidate>& candidates,
                                      const AllocationContext& context) const
 {
+    // The spread from the reported norms: mean ||g_k||^2 = G + v under the model.
     const size_t count = candidates.size();
-    std::vector<double> scales(count);
+    std::vector<double> scales(count), weights(count);
+    MseCostModel model;
+    double meanNorm2 = 0.0;
     for (size_t k = 0; k < count; ++k)
     {
-        scales[k] = candidates[k].MaxScale(context.useSeconds);
+        const PowerCandidate& c = candidates[k];
+        scales[k] = c.MaxScale(context.useSeconds);
+        weights[k] = c.weight;
+        model.totalWeight += c.weight;
+        model.totalSquaredWeight += c.weight * c.weight;
+        meanNorm2 += c.updateNorm2 / (c.weight * c.weight) / static_cast<double>(count);
     }
-    std::vector<size_t> order(count);
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-        return scales[a] > scales[b];
-    });
-
-    // Per-client spread v of u_k / w_k around the average (docs/power-allocation.md).
-    double totalWeight = 0.0;
-    double sumSquaredWeights = 0.0;
-    double meanNorm2 = 0.0;
-    for (const PowerCandidate& c : candidates)
+    if (count == 0)
     {
-        totalWeight += c.weight;
-        sumSquaredWeights += c.weight * c.weight;
-        meanNorm2 += c.updateNorm2 / (c.weight * c.weight);
+        return InvertSet(candidates, {}, context.useSeconds);
     }
-    meanNorm2 /= static_cast<double>(std::max<size_t>(count, 1));
-    const double spread = std::max(0.0, meanNorm2 - std::min(context.aggregateNorm2, meanNorm2));
-
-    double bestError = std::numeric_limits<double>::infinity();
-    size_t bestCount = 0;
-    double activeWeight = 0.0;
-    double activeSquaredWeights = 0.0;
-    for (size_t m = 1; m <= count; ++m)
-    {
-        const PowerCandidate& c = candidates[order[m - 1]];
-        activeWeight += c.weight;
-        activeSquaredWeights += c.weight * c.weight;
-        const double scale = scales[order[m - 1]];
-        if (!(scale > 0.0))
-        {
-            break;
-        }
-        // E||g_A - g_all||^2 for independent deviations of variance `spread`.
-        const double exclusion =
-            spread * std::max(0.0,
-                              activeSquaredWeights / (activeWeight * activeWeight) -
-                                  2.0 * activeSquaredWeights / (activeWeight * totalWeight) +
-                                  sumSquaredWeights / (totalWeight * totalWeight));
-        const double error = ExpectedError(scale, activeWeight, exclusion, context);
-        if (error < bestError)
-        {
-            bestError = error;
-            bestCount = m;
-        }
-    }
-    std::vector<bool> active(count, false);
-    for (size_t m = 0; m < bestCount; ++m)
-    {
-        active[order[m]] = true;
-    }
-    return InvertSet(candidates, std::move(active), context.useSeconds);
+    model.noiseEnergy = context.noisePowerW * context.noiseGain;
+    model.projectionFactor = context.projectionFactor;
+    model.commonNorm2 = std::clamp(context.aggregateNorm2, 0.0, meanNorm2);
+    model.spread = meanNorm2 - model.commonNorm2;
+    return InvertSet(candidates, ChooseMseOptimalSet(scales, weights, model), context.useSeconds);
 }
 
 } // namespace wfl

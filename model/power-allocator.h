@@ -36,7 +36,7 @@ struct PowerCandidate
     double maxPowerW = 0.0;      ///< peak transmit power limit
     double energyBudgetJ = 0.0;  ///< energy the client may spend in this block
     double weight = 1.0;         ///< its FedAvg weight in the sum
-    double updateNorm2 = 0.0;    ///< ||u_k||^2, reported for the mse-optimal rule
+    double updateNorm2 = 0.0;    ///< ||u_k||^2 (block share), reported for the mse-optimal rule
 
     /// Largest common receive scale c this client can support (see file comment).
     double MaxScale(double useSeconds) const;
@@ -45,13 +45,27 @@ struct PowerCandidate
     double MaxAmplitude(double useSeconds) const;
 };
 
-/// Block-level facts for the mse-optimal rule.
+/**
+ * Block-level facts the server has when it allocates one coherence block
+ * (filled by the over-the-air aggregator). Energies are this block's share
+ * of the round's: the fraction of the data uses the block carries.
+ */
 struct AllocationContext
 {
-    double useSeconds = 1e-6;     ///< Ts
-    double noisePowerW = 0.0;     ///< sigma^2 per complex use
-    double noiseGain = 1.0;       ///< E||decoded noise||^2 per unit noise power per real symbol
-    double aggregateNorm2 = 0.0;  ///< estimate of ||g_avg||^2 (previous round's decoded)
+    double useSeconds = 1e-6; ///< Ts, duration of one channel use (s)
+    double noisePowerW = 0.0; ///< sigma^2, noise power per complex use at the receiver (W)
+    /// Decoded noise energy per unit noise power and per unit c W_A: the noise term of
+    /// the block is noisePowerW * noiseGain / (c^2 W_A^2) (update units^2). Both analog
+    /// and rlc decode sigma^2 / 2 per real coordinate kept, so this is D / 2 times the
+    /// block's share of the data uses (padding discarded by the decoder is not counted).
+    double noiseGain = 0.0;
+    /// p: E||T^T T g - g||^2 = p ||g||^2 for the round's code (dimensionless; 0 for
+    /// analog); see RlcProjectionFactor.
+    double projectionFactor = 0.0;
+    /// The server's estimate of ||g_bar||^2, the squared norm of the mean update
+    /// (g_k = u_k / w_k), for this block's share (update units^2). 0 when it has none
+    /// (first round): the rule then treats the updates as pure spread.
+    double aggregateNorm2 = 0.0;
 };
 
 struct PowerDecision
@@ -112,19 +126,17 @@ class TruncatedInversionPowerAllocator : public PowerAllocator
     double m_gainThreshold = 0.1;
 };
 
-/// Chooses the active set (a threshold on c_k) and c to minimise the
-/// expected aggregate error: noise term plus the cost of leaving clients out.
+/**
+ * Chooses the active set A and c = min_A c_k per block to minimise the
+ * expected error J(A) of the estimate against the weighted average of all
+ * participants: noise, rlc's projection and the clients left out
+ * (mse-optimal-rule.h, docs/power-allocation.md). It needs each candidate's
+ * c_k, w_k and ||u_k||^2, i.e. a feedback exchange before the block.
+ */
 class MseOptimalPowerAllocator : public PowerAllocator
 {
   public:
     static ns3::TypeId GetTypeId();
-
-    /// Expected squared error of keeping the m clients with the largest c_k
-    /// (exposed for tests and docs/power-allocation.md).
-    static double ExpectedError(double scale,
-                                double activeWeight,
-                                double excludedSpread,
-                                const AllocationContext& context);
 
   private:
     PowerDecision DoAllocate(const std::vector<PowerCandidate>& candidates,
