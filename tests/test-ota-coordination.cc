@@ -220,6 +220,7 @@ TEST(Coordination, PilotWeightCorrectionIsUnbiasedToSecondOrder)
     }
     // Series in r: raw r + 3 r^2 + 15 r^3 (2.4 %), corrected -3 r^2 - 30 r^3 (-0.19 %).
     const double r = 0.0225;
+    std::cout << "W / W_eff - 1: raw " << meanRaw - 1.0 << ", corrected " << meanCorrected - 1.0 << "\n";
     EXPECT_NEAR(meanRaw - 1.0, r + 3.0 * r * r + 15.0 * r * r * r, 0.001);
     EXPECT_NEAR(meanCorrected - 1.0, -3.0 * r * r - 30.0 * r * r * r, 0.001);
 }
