@@ -191,6 +191,32 @@ TEST(OverTheAir, NoClientEverExceedsItsPowerOrEnergyBudget)
     EXPECT_LT(unpaidFeedback, rounds / 2);
 }
 
+TEST(OverTheAir, SlotStateIsBoundedAndRefusedAboveTheLimit)
+{
+    // 64 B per client and block plus one decision per block: the state is
+    // clients x blocks, not O(D) (docs/over-the-air.md, memory).
+    EXPECT_EQ(OverTheAirAggregator::SlotStateBytes(100, 1000, false),
+              1000u * (6400u + sizeof(PowerDecision) + 16u) + 100u * 8u * sizeof(std::vector<double>));
+    const auto updates = MakeUpdates(4, 1000, 8);
+    auto ota = Ota(OverTheAirAggregator::ANALOG, 1.0, Channel(false), ns3::CreateObject<NoFading>(),
+                   ns3::CreateObject<InversionPowerAllocator>());
+    ota->SetAttribute("CoherenceUses", ns3::UintegerValue(2)); // 250 blocks without a pilot
+    ota->SetAttribute("FeedbackUses", ns3::UintegerValue(0));
+    const size_t needed = OverTheAirAggregator::SlotStateBytes(4, 250, false);
+    ota->SetAttribute("SlotStateLimitBytes", ns3::UintegerValue(needed));
+    EXPECT_NO_THROW(ota->Aggregate(1, Contributions(updates)));
+    ota->SetAttribute("SlotStateLimitBytes", ns3::UintegerValue(needed - 1));
+    try
+    {
+        ota->Aggregate(2, Contributions(updates));
+        FAIL() << "no error";
+    }
+    catch (const InputError& e)
+    {
+        EXPECT_NE(std::string(e.what()).find("channel.coherence-uses = 2"), std::string::npos) << e.what();
+    }
+}
+
 TEST(OverTheAir, MseOptimalDropsAHopelessClientOnlyWhenItPays)
 {
     // Nine good clients and one in a deep fade (c_k 1000x smaller).
