@@ -114,3 +114,48 @@ def num_clients(trace):
         return int(len(np.unique(clients)))
     value = trace["config"].get("data.clients")
     return int(value) if value is not None and value.isdigit() else None
+
+
+# Per-round columns that let a reader check the over-the-air physics from the
+# file alone (NaN where a scheme has no such notion, e.g. ideal or digital).
+PHYSICS_COLUMNS = (
+    "receive_scale",           # c of the first coherence block, sqrt(W)
+    "average_norm",            # ||g_avg||, exact weighted average (beside the channel)
+    "noise_power_w",           # sigma^2 per complex channel use, W
+    "active_weight",           # W, sum of the senders' w_k (first block)
+    "active_weight_estimate",  # what the server divided by: W (feedback) or W_hat (blind)
+    "clipped_clients",         # blind: updates clipped to power.norm-bound
+    "data_uses", "pilot_uses", "feedback_uses",  # channel uses by purpose
+)
+
+
+def physics_columns(trace):
+    """The PHYSICS_COLUMNS of /rounds as a dict (KeyError if the trace predates them)."""
+    rounds = trace["rounds"]
+    missing = [c for c in PHYSICS_COLUMNS if c not in rounds]
+    if missing:
+        raise KeyError("trace has no /rounds columns %s (written before they existed?)"
+                       % ", ".join(missing))
+    return {c: rounds[c] for c in PHYSICS_COLUMNS}
+
+
+def nmse_noise_term(trace):
+    """Per-round NMSE that channel noise alone explains (numpy array).
+
+    With inversion the server receives c sum_k w_k g_k + z and divides by
+    c W_hat, so with every trained client sending,
+
+        g_hat - g_avg = (W / W_hat - 1) g_avg + z / (c W_hat)
+
+    and E[NMSE] = D sigma^2 / (2 c^2 W_hat^2 ||g_avg||^2) + (W / W_hat - 1)^2.
+    D is the model's parameter count: the decoder keeps D real coordinates
+    (padding discarded), each with noise variance sigma^2 / (2 c^2 W_hat^2),
+    for analog and for rlc (docs/over-the-air.md, NMSE). Valid for one
+    coherence block per round (c and W of block 0 hold for the whole slot).
+    """
+    p = physics_columns(trace)
+    dim = float(trace["attrs"]["num_params"])
+    c, w, w_hat = p["receive_scale"], p["active_weight"], p["active_weight_estimate"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        noise = dim * p["noise_power_w"] / (2.0 * c ** 2 * w_hat ** 2 * p["average_norm"] ** 2)
+        return noise + (w / w_hat - 1.0) ** 2

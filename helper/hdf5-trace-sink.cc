@@ -62,7 +62,24 @@ Hdf5TraceSink::Hdf5TraceSink(const std::string& path, bool overwrite, const RunM
                      {"nmse", T::Float64, "1",
                       "||g_hat - g_avg||^2 / ||g_avg||^2 against the exact average"},
                      {"active_clients", T::Int64, "1", "clients that transmitted"},
-                     {"bits", T::Float64, "bit", "payload bits of all clients (digital)"}});
+                     {"bits", T::Float64, "bit", "payload bits of all clients (digital)"},
+                     {"data_uses", T::Int64, "1", "channel uses carrying update symbols (over the air)"},
+                     {"pilot_uses", T::Int64, "1", "pilot channel uses, one per coherence block if any"},
+                     {"feedback_uses", T::Int64, "1",
+                      "report channel uses: feedback-uses x scheduled clients x blocks"},
+                     {"receive_scale", T::Float64, "sqrt(W)",
+                      "common receive scale c of the first coherence block (inverting policies)"},
+                     {"average_norm", T::Float64, "1",
+                      "||g_avg||, norm of the exact weighted average update (beside the channel)"},
+                     {"noise_power_w", T::Float64, "W", "noise power sigma^2 per complex channel use"},
+                     {"active_weight", T::Float64, "1",
+                      "W: sum of w_k (over the mean scheduled weight) of the clients that sent "
+                      "in the first block"},
+                     {"active_weight_estimate", T::Float64, "1",
+                      "the weight the server divided by in the first block: W with feedback, the "
+                      "pilot's estimate when blind"},
+                     {"clipped_clients", T::Int64, "1",
+                      "clients whose ||w_k g_k|| was clipped to power.norm-bound (blind)"}});
     m_file.AddTable("clients",
                     {{"round", T::Int64, "1", "round index"},
                      {"client", T::Int64, "1", "client index"},
@@ -114,7 +131,16 @@ Hdf5TraceSink::OnRoundCompleted(const RoundRecord& record)
                                    {up.energyJ},
                                    {up.nmse},
                                    {static_cast<double>(up.activeClients)},
-                                   {up.bits}});
+                                   {up.bits},
+                                   {static_cast<double>(up.dataUses)},
+                                   {static_cast<double>(up.pilotUses)},
+                                   {static_cast<double>(up.feedbackUses)},
+                                   {up.receiveScale},
+                                   {up.averageNorm},
+                                   {up.noisePowerW},
+                                   {up.activeWeight},
+                                   {up.activeWeightEstimate},
+                                   {static_cast<double>(up.clippedClients)}});
     std::vector<std::vector<double>> clients(12);
     for (const ClientRecord& c : record.clients)
     {

@@ -83,6 +83,9 @@ struct ScenarioConfig
     double energyBudgetJ = 0.01;
     double gainThreshold = 0.1;
     double participation = 1.0;
+    std::string coordination = "feedback";
+    uint32_t feedbackUses = 16;
+    double normBound = 0.0;
     // top level
     std::string output = "results/run.h5";
 };

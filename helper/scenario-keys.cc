@@ -419,6 +419,18 @@ BuildKeys()
     keys.push_back(RealKey("power.gain-threshold", "", 0.0, 1e6, false,
         [](C& c) -> double& { return c.gainThreshold; },
         "truncated: clients with fading power |h|^2 below this stay silent"));
+    keys.push_back(ChoiceKey("power.coordination", {"feedback", "blind"},
+        [](C& c) -> std::string& { return c.coordination; },
+        "over the air: per-client reports before the slot (charged uses and energy; the "
+        "server knows W), or none (c from power.norm-bound, W from the pilot)"));
+    keys.push_back(UnsignedKey<uint32_t>("power.feedback-uses", "uses", 0, 1000000,
+        [](C& c) -> uint32_t& { return c.feedbackUses; },
+        "feedback: channel uses of one client's report per coherence block (16 = two "
+        "float32 at 4 bit/use; 0 = free feedback, an idealisation)"));
+    keys.push_back(RealKey("power.norm-bound", "", 0.0, 1e12, false,
+        [](C& c) -> double& { return c.normBound; },
+        "blind: clients clip ||w_k g_k|| to this bound G, from which the server sets c "
+        "(required > 0 with blind)"));
     keys.push_back(RealKey("power.participation", "", 0.0, 1.0, false,
         [](C& c) -> double& { return c.participation; },
         "probability that a client takes part in a round (idle otherwise)"));

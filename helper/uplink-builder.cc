@@ -4,6 +4,7 @@
 #include "input-error.h"
 #include "over-the-air-aggregator.h"
 #include "random.h"
+#include "shortest-double.h"
 #include "wireless-aggregator.h"
 
 #include "ns3/boolean.h"
@@ -171,6 +172,31 @@ MakeChannel(const ScenarioConfig& config)
 
 } // namespace
 
+void
+ValidateCoordination(const ScenarioConfig& config)
+{
+    if (config.codingScheme != "analog" && config.codingScheme != "rlc")
+    {
+        return;
+    }
+    if (config.coordination != "blind")
+    {
+        return;
+    }
+    if (config.powerPolicy == "mse-optimal" || config.powerPolicy == "inversion")
+    {
+        throw InputError("power.policy = " + config.powerPolicy +
+                         " needs per-client reports (each client's affordable scale), so it "
+                         "cannot run with power.coordination = blind; use power.coordination = "
+                         "feedback, or power.policy = truncated or full");
+    }
+    if (!(config.normBound > 0.0))
+    {
+        throw InputError("power.norm-bound = " + ShortestDouble(config.normBound) +
+                         ": power.coordination = blind needs a norm bound G in (0, 1e+12]");
+    }
+}
+
 double
 ConfiguredNoisePowerW(const ScenarioConfig& config)
 {
@@ -188,6 +214,7 @@ BuildUplink(const ScenarioConfig& config, ns3::Ptr<ns3::Node> server, const ns3:
     {
         return ns3::CreateObject<IdealAggregator>();
     }
+    ValidateCoordination(config);
     auto serverMobility = ns3::CreateObject<ns3::ConstantPositionMobilityModel>();
     serverMobility->SetPosition(ns3::Vector(0.0, 0.0, 0.0));
     server->AggregateObject(serverMobility);
@@ -220,7 +247,12 @@ BuildUplink(const ScenarioConfig& config, ns3::Ptr<ns3::Node> server, const ns3:
                                                                   : OverTheAirAggregator::ANALOG),
             "CodingRatio", ns3::DoubleValue(config.codingRatio),
             "BucketLength", ns3::UintegerValue(config.codingBucket),
-            "PowerAllocator", ns3::PointerValue(MakePowerAllocator(config)));
+            "PowerAllocator", ns3::PointerValue(MakePowerAllocator(config)),
+            "Coordination", ns3::EnumValue(config.coordination == "blind" ? OverTheAirAggregator::BLIND
+                                                                          : OverTheAirAggregator::FEEDBACK),
+            "FeedbackUses", ns3::UintegerValue(config.feedbackUses),
+            "NormBound", ns3::DoubleValue(config.normBound),
+            "BlindGainThreshold", ns3::DoubleValue(config.gainThreshold));
     }
     aggregator->SetAttribute("Seed", ns3::UintegerValue(config.seed));
     aggregator->SetAttribute("CoherenceUses", ns3::UintegerValue(config.coherenceUses));

@@ -74,6 +74,7 @@ Aggregator::Aggregate(uint32_t round,
     const double reference = exact.squaredNorm();
     const double error = (result.estimate.cast<double>() - exact).squaredNorm();
     result.nmse = reference > 0.0 ? error / reference : (error > 0.0 ? INFINITY : 0.0);
+    result.averageNorm = std::sqrt(reference);
     return result;
 }
 

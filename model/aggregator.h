@@ -66,11 +66,27 @@ struct AggregationResult
     double energyJ = 0.0;                ///< all clients' transmit energy
     uint32_t activeClients = 0;          ///< clients that transmitted
     double bits = 0.0;                   ///< payload bits (digital schemes)
-    /// Common receive scale c of the first coherence block (inverting policies).
+    /// Uplink channel uses by purpose (over the air; they sum to channelUses).
+    uint64_t dataUses = 0;
+    uint64_t pilotUses = 0;
+    uint64_t feedbackUses = 0;
+    /// Common receive scale c of the first coherence block (inverting policies), sqrt(W)
+    /// per unit of update.
     double receiveScale = std::numeric_limits<double>::quiet_NaN();
+    /// Noise power per complex channel use, W (NaN where not filled).
+    double noisePowerW = std::numeric_limits<double>::quiet_NaN();
+    /// Active weight W = sum of w_k over the clients that sent in the first block
+    /// (w_k relative to the mean scheduled weight), and the weight the server
+    /// divided by: W itself with feedback, the pilot's estimate when blind.
+    double activeWeight = std::numeric_limits<double>::quiet_NaN();
+    double activeWeightEstimate = std::numeric_limits<double>::quiet_NaN();
+    /// Clients whose update was clipped to the norm bound (blind coordination).
+    uint32_t clippedClients = 0;
     /// ||estimate - exact average||^2 / ||exact average||^2, filled by Aggregate()
     /// beside the channel; the learner never sees the exact average.
     double nmse = 0.0;
+    /// ||exact average||, filled by Aggregate() beside the channel like nmse.
+    double averageNorm = std::numeric_limits<double>::quiet_NaN();
     std::vector<ClientLinkReport> clients; ///< in contribution order
     /// Wall-clock seconds spent coding at the clients, in the channel and decoding.
     double wallEncodeS = 0.0;

@@ -1,11 +1,12 @@
 #include "over-the-air-aggregator.h"
 
 #include "mse-optimal-rule.h"
-
+#include "over-the-air-slot.h"
 #include "random-linear-code.h"
 #include "random.h"
 
 #include "ns3/abort.h"
+#include "ns3/boolean.h"
 #include "ns3/double.h"
 #include "ns3/enum.h"
 #include "ns3/pointer.h"
@@ -20,22 +21,6 @@ namespace wfl
 {
 
 NS_OBJECT_ENSURE_REGISTERED(OverTheAirAggregator);
-
-SlotLayout::SlotLayout(size_t data, size_t coherenceUses)
-    : dataUses(data),
-      blockUses(coherenceUses == 0 ? data + 1 : coherenceUses),
-      blocks(coherenceUses == 0 ? 1 : (data + coherenceUses - 2) / (coherenceUses - 1)),
-      totalUses(data + blocks)
-{
-    NS_ABORT_MSG_IF(coherenceUses == 1, "a coherence block needs at least 2 uses (data + pilot)");
-    NS_ABORT_MSG_IF(data == 0, "empty slot");
-}
-
-size_t
-SlotLayout::BlockEnd(size_t block) const
-{
-    return std::min((block + 1) * blockUses, totalUses);
-}
 
 ns3::TypeId
 OverTheAirAggregator::GetTypeId()
@@ -66,6 +51,44 @@ OverTheAirAggregator::GetTypeId()
                           ns3::DoubleValue(0.05),
                           ns3::MakeDoubleAccessor(&OverTheAirAggregator::m_pilotEnergyFraction),
                           ns3::MakeDoubleChecker<double>(1e-9, 1e3))
+            .AddAttribute("Coordination",
+                          "What the server learns before the slot: Feedback (per-client reports "
+                          "in a charged TDMA mini-slot; W known) or Blind (no reports; c from "
+                          "NormBound, W from the pilot) (default Feedback).",
+                          ns3::EnumValue(FEEDBACK),
+                          ns3::MakeEnumAccessor(&OverTheAirAggregator::m_coordination),
+                          ns3::MakeEnumChecker(FEEDBACK, "Feedback", BLIND, "Blind"))
+            .AddAttribute("FeedbackUses",
+                          "Feedback: complex channel uses of one client's report per coherence "
+                          "block (default 16: two float32, c_k and the block's ||u_k||^2 share, "
+                          "at 4 bit per use; 0 = free feedback, an idealisation).",
+                          ns3::UintegerValue(16),
+                          ns3::MakeUintegerAccessor(&OverTheAirAggregator::m_feedbackUses),
+                          ns3::MakeUintegerChecker<uint32_t>())
+            .AddAttribute("NormBound",
+                          "Blind: clients clip ||w_k g_k|| to this bound G, from which the "
+                          "server sets c (must be > 0 in blind mode; default 0).",
+                          ns3::DoubleValue(0.0),
+                          ns3::MakeDoubleAccessor(&OverTheAirAggregator::m_normBound),
+                          ns3::MakeDoubleChecker<double>(0.0))
+            .AddAttribute("BlindGainThreshold",
+                          "Blind: fading power |f|^2 the broadcast c is designed for, with the "
+                          "weakest scheduled path loss (default 0.1).",
+                          ns3::DoubleValue(0.1),
+                          ns3::MakeDoubleAccessor(&OverTheAirAggregator::m_blindGainThreshold),
+                          ns3::MakeDoubleChecker<double>(0.0))
+            .AddAttribute("PilotBiasCorrection",
+                          "Blind, unequal weights: divide by W_hat / (1 - s^2 / W_hat^2) instead "
+                          "of W_hat, removing the second-order bias of 1 / W_hat (default true).",
+                          ns3::BooleanValue(true),
+                          ns3::MakeBooleanAccessor(&OverTheAirAggregator::m_pilotBiasCorrection),
+                          ns3::MakeBooleanChecker())
+            .AddAttribute("SlotStateLimitBytes",
+                          "Refuse a round whose per-client, per-block state would exceed this "
+                          "(see SlotStateBytes; default 8 GiB).",
+                          ns3::UintegerValue(8ull << 30),
+                          ns3::MakeUintegerAccessor(&OverTheAirAggregator::m_slotStateLimitBytes),
+                          ns3::MakeUintegerChecker<uint64_t>())
             .AddAttribute("PowerAllocator",
                           "Power allocation policy (default wfl::InversionPowerAllocator).",
                           ns3::PointerValue(),
@@ -81,37 +104,19 @@ OverTheAirAggregator::DoDispose()
     WirelessAggregator::DoDispose();
 }
 
-/// Everything one round's slot needs, built step by step by DoAggregate.
-struct OverTheAirAggregator::Slot
+size_t
+OverTheAirAggregator::SlotStateBytes(size_t clients, size_t blocks, bool fullPolicy)
 {
-    explicit Slot(size_t dataUses, size_t coherenceUses)
-        : layout(dataUses, coherenceUses)
-    {
-    }
-
-    std::unique_ptr<RandomLinearCode> code; ///< null for analog
-    double noiseGainPerSymbol = 1.0;        ///< E||decoded noise||^2 per unit real-symbol noise
-    SlotLayout layout;
-    std::vector<double> weights;            ///< w_k over the mean weight
-    std::vector<double> updateNorm2;        ///< ||u_k||^2
-    // The symbols themselves are not kept: with thousands of clients they
-    // would take clients x D x 8 bytes. Encoding runs twice instead (it is
-    // deterministic): once for these block statistics, once to transmit.
-    std::vector<std::vector<double>> dataEnergy; ///< sum |s_i|^2 over block b's data, per client
-    std::vector<std::vector<double>> dataPeak;   ///< max |s_i| over block b's data, per client
-    double transmitEncodeSeconds = 0.0;          ///< re-encoding time inside Transmit
-    std::vector<std::vector<std::complex<double>>> fading; ///< f_kb
-    std::vector<std::vector<std::complex<double>>> gains;  ///< h_kb, path loss included
-    std::vector<double> pathLossDb;
-    std::vector<double> pilotAmplitude;     ///< beta_b
-    std::vector<PowerDecision> decisions;   ///< per block
-    std::vector<std::vector<std::complex<double>>> precoders; ///< p_kb
-};
+    // Per block: the PowerDecision with its bit vector of active clients
+    // (and the amplitudes under `full`); per client: the vectors' headers.
+    const size_t perBlock = clients * kStateBytesPerClientBlock + sizeof(PowerDecision) +
+                            8 * ((clients + 63) / 64) + (fullPolicy ? 8 * clients : 0);
+    return blocks * perBlock + clients * 8 * sizeof(std::vector<double>);
+}
 
 std::unique_ptr<RandomLinearCode>
-OverTheAirAggregator::MakeCode(size_t dim, uint32_t round, double& noiseGainPerSymbol) const
+OverTheAirAggregator::MakeCode(size_t dim, uint32_t round) const
 {
-    noiseGainPerSymbol = 1.0;
     if (m_coding != RLC)
     {
         return nullptr;
@@ -124,12 +129,11 @@ OverTheAirAggregator::MakeCode(size_t dim, uint32_t round, double& noiseGainPerS
     }
     const size_t rows =
         std::max<size_t>(1, static_cast<size_t>(std::lround(m_ratio * static_cast<double>(bucket))));
-    noiseGainPerSymbol = static_cast<double>(bucket) / static_cast<double>(rows);
     // Rebuilt from (seed, round) exactly as every client does.
     return std::make_unique<RandomLinearCode>(dim, bucket, rows, m_seed, round);
 }
 
-void
+bool
 OverTheAirAggregator::BuildSymbols(const Slot& slot,
                                    size_t k,
                                    const ClientContribution& contribution,
@@ -137,6 +141,18 @@ OverTheAirAggregator::BuildSymbols(const Slot& slot,
 {
     const SlotLayout& layout = slot.layout;
     scratch.u = static_cast<float>(slot.weights[k]) * (*contribution.update);
+    // Blind: the broadcast c assumes ||u_k|| <= G, so larger updates are clipped
+    // (an error the trace counts in clipped_clients).
+    bool clipped = false;
+    if (m_coordination == BLIND)
+    {
+        const double norm = scratch.u.cast<double>().norm();
+        if (norm > m_normBound)
+        {
+            scratch.u *= static_cast<float>(m_normBound / norm);
+            clipped = true;
+        }
+    }
     scratch.real.setZero(static_cast<Eigen::Index>(layout.dataUses * 2));
     if (slot.code)
     {
@@ -146,23 +162,26 @@ OverTheAirAggregator::BuildSymbols(const Slot& slot,
     {
         scratch.real.head(scratch.u.size()) = scratch.u;
     }
-    // Block by block: data uses are contiguous inside a block, the pilot is its last use
-    // (zero until AddPilots has chosen the amplitudes).
+    // Block by block: data uses are contiguous inside a block, the pilot (if
+    // any) is its last use (zero until AddPilots has chosen the amplitudes).
     scratch.symbols.resize(static_cast<Eigen::Index>(layout.totalUses));
     std::complex<double>* out = scratch.symbols.data();
     for (size_t b = 0; b < layout.blocks; ++b)
     {
-        const size_t firstData = b * (layout.blockUses - 1);
-        const size_t lastData = std::min(layout.dataUses, firstData + layout.blockUses - 1);
+        const size_t firstData = layout.FirstData(b);
         std::complex<double>* block = out + layout.BlockStart(b);
-        for (size_t j = firstData; j < lastData; ++j)
+        for (size_t j = firstData; j < layout.DataEnd(b); ++j)
         {
             block[j - firstData] = {scratch.real(static_cast<Eigen::Index>(2 * j)),
                                     scratch.real(static_cast<Eigen::Index>(2 * j + 1))};
         }
-        out[layout.PilotPosition(b)] =
-            slot.pilotAmplitude.empty() ? 0.0 : slot.weights[k] * slot.pilotAmplitude[b];
+        if (layout.pilotUses > 0)
+        {
+            out[layout.PilotPosition(b)] =
+                slot.pilotAmplitude.empty() ? 0.0 : slot.weights[k] * slot.pilotAmplitude[b];
+        }
     }
+    return clipped;
 }
 
 void
@@ -170,12 +189,21 @@ OverTheAirAggregator::EncodeClients(Slot& slot,
                                     uint32_t round,
                                     const std::vector<ClientContribution>& contributions) const
 {
-    const size_t clients = contributions.size();
+    // Weights relative to the mean over the SCHEDULED clients: the server
+    // knows those (registration), not who turns out to be idle.
+    const std::vector<ScheduledClient>& scheduled = Scheduled();
     double meanWeight = 0.0;
-    for (const ClientContribution& c : contributions)
+    double minWeight = scheduled.front().weight;
+    double maxWeight = minWeight;
+    for (const ScheduledClient& s : scheduled)
     {
-        meanWeight += c.weight / static_cast<double>(clients);
+        meanWeight += s.weight / static_cast<double>(scheduled.size());
+        minWeight = std::min(minWeight, s.weight);
+        maxWeight = std::max(maxWeight, s.weight);
     }
+    slot.equalWeights = maxWeight - minWeight <= 1e-12 * maxWeight;
+    slot.minWeight = minWeight / meanWeight;
+    const size_t clients = contributions.size();
     const SlotLayout& layout = slot.layout;
     for (const ClientContribution& c : contributions)
     {
@@ -183,12 +211,13 @@ OverTheAirAggregator::EncodeClients(Slot& slot,
     }
     // Encoding is independent per client: on the workers, each writing its own slots.
     slot.updateNorm2.assign(clients, 0.0);
+    slot.clipped.assign(clients, 0);
     slot.dataEnergy.assign(clients, std::vector<double>(layout.blocks));
     slot.dataPeak.assign(clients, std::vector<double>(layout.blocks));
     std::vector<Scratch> scratch(Workers());
     ForEachClient(clients, [&](size_t k, unsigned worker) {
         Scratch& mine = scratch[worker];
-        BuildSymbols(slot, k, contributions[k], mine);
+        slot.clipped[k] = BuildSymbols(slot, k, contributions[k], mine) ? 1 : 0;
         slot.updateNorm2[k] = mine.u.cast<double>().squaredNorm();
         // Pilot positions are still zero: these are the data symbols' statistics.
         for (size_t b = 0; b < layout.blocks; ++b)
@@ -215,38 +244,12 @@ OverTheAirAggregator::EncodeClients(Slot& slot,
 }
 
 void
-OverTheAirAggregator::AddPilots(Slot& slot) const
-{
-    // Client k sends w_k * beta_b, where beta_b^2 is PilotEnergyFraction of the
-    // clients' mean data energy in block b (known to all from the same feedback
-    // as c): the pilot costs a small share of the energy budget, yet is received
-    // at about PilotEnergyFraction * L_b times the per-symbol SNR.
-    const SlotLayout& layout = slot.layout;
-    const size_t clients = slot.weights.size();
-    slot.pilotAmplitude.assign(layout.blocks, 1.0);
-    for (size_t b = 0; b < layout.blocks; ++b)
-    {
-        double meanEnergy = 0.0;
-        for (size_t k = 0; k < clients; ++k)
-        {
-            meanEnergy += slot.dataEnergy[k][b] / static_cast<double>(clients);
-        }
-        if (meanEnergy > 0.0)
-        {
-            slot.pilotAmplitude[b] = std::sqrt(m_pilotEnergyFraction * meanEnergy);
-        }
-    }
-}
-
-void
 OverTheAirAggregator::AllocatePower(Slot& slot) const
 {
     const SlotLayout& layout = slot.layout;
     const size_t clients = slot.weights.size();
     slot.precoders.assign(clients, std::vector<std::complex<double>>(layout.blocks));
-    // For the mse-optimal rule (docs/power-allocation.md). Coordinates decoded: D for
-    // rlc, and for analog its real symbols (D rounded up to even, one over at most).
-    const double dim = static_cast<double>(slot.code ? slot.code->Dim() : 2 * layout.dataUses);
+    // For the mse-optimal rule (docs/power-allocation.md).
     const double projection =
         slot.code
             ? RlcProjectionFactor(slot.code->Dim(), slot.code->BucketLength(), slot.code->RowsPerBucket())
@@ -265,7 +268,8 @@ OverTheAirAggregator::AllocatePower(Slot& slot) const
     {
         const auto length = static_cast<Eigen::Index>(layout.BlockEnd(b) - layout.BlockStart(b));
         const double share = static_cast<double>(length) / static_cast<double>(layout.totalUses);
-        const double dataShare = static_cast<double>(length - 1) / static_cast<double>(layout.dataUses);
+        const double dataLength = static_cast<double>(layout.DataUsesIn(b));
+        const double dataShare = dataLength / static_cast<double>(layout.dataUses);
         std::vector<PowerCandidate> candidates(clients);
         for (size_t k = 0; k < clients; ++k)
         {
@@ -278,14 +282,15 @@ OverTheAirAggregator::AllocatePower(Slot& slot) const
             p.uses = static_cast<double>(length);
             p.peakLimit = m_powerLimit == PEAK;
             p.maxPowerW = MaxPowerW();
-            p.energyBudgetJ = m_energyBudgetJ * share;
+            p.energyBudgetJ = slot.dataBudgetJ * share;
             p.weight = slot.weights[k];
             p.updateNorm2 = slot.updateNorm2[k] * dataShare;
         }
         AllocationContext context;
         context.useSeconds = m_channel->ChannelUseSeconds();
         context.noisePowerW = m_channel->NoisePowerW();
-        context.noiseGain = 0.5 * dim * dataShare; // sigma^2 / 2 per decoded coordinate
+        // sigma^2 / 2 per decoded coordinate: noiseGainPerSymbol = D / (2 dataUses).
+        context.noiseGain = slot.noiseGainPerSymbol * dataLength;
         context.projectionFactor = projection;
         context.aggregateNorm2 = sharedFraction * meanNorm2 * dataShare;
         PowerDecision decision = m_allocator->Allocate(candidates, context);
@@ -339,10 +344,13 @@ OverTheAirAggregator::Transmit(Slot& slot,
             report.client = contributions[k].client;
             report.fadingAbs = std::abs(slot.fading[k].front());
             report.pathLossDb = slot.pathLossDb[k];
-            report.txEnergyJ = useSeconds * x.squaredNorm();
-            report.peakPowerW = x.cwiseAbs2().maxCoeff();
+            // Its report (feedback mode) went out at P_max: it counts in its
+            // energy and its peak symbol power, not in the data blocks' mean power.
+            const double dataPeakW = x.cwiseAbs2().maxCoeff();
+            report.txEnergyJ = useSeconds * x.squaredNorm() + slot.feedbackEnergyJ;
+            report.peakPowerW = std::max(dataPeakW, slot.feedbackEnergyJ > 0.0 ? MaxPowerW() : 0.0);
             report.powerW = maxBlockPower;
-            report.active = report.peakPowerW > 0.0;
+            report.active = dataPeakW > 0.0;
         });
         slot.transmitEncodeSeconds +=
             std::chrono::duration<double>(std::chrono::steady_clock::now() - encodeStart).count();
@@ -360,60 +368,6 @@ OverTheAirAggregator::Transmit(Slot& slot,
     return m_channel->EndSlot(noise);
 }
 
-Eigen::VectorXf
-OverTheAirAggregator::Decode(const Slot& slot, const Eigen::VectorXcd& y, size_t dim) const
-{
-    const SlotLayout& layout = slot.layout;
-    bool equalWeights = true;
-    for (double w : slot.weights)
-    {
-        equalWeights = equalWeights && std::abs(w - 1.0) < 1e-12;
-    }
-    const double minWeight = *std::min_element(slot.weights.begin(), slot.weights.end());
-    // The server decodes in double: one decode per round, and exact enough that a
-    // noiseless analog slot reproduces the ideal average.
-    Eigen::VectorXd received = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(2 * layout.dataUses));
-    for (size_t b = 0; b < layout.blocks; ++b)
-    {
-        // Scale by c and the pilot's estimate of the active weight.
-        const PowerDecision& decision = slot.decisions[b];
-        const std::complex<double> pilot = y(static_cast<Eigen::Index>(layout.PilotPosition(b)));
-        std::complex<double> divisor(0.0);
-        if (decision.inversion && decision.scale > 0.0)
-        {
-            double activeWeight = pilot.real() / (decision.scale * slot.pilotAmplitude[b]);
-            // Equal weights: the pilot counts the active clients.
-            activeWeight = equalWeights ? std::max(1.0, std::round(activeWeight))
-                                        : std::max(minWeight, activeWeight);
-            divisor = decision.scale * activeWeight;
-        }
-        else if (!decision.inversion)
-        {
-            divisor = pilot / slot.pilotAmplitude[b]; // no CSI: scale by what the pilot saw
-        }
-        if (std::abs(divisor) == 0.0)
-        {
-            continue; // nobody sent in this block: its coordinates stay zero
-        }
-        const size_t firstData = b * (layout.blockUses - 1);
-        const size_t lastData = std::min(layout.dataUses, firstData + layout.blockUses - 1);
-        for (size_t j = firstData; j < lastData; ++j)
-        {
-            const std::complex<double> value =
-                y(static_cast<Eigen::Index>(layout.DataPosition(j))) / divisor;
-            received(2 * j) = value.real();
-            received(2 * j + 1) = value.imag();
-        }
-    }
-    if (!slot.code)
-    {
-        return received.head(static_cast<Eigen::Index>(dim)).cast<float>();
-    }
-    Eigen::VectorXd decoded(static_cast<Eigen::Index>(dim));
-    slot.code->Decode(received.data(), decoded.data());
-    return decoded.cast<float>();
-}
-
 AggregationResult
 OverTheAirAggregator::DoAggregate(uint32_t round, const std::vector<ClientContribution>& contributions)
 {
@@ -422,24 +376,38 @@ OverTheAirAggregator::DoAggregate(uint32_t round, const std::vector<ClientContri
     {
         m_allocator = ns3::CreateObject<InversionPowerAllocator>();
     }
+    NS_ABORT_MSG_IF(m_coordination == BLIND && !(m_normBound > 0.0),
+                    "blind coordination needs NormBound > 0");
+    NS_ABORT_MSG_IF(m_coordination == BLIND && ns3::DynamicCast<MseOptimalPowerAllocator>(m_allocator),
+                    "mse-optimal needs per-client reports (Coordination = Feedback)");
     const size_t dim = static_cast<size_t>(contributions.front().update->size());
     using Clock = std::chrono::steady_clock;
     const auto encodeStart = Clock::now();
-    double noiseGainPerSymbol = 1.0;
-    std::unique_ptr<RandomLinearCode> code = MakeCode(dim, round, noiseGainPerSymbol);
+    std::unique_ptr<RandomLinearCode> code = MakeCode(dim, round);
     const size_t realSymbols = code ? code->CodeLength() : dim;
-    Slot slot((realSymbols + 1) / 2, m_coherenceUses);
+    Slot slot((realSymbols + 1) / 2, m_coherenceUses, NeedsPilot());
     slot.code = std::move(code);
-    slot.noiseGainPerSymbol = noiseGainPerSymbol;
+    // The decoder keeps D real coordinates, each with the per-real-symbol noise
+    // variance (rlc: T^T spreads k symbols' noise over n_r coordinates at 1/k each).
+    slot.noiseGainPerSymbol = static_cast<double>(dim) / (2.0 * static_cast<double>(slot.layout.dataUses));
+    CheckSlotState(slot, contributions.size());
+    ChargeFeedback(slot);
     EncodeClients(slot, round, contributions);
     AddPilots(slot);
     const auto encodeEnd = Clock::now();
 
     AggregationResult result;
-    AllocatePower(slot);
+    if (m_coordination == BLIND && !ns3::DynamicCast<FullPowerAllocator>(m_allocator))
+    {
+        AllocateBlind(slot);
+    }
+    else
+    {
+        AllocatePower(slot);
+    }
     const Eigen::VectorXcd& y = Transmit(slot, round, contributions, result);
     const auto channelEnd = Clock::now();
-    result.estimate = Decode(slot, y, dim);
+    result.estimate = Decode(slot, y, dim, result);
 
     if (slot.decisions.front().inversion)
     {
@@ -452,10 +420,18 @@ OverTheAirAggregator::DoAggregate(uint32_t round, const std::vector<ClientContri
     result.wallEncodeS = std::chrono::duration<double>(encodeEnd - encodeStart).count() + reencodeS;
     result.wallChannelS = std::chrono::duration<double>(channelEnd - encodeEnd).count() - reencodeS;
     result.wallDecodeS = std::chrono::duration<double>(Clock::now() - channelEnd).count();
-    result.channelUses = slot.layout.totalUses;
-    result.airtime = ns3::Seconds(useSeconds * static_cast<double>(slot.layout.totalUses));
+    result.channelUses = slot.uses.Total();
+    result.dataUses = slot.uses.data;
+    result.pilotUses = slot.uses.pilot;
+    result.feedbackUses = slot.uses.feedback;
+    result.airtime = ns3::Seconds(useSeconds * static_cast<double>(slot.uses.Total()));
+    result.noisePowerW = noiseW;
     result.meanRxSnrDb = noiseW > 0.0 ? 10.0 * std::log10(m_channel->LastSignalPowerW() / noiseW)
                                       : std::numeric_limits<double>::infinity();
+    for (char clipped : slot.clipped)
+    {
+        result.clippedClients += clipped ? 1 : 0;
+    }
     // The server's estimate of ||g_bar||^2 for the next round's mse-optimal rule, from
     // the received data symbols, never from the decoded estimate: ||g_hat||^2 also holds
     // rlc's projection error, about (n/k - 1) ||g||^2 (docs/power-allocation.md).
@@ -471,7 +447,7 @@ OverTheAirAggregator::DoAggregate(uint32_t round, const std::vector<ClientContri
     {
         const PowerDecision& decision = slot.decisions[b];
         const size_t first = slot.layout.BlockStart(b);
-        const size_t uses = slot.layout.BlockEnd(b) - first - 1; // the pilot is the last use
+        const size_t uses = slot.layout.DataUsesIn(b); // data first, then the pilot if any
         ReceivedBlock& block = received[b];
         block.receivedEnergy =
             y.segment(static_cast<Eigen::Index>(first), static_cast<Eigen::Index>(uses)).squaredNorm();

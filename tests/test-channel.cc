@@ -254,16 +254,20 @@ TEST(MultipleAccessChannel, EmpiricalNoiseMatchesNoisePower)
 TEST(SlotLayout, DataAndPilotsTileTheSlot)
 {
     const std::vector<std::pair<size_t, size_t>> cases{{10, 0}, {10, 2}, {10, 4}, {7, 3}, {1, 0}, {1, 2}};
+    for (bool withPilot : {true, false})
     for (const auto& [data, coherence] : cases)
     {
-        const SlotLayout layout(data, coherence);
-        const std::string tag = "data " + std::to_string(data) + " coherence " + std::to_string(coherence);
-        // One pilot per block; blocks of coherence - 1 data symbols each, or one block.
-        const size_t blocks = coherence == 0 ? 1 : (data + coherence - 2) / (coherence - 1);
+        const SlotLayout layout(data, coherence, withPilot);
+        const std::string tag = "data " + std::to_string(data) + " coherence " + std::to_string(coherence) +
+                                (withPilot ? " pilot" : " no pilot");
+        // One pilot per block (if any); blocks of coherence - pilot data symbols each, or one block.
+        const size_t pilots = withPilot ? 1 : 0;
+        const size_t blocks = coherence == 0 ? 1 : (data + coherence - pilots - 1) / (coherence - pilots);
         ASSERT_EQ(layout.blocks, blocks) << tag;
-        ASSERT_EQ(layout.totalUses, data + blocks) << tag;
-        std::vector<int> owner(layout.totalUses, -1); // block index of each use, -2 = pilot
+        ASSERT_EQ(layout.totalUses, data + pilots * blocks) << tag;
+        std::vector<int> owner(layout.totalUses, -1); // block index of each use
         std::vector<int> seen(layout.totalUses, 0);
+        size_t dataSum = 0;
         for (size_t b = 0; b < layout.blocks; ++b)
         {
             // Blocks are contiguous, aligned with the channel's coherence blocks.
@@ -273,14 +277,20 @@ TEST(SlotLayout, DataAndPilotsTileTheSlot)
                 ASSERT_EQ(layout.BlockStart(b), b * coherence) << tag;
             }
             ASSERT_LT(layout.BlockStart(b), layout.BlockEnd(b)) << tag;
+            ASSERT_EQ(layout.BlockEnd(b) - layout.BlockStart(b), layout.DataUsesIn(b) + pilots) << tag;
+            dataSum += layout.DataUsesIn(b);
             for (size_t u = layout.BlockStart(b); u < layout.BlockEnd(b); ++u)
             {
                 owner[u] = static_cast<int>(b);
             }
-            const size_t pilot = layout.PilotPosition(b);
-            ASSERT_LT(pilot, layout.totalUses) << tag;
-            ++seen[pilot];
+            if (withPilot)
+            {
+                const size_t pilot = layout.PilotPosition(b);
+                ASSERT_LT(pilot, layout.totalUses) << tag;
+                ++seen[pilot];
+            }
         }
+        ASSERT_EQ(dataSum, data) << tag;
         ASSERT_EQ(layout.BlockEnd(layout.blocks - 1), layout.totalUses) << tag;
         for (size_t j = 0; j < data; ++j)
         {
@@ -291,9 +301,14 @@ TEST(SlotLayout, DataAndPilotsTileTheSlot)
                 ASSERT_GT(pos, layout.DataPosition(j - 1)) << tag << " j " << j;
             }
             ++seen[pos];
-            // The block's pilot comes after all of its data (it is the last use).
             const auto b = static_cast<size_t>(owner[pos]);
-            EXPECT_LT(pos, layout.PilotPosition(b)) << tag << " j " << j;
+            EXPECT_GE(j, layout.FirstData(b)) << tag << " j " << j;
+            EXPECT_LT(j, layout.DataEnd(b)) << tag << " j " << j;
+            // The block's pilot comes after all of its data (it is the last use).
+            if (withPilot)
+            {
+                EXPECT_LT(pos, layout.PilotPosition(b)) << tag << " j " << j;
+            }
         }
         // Every use is exactly one data symbol or one pilot.
         for (size_t u = 0; u < layout.totalUses; ++u)
