@@ -44,7 +44,10 @@ struct SweepPoint
 struct SweepSpec
 {
     std::string baseIni;                                   ///< scenario text without [sweep]
-    std::vector<std::pair<std::string, std::string>> sets; ///< fixed overrides (key, value)
+    /// Fixed overrides (key, value). A value "V if KEY=a,b" applies only to the
+    /// points whose KEY (a swept key or an unconditional set) is a or b: the
+    /// way to give a key only to the schemes it acts on (scenario-rules.cc).
+    std::vector<std::pair<std::string, std::string>> sets;
     std::vector<SweepAxis> axes;
     std::vector<uint64_t> seeds{1};
     std::string outDir = "results/sweep";

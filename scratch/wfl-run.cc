@@ -4,6 +4,8 @@
  *   wfl-run scenarios/default.ini --run.rounds 20 --output results/x.h5
  *
  * Exit codes: 0 success, 2 bad input (one-line message naming the key),
+ * 3 training diverged (one line naming the round and the likely causes; the
+ * trace keeps every round up to that one and says status = diverged),
  * 1 anything else.
  */
 #include "input-error.h"
@@ -36,6 +38,13 @@ main(int argc, char** argv)
             return 0;
         }
         const wfl::RunSummary summary = wfl::RunScenario(arguments, &std::cout);
+        if (summary.divergedRound > 0)
+        {
+            std::cout.flush();
+            std::cerr << "wfl-run: " << summary.divergedMessage << "; trace " << summary.tracePath
+                      << " keeps rounds 1.." << summary.divergedRound << " (status = diverged)\n";
+            return wfl::kExitDiverged;
+        }
         std::cout.unsetf(std::ios::floatfield);
         std::cout << std::setprecision(4) << "done: " << summary.rounds << " rounds, final test accuracy "
                   << summary.finalAccuracy << ", " << summary.wallSeconds << " s wall\n"
