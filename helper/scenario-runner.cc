@@ -72,7 +72,7 @@ DivergenceMessage(const ScenarioConfig& config, uint32_t round)
     };
     std::string message = "training diverged in round " + std::to_string(round) +
                           " (the model or a loss became NaN or Inf); likely causes: " +
-                          keys({"learner.lr", "server.lr"}) + " too high";
+                          keys({"learner.lr"}) + " or " + keys({"server.lr"}) + " too high";
     if (config.codingScheme != "ideal")
     {
         // The uplink's error enters the model as a step of its size.

@@ -6,6 +6,7 @@
 #include "federation-helper.h"
 #include "learning-task.h"
 #include "random.h"
+#include "scenario-runner.h"
 #include "test-util.h"
 
 #include "ns3/node-container.h"
@@ -14,9 +15,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <cstring>
+#include <limits>
 #include <numeric>
 
 using namespace wfl;
@@ -168,19 +171,136 @@ TEST(Federated, SameSeedGivesIdenticalTracesAndAnotherSeedDifferent)
               wfltest::ReadColumn(dir + "/c.h5", "/clients/samples"));
 }
 
-TEST(Federated, DivergenceIsABadInputErrorAndKeepsCompletedRounds)
+namespace
 {
+
+/// The exact average, except that round `badRound`'s estimate has one NaN
+/// coordinate (what a broken decoder or an overflowing channel would give).
+class NanInRoundAggregator : public Aggregator
+{
+  public:
+    uint32_t badRound = 0;
+
+  private:
+    AggregationResult DoAggregate(uint32_t round, const std::vector<ClientContribution>& contributions) override
+    {
+        AggregationResult result;
+        result.estimate = WeightedAverage(contributions).cast<float>();
+        if (round == badRound)
+        {
+            result.estimate(0) = std::numeric_limits<float>::quiet_NaN();
+        }
+        for (const ClientContribution& c : contributions)
+        {
+            result.clients.push_back(ClientLinkReport{c.client});
+        }
+        result.activeClients = static_cast<uint32_t>(contributions.size());
+        return result;
+    }
+};
+
+} // namespace
+
+TEST(Federated, NonFiniteModelStopsTheRunAtThatRound)
+{
+    // The model itself turns NaN (all losses of that round are still finite):
+    // that round is recorded, evaluated, and is the last one. A control run
+    // (badRound 0) completes, so the detection is not a false alarm.
+    for (uint32_t badRound : {0u, 3u})
+    {
+        auto data = SmallData(5);
+        Rng rng(5, "partition");
+        LocalTrainingSpec training;
+        training.learningRate = 0.1;
+        training.localSteps = 2;
+        ModelSpec model;
+        model.kind = "softmax";
+        auto task = std::make_shared<LearningTask>(
+            data, PartitionIid(static_cast<int>(data->train.Count()), 4, 0.0, rng), model, training, 5);
+        ns3::NodeContainer server(1);
+        ns3::NodeContainer clients(4);
+        FederationHelper helper;
+        helper.SetServerAttribute("Rounds", ns3::UintegerValue(6));
+        helper.SetServerAttribute("EvalEvery", ns3::UintegerValue(100));
+        auto aggregator = ns3::CreateObject<NanInRoundAggregator>();
+        aggregator->badRound = badRound;
+        helper.SetAggregator(aggregator);
+        FederationApps apps = helper.Install(server.Get(0), clients, task);
+        std::vector<RoundRecord> records;
+        apps.server->TraceConnectWithoutContext(
+            "RoundCompleted", ns3::MakeCallback(+[](std::vector<RoundRecord>* out, const RoundRecord& r) {
+                                  out->push_back(r);
+                              }).Bind(&records));
+        ns3::Simulator::Run();
+        const uint32_t diverged = apps.server->GetDivergedRound();
+        const uint32_t completed = apps.server->GetCompletedRounds();
+        ns3::Simulator::Destroy();
+        EXPECT_EQ(diverged, badRound);
+        EXPECT_EQ(completed, badRound == 0 ? 6u : badRound);
+        ASSERT_EQ(records.size(), completed);
+        if (badRound > 0)
+        {
+            EXPECT_TRUE(std::isfinite(records.back().trainLoss));
+            EXPECT_FALSE(std::isnan(records.back().testAccuracy)) << "the diverged round is evaluated";
+            EXPECT_FALSE(std::isfinite(records.back().testLoss));
+        }
+    }
+}
+
+TEST(Federated, DivergedRunStopsThereAndSaysSo)
+{
+    // A two-layer MLP at lr 100 leaves the floats within a few rounds.
     const std::string path = wfltest::MakeTempDir("diverge") + "/run.h5";
     const auto result = wfltest::Run(wfltest::SyntheticRunArgs(path,
                                                               {{"learner.model", "mlp"},
                                                                {"learner.hidden", "64,64"},
                                                                {"learner.lr", "100"},
                                                                {"run.rounds", "50"}}));
-    EXPECT_EQ(result.exitCode, 2) << result.err;
-    EXPECT_NE(result.err.find("learner.lr"), std::string::npos) << result.err;
-    EXPECT_NE(result.err.find("non-finite"), std::string::npos) << result.err;
+    // Its own exit status (not 2: the input was valid), one line naming the
+    // round and the likely cause; no uplink keys under the ideal uplink.
+    EXPECT_EQ(result.exitCode, kExitDiverged) << result.err;
+    EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+    const std::string round = wfltest::ReadRootAttribute(path, "diverged_round");
+    EXPECT_NE(result.err.find("diverged in round " + round + " "), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("learner.lr = 100"), std::string::npos) << result.err;
+    EXPECT_EQ(result.err.find("uplink"), std::string::npos) << result.err;
+    // The trace: stopped at that round, which is recorded (and evaluated).
+    EXPECT_EQ(wfltest::ReadRootAttribute(path, "status"), "diverged");
+    EXPECT_EQ(wfltest::ReadRootAttribute(path, "diverged"), "1");
     EXPECT_EQ(wfltest::ReadRootAttribute(path, "complete"), "0");
-    EXPECT_LT(wfltest::ReadColumn(path, "/rounds/round").size(), 50u);
+    EXPECT_FALSE(wfltest::ReadRootAttribute(path, "end_time_utc").empty());
+    const auto rounds = wfltest::ReadColumn(path, "/rounds/round");
+    ASSERT_FALSE(rounds.empty());
+    EXPECT_EQ(std::to_string(static_cast<int>(rounds.back())), round);
+    EXPECT_EQ(rounds.size(), static_cast<size_t>(rounds.back()));
+    EXPECT_LT(rounds.size(), 50u);
+    const auto train = wfltest::ReadColumn(path, "/rounds/train_loss");
+    const auto test = wfltest::ReadColumn(path, "/rounds/test_loss");
+    const auto accuracy = wfltest::ReadColumn(path, "/rounds/test_accuracy");
+    EXPECT_FALSE(std::isnan(accuracy.back())) << "the diverged round is evaluated";
+    EXPECT_FALSE(std::isfinite(train.back()) && std::isfinite(test.back()));
+    for (size_t i = 0; i + 1 < rounds.size(); ++i)
+    {
+        EXPECT_TRUE(std::isfinite(train[i])) << "row " << i;
+    }
+}
+
+TEST(Federated, DivergenceOverTheAirNamesTheUplinkKeys)
+{
+    // Analog at -60 dB: the model stays finite for a while but its losses
+    // overflow; the message names the uplink's keys besides learner.lr.
+    const std::string path = wfltest::MakeTempDir("diverge-ota") + "/run.h5";
+    const auto result = wfltest::Run(wfltest::SyntheticRunArgs(
+        path, {{"learner.model", "mlp"}, {"learner.hidden", "16"}, {"run.rounds", "60"},
+               {"coding.scheme", "analog"}, {"channel.normalized", "true"}, {"channel.snr-db", "-60"}}));
+    EXPECT_EQ(result.exitCode, kExitDiverged) << result.err;
+    for (const char* key : {"learner.lr = 0.1", "channel.snr-db = -60", "power.policy = inversion"})
+    {
+        EXPECT_NE(result.err.find(key), std::string::npos) << key << ": " << result.err;
+    }
+    EXPECT_EQ(wfltest::ReadRootAttribute(path, "status"), "diverged");
+    EXPECT_EQ(std::to_string(static_cast<int>(wfltest::ReadColumn(path, "/rounds/round").back())),
+              wfltest::ReadRootAttribute(path, "diverged_round"));
 }
 
 TEST(Federated, CompletedRunIsMarkedComplete)
@@ -189,6 +309,8 @@ TEST(Federated, CompletedRunIsMarkedComplete)
     const auto result = wfltest::Run(wfltest::SyntheticRunArgs(path));
     ASSERT_EQ(result.exitCode, 0) << result.err;
     EXPECT_EQ(wfltest::ReadRootAttribute(path, "complete"), "1");
+    EXPECT_EQ(wfltest::ReadRootAttribute(path, "status"), "complete");
+    EXPECT_EQ(wfltest::ReadRootAttribute(path, "diverged"), "0");
     EXPECT_FALSE(wfltest::ReadRootAttribute(path, "end_time_utc").empty());
     EXPECT_NE(wfltest::ReadRootAttribute(path, "config").find("rounds = 8"), std::string::npos);
     const auto accuracy = wfltest::ReadColumn(path, "/rounds/test_accuracy");
@@ -206,7 +328,11 @@ TEST(Federated, TimingProfilesEveryStageOfEveryUplink)
     for (const char* scheme : {"ideal", "analog", "rlc", "digital"})
     {
         const std::string path = dir + "/" + scheme + ".h5";
-        std::map<std::string, std::string> keys{{"coding.scheme", scheme}, {"channel.normalized", "true"}};
+        std::map<std::string, std::string> keys{{"coding.scheme", scheme}};
+        if (std::string(scheme) != "ideal")
+        {
+            keys.insert({"channel.normalized", "true"}); // the exact average has no channel
+        }
         if (std::string(scheme) == "digital")
         {
             // Enough bits per slot that every client gets its payload through.
@@ -252,11 +378,12 @@ namespace
 double
 FinalAccuracy(const std::string& dir, const std::string& name, std::map<std::string, std::string> keys)
 {
-    keys.insert({{"data.clients", "10"},
-                 {"run.rounds", "30"},
-                 {"run.eval-every", "30"},
-                 {"channel.normalized", "true"},
-                 {"power.policy", "truncated"}});
+    keys.insert({{"data.clients", "10"}, {"run.rounds", "30"}, {"run.eval-every", "30"}});
+    if (keys.at("coding.scheme") != "ideal")
+    {
+        // Channel and power keys only where they act (the exact average has none).
+        keys.insert({{"channel.normalized", "true"}, {"power.policy", "truncated"}});
+    }
     const auto result = wfltest::Run(wfltest::SyntheticRunArgs(dir + "/" + name, keys));
     EXPECT_EQ(result.exitCode, 0) << result.err;
     return wfltest::ReadColumn(dir + "/" + name, "/rounds/test_accuracy").back();
