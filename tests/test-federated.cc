@@ -205,7 +205,9 @@ TEST(Federated, NonFiniteModelStopsTheRunAtThatRound)
 {
     // The model itself turns NaN (all losses of that round are still finite):
     // that round is recorded, evaluated, and is the last one. A control run
-    // (badRound 0) completes, so the detection is not a false alarm.
+    // (badRound 0) completes, so the detection is not a false alarm. Without
+    // the model check the run would stop one round late (the clients' losses
+    // of round 4), which fails here.
     for (uint32_t badRound : {0u, 3u})
     {
         auto data = SmallData(5);
@@ -287,12 +289,16 @@ TEST(Federated, DivergedRunStopsThereAndSaysSo)
 
 TEST(Federated, DivergenceOverTheAirNamesTheUplinkKeys)
 {
-    // Analog at -60 dB: the model stays finite for a while but its losses
-    // overflow; the message names the uplink's keys besides learner.lr.
+    // Analog at -60 dB: the model stays finite (floats up to ~1e38) while
+    // its test loss overflows first, a round before the clients' losses do;
+    // the message names the uplink's keys besides learner.lr. Evaluating
+    // every round, a run that ignored a non-finite test loss would go one
+    // round further and leave a non-finite row before the last (caught below).
     const std::string path = wfltest::MakeTempDir("diverge-ota") + "/run.h5";
     const auto result = wfltest::Run(wfltest::SyntheticRunArgs(
         path, {{"learner.model", "mlp"}, {"learner.hidden", "16"}, {"run.rounds", "60"},
-               {"coding.scheme", "analog"}, {"channel.normalized", "true"}, {"channel.snr-db", "-60"}}));
+               {"run.eval-every", "1"}, {"coding.scheme", "analog"}, {"channel.normalized", "true"},
+               {"channel.snr-db", "-60"}}));
     EXPECT_EQ(result.exitCode, kExitDiverged) << result.err;
     for (const char* key : {"learner.lr = 0.1", "channel.snr-db = -60", "power.policy = inversion"})
     {
@@ -301,6 +307,14 @@ TEST(Federated, DivergenceOverTheAirNamesTheUplinkKeys)
     EXPECT_EQ(wfltest::ReadRootAttribute(path, "status"), "diverged");
     EXPECT_EQ(std::to_string(static_cast<int>(wfltest::ReadColumn(path, "/rounds/round").back())),
               wfltest::ReadRootAttribute(path, "diverged_round"));
+    const auto train = wfltest::ReadColumn(path, "/rounds/train_loss");
+    const auto test = wfltest::ReadColumn(path, "/rounds/test_loss");
+    ASSERT_FALSE(test.empty());
+    EXPECT_FALSE(std::isfinite(test.back()) && std::isfinite(train.back()));
+    for (size_t i = 0; i + 1 < test.size(); ++i)
+    {
+        EXPECT_TRUE(std::isfinite(train[i]) && std::isfinite(test[i])) << "row " << i;
+    }
 }
 
 TEST(Federated, CompletedRunIsMarkedComplete)
