@@ -152,7 +152,8 @@ std::vector<InertKey> InertKeys(const ScenarioConfig& config);
 /// @throws InputError with the message of the first key in `given` that has no effect.
 void CheckGivenKeysTakeEffect(const ScenarioConfig& config, const std::set<std::string>& given);
 
-/// The rules as lines "keys: only if condition" (for --help and the README).
+/// The rules as lines "keys: only if condition" (for --help and the README);
+/// "section.*" stands for every key of the section.
 std::vector<std::string> InertRuleTable();
 
 } // namespace wfl

@@ -219,7 +219,12 @@ InertRuleTable()
     std::vector<std::string> lines;
     for (const InertRule& rule : Rules())
     {
-        lines.push_back(std::string(rule.keys) + ": only if " + rule.condition);
+        std::string keys;
+        for (const std::string& word : Words(rule.keys))
+        {
+            keys += (keys.empty() ? "" : " ") + (word[0] == '!' ? "except " + word.substr(1) : word);
+        }
+        lines.push_back(keys + ": only if " + rule.condition);
     }
     return lines;
 }

@@ -30,6 +30,14 @@ main(int argc, char** argv)
                          "Every key can be set in the INI file ([run] rounds = 50) or on the\n"
                          "command line (--run.rounds 50); the command line wins.\n\n";
             wfl::PrintKeyTable(std::cout);
+            std::cout << "\nKeys that act only under other settings (setting one where it has no "
+                         "effect is an error):\n";
+            for (const std::string& rule : wfl::InertRuleTable())
+            {
+                std::cout << "  " << rule << "\n";
+            }
+            std::cout << "\nExit codes: 0 done, 1 internal error, 2 bad input, 3 training diverged "
+                         "(the trace keeps its rounds).\n";
             return 0;
         }
         if (arguments.printConfig)
