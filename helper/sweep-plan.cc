@@ -3,7 +3,6 @@
 
 #include "input-error.h"
 
-#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -46,88 +45,6 @@ SplitAssignment(const std::string& text, const std::string& what)
         throw InputError(what + " = '" + text + "': expected KEY=VALUE");
     }
     return {Trim(text.substr(0, eq)), Trim(text.substr(eq + 1))};
-}
-
-/// A set's value and its condition: "V if KEY=a,b" -> (V, KEY, {a, b}).
-struct ConditionalValue
-{
-    std::string value;
-    std::string key; ///< "" if unconditional
-    std::vector<std::string> values;
-};
-
-ConditionalValue
-SplitCondition(const std::string& key, const std::string& text)
-{
-    const size_t at = text.find(" if ");
-    if (at == std::string::npos)
-    {
-        return {text, "", {}};
-    }
-    ConditionalValue c;
-    c.value = Trim(text.substr(0, at));
-    const std::string condition = Trim(text.substr(at + 4));
-    const size_t eq = condition.find('=');
-    if (eq == std::string::npos || eq == 0 || eq + 1 == condition.size())
-    {
-        throw InputError("set " + key + "=" + text + ": expected VALUE if KEY=v1,v2,...");
-    }
-    c.key = Trim(condition.substr(0, eq));
-    std::stringstream stream(condition.substr(eq + 1));
-    std::string item;
-    while (std::getline(stream, item, ','))
-    {
-        c.values.push_back(Trim(item));
-    }
-    return c;
-}
-
-/// The value of `key` at a point: its axis value, else its unconditional set.
-/// @throws InputError if neither exists (a condition must name one of them).
-std::string
-PointValue(const std::string& key,
-           const std::vector<std::pair<std::string, std::string>>& axisValues,
-           const std::vector<std::pair<std::string, std::string>>& sets,
-           const std::string& condition)
-{
-    for (const auto& [k, v] : axisValues)
-    {
-        if (k == key)
-        {
-            return v;
-        }
-    }
-    for (const auto& [k, v] : sets)
-    {
-        if (k == key && v.find(" if ") == std::string::npos)
-        {
-            return v;
-        }
-    }
-    throw InputError("set " + condition + ": " + key +
-                     " is neither swept (grid) nor set unconditionally; a condition must name one");
-}
-
-/// "--key value" arguments of the sets that apply at a point.
-std::vector<std::string>
-SetArguments(const SweepSpec& spec, const std::vector<std::pair<std::string, std::string>>& axisValues)
-{
-    std::vector<std::string> args;
-    for (const auto& [key, text] : spec.sets)
-    {
-        const ConditionalValue c = SplitCondition(key, text);
-        if (!c.key.empty())
-        {
-            const std::string at = PointValue(c.key, axisValues, spec.sets, key + "=" + text);
-            if (std::find(c.values.begin(), c.values.end(), at) == c.values.end())
-            {
-                continue;
-            }
-        }
-        args.push_back("--" + key);
-        args.push_back(c.value);
-    }
-    return args;
 }
 
 std::string
@@ -384,7 +301,7 @@ ExpandSweep(const SweepSpec& spec)
             for (uint64_t seed : spec.seeds)
             {
                 std::vector<std::string> args{"wfl-sweep", basePath};
-                for (const std::string& arg : SetArguments(spec, values))
+                for (const std::string& arg : PointSetArguments(spec, values))
                 {
                     args.push_back(arg);
                 }

@@ -72,6 +72,14 @@ std::vector<uint64_t> ParseSeeds(const std::string& key, const std::string& text
  */
 std::vector<SweepPoint> ExpandSweep(const SweepSpec& spec);
 
+/**
+ * "--KEY VALUE" arguments of the sets that apply at a point with these axis
+ * values (sweep-sets.cc). @throws InputError for a malformed condition or one
+ * naming a key that is neither swept nor set unconditionally.
+ */
+std::vector<std::string> PointSetArguments(const SweepSpec& spec,
+                                           const std::vector<std::pair<std::string, std::string>>& axisValues);
+
 /// Stable id of a resolved configuration (FNV-1a of its INI; output and
 /// run.threads excluded, as they do not change results).
 std::string PointId(const ScenarioConfig& config);
