@@ -101,6 +101,9 @@ Rules()
         {"learner.compute-distribution", "learner.compute-time-s > 0 and learner.compute-spread > 0",
          "learner.compute-time-s learner.compute-spread",
          [](const ScenarioConfig& c) { return c.computeTimeS > 0.0 && c.computeSpread > 0.0; }},
+        // Clients with no compute time all report at once: nobody is late.
+        {"server.deadline-s", "learner.compute-time-s > 0", "learner.compute-time-s",
+         [](const ScenarioConfig& c) { return c.computeTimeS > 0.0; }},
         {"server.momentum", "server.optimizer = fedavgm", "server.optimizer",
          [](const ScenarioConfig& c) { return c.serverOptimizer == "fedavgm"; }},
         {"server.beta1 server.beta2 server.tau", "server.optimizer = fedadam or fedyogi",

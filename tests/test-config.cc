@@ -282,6 +282,8 @@ InertCases()
          "learner.compute-spread", "learner.compute-time-s", V{"--learner.compute-time-s", "1"}},
         {V{"--server.clients-fraction", "0.5", "--server.clients-per-round", "3"},
          "server.clients-per-round", "server.clients-fraction", V{"--server.clients-fraction", "0"}},
+        {V{"--learner.compute-time-s", "0", "--server.deadline-s", "1"}, "server.deadline-s",
+         "learner.compute-time-s", V{"--learner.compute-time-s", "0.5"}},
         {V{"--server.sampling", "size"}, "server.sampling", "server.clients-per-round",
          V{"--server.clients-per-round", "5"}},
     };
