@@ -6,7 +6,9 @@
 
 Figures (only those the sweep has data for): final test accuracy and mean NMSE
 against every numeric swept key, one curve per combination of the other swept
-keys (mean over seeds, band min..max); accuracy against total channel uses and
+keys (mean over seeds, band min..max; points the key does not apply to, such as
+the ideal uplink in a sweep over SNR, as a dashed line); accuracy against total
+channel uses and
 total bits; energy spent until the target accuracy is first reached; accuracy
 against round for a few points. Only points with status 'complete' are used;
 points whose training diverged (status 'diverged') are left out of every curve
@@ -150,17 +152,35 @@ def draw_curves(ax, curves, keys, log_y=False, suffix=None):
     return drawn
 
 
+def draw_references(sweep, ax, x_key, value, others, index, log_y):
+    """Complete points that x_key does not apply to (value '' in the index, as the ideal
+    uplink in a sweep over SNR): a dashed line at their mean per group; returns the count."""
+    x = np.asarray(wfl_index.axis_values(sweep.index, x_key), dtype=float)
+    y = np.asarray(index["columns"][value], dtype=float)
+    keep = sweep.complete & np.isnan(x) & np.isfinite(y) & ((y > 0) if log_y else True)
+    by_group = {}
+    for i in np.flatnonzero(keep):
+        by_group.setdefault(sweep.group_of(i, others), []).append(y[i])
+    for n, group in enumerate(wfl_index.sorted_groups(by_group)):
+        ax.axhline(float(np.mean(by_group[group])), linestyle="--", linewidth=1.2,
+                   color="C%d" % ((9 - n) % 10),
+                   label="%s (no %s)" % (group_label(others, group), x_key))
+    return len(by_group)
+
+
 def plot_vs_axis(sweep, x_key, value, ylabel, title, name, index=None, log_y=False,
                  suffix=None):
     """`value` (mean over seeds with band) against numeric axis x_key, per other-axis group."""
     others = [k for k in sweep.index["axes"] if k != x_key]
     curves = wfl_index.group_mean(index or sweep.index, x_key, others, value)
     fig, ax = sweep.figure(title)
-    if draw_curves(ax, curves, others, log_y, suffix and (lambda g: suffix(others, g))) == 0:
+    drawn = draw_curves(ax, curves, others, log_y, suffix and (lambda g: suffix(others, g)))
+    drawn += draw_references(sweep, ax, x_key, value, others, index or sweep.index, log_y)
+    if drawn == 0:
         plt.close(fig)
         note("%s: no finite %s among complete points" % (name, value))
         return
-    xs = np.concatenate([c["x"].astype(float) for c in curves.values()])
+    xs = np.concatenate([c["x"].astype(float) for c in curves.values()] + [np.zeros(0)])
     if value == "final_accuracy":  # the diverged points' x are drawn too
         x_all = np.asarray(wfl_index.axis_values(sweep.index, x_key), dtype=float)
         xs = np.concatenate([xs, x_all[sweep.diverged]])
@@ -307,7 +327,8 @@ def plot_rounds(sweep):
         r = np.asarray(trace["rounds"].get("round", []))
         acc = np.asarray(trace["rounds"].get("test_accuracy", []), dtype=float)
         ok = np.isfinite(acc)
-        keys, values = (others + [x_key], group + ("%g" % x,)) if x_key else (others, group)
+        applies = x_key and np.isfinite(x)  # NaN: x_key does not apply to this group
+        keys, values = (others + [x_key], group + ("%g" % x,)) if applies else (others, group)
         label = group_label(keys, values, bare=keys == sweep.text_axes)
         ax.plot(r[ok], acc[ok], marker="o", markersize=3, linestyle="--" if low else "-",
                 color=colors.setdefault(group, "C%d" % (len(colors) % 10)),

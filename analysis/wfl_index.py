@@ -4,7 +4,8 @@
     index = load_index("results/sweep")            # the directory or its index.h5
     index["columns"]["final_accuracy"]             # numpy array, one entry per point
     index["columns"]["axis:coding.scheme"]         # swept values as str
-    index["columns"]["axisnum:channel.snr-db"]     # ... and as float when numeric
+    index["columns"]["axisnum:channel.snr-db"]     # ... and as float when numeric (NaN:
+                                                   # the axis does not apply to the point)
     curves = group_mean(index, "channel.snr-db", ["coding.scheme"], "final_accuracy")
 
 The index has one row per point (a config of the grid and a seed); the
@@ -53,9 +54,15 @@ def _read_column(dataset):
 
 
 def _as_numbers(strings):
-    """float array if every string parses as a number, else None."""
+    """float array if every non-empty string parses as a number (and one does), else None.
+
+    An empty value is a conditional axis that does not apply to the point
+    (e.g. the SNR of the ideal uplink); it becomes NaN.
+    """
+    if not any(s != "" for s in strings):
+        return None
     try:
-        return np.array([float(s) for s in strings], dtype=float)
+        return np.array([float(s) if s != "" else np.nan for s in strings], dtype=float)
     except ValueError:
         return None
 

@@ -273,9 +273,10 @@ WriteSweepIndex(const std::string& outDir,
             {
                 const std::string& value = p.axisValues[a].second;
                 text.push_back(value);
+                // "": a conditional axis that does not apply to the point (NaN).
                 char* end = nullptr;
-                const double x = std::strtod(value.c_str(), &end);
-                allNumeric = allNumeric && !value.empty() && *end == '\0';
+                const double x = value.empty() ? NAN : std::strtod(value.c_str(), &end);
+                allNumeric = allNumeric && (value.empty() || *end == '\0');
                 numeric.push_back(x);
             }
             WriteStrings(axesGroup, spec.axes[a].key, text);

@@ -73,7 +73,7 @@ Describe(const SweepPoint& point)
     std::string text;
     for (const auto& [key, value] : point.axisValues)
     {
-        text += key + "=" + value + " ";
+        text += value.empty() ? "" : key + "=" + value + " "; // "": axis not applied
     }
     return text + "seed=" + std::to_string(point.seed);
 }

@@ -82,11 +82,22 @@ PointValue(const std::string& key,
             return v;
         }
     }
-    throw InputError("set " + condition + ": " + key +
+    throw InputError(condition + ": " + key +
                      " is neither swept (grid) nor set unconditionally; a condition must name one");
 }
 
 } // namespace
+
+bool
+ConditionHolds(const std::string& key,
+               const std::vector<std::string>& accepted,
+               const std::vector<std::pair<std::string, std::string>>& axisValues,
+               const SweepSpec& spec,
+               const std::string& what)
+{
+    const std::string at = PointValue(key, axisValues, spec.sets, what);
+    return std::find(accepted.begin(), accepted.end(), at) != accepted.end();
+}
 
 std::vector<std::string>
 PointSetArguments(const SweepSpec& spec, const std::vector<std::pair<std::string, std::string>>& axisValues)
@@ -95,13 +106,9 @@ PointSetArguments(const SweepSpec& spec, const std::vector<std::pair<std::string
     for (const auto& [key, text] : spec.sets)
     {
         const ConditionalValue c = SplitCondition(key, text);
-        if (!c.key.empty())
+        if (!c.key.empty() && !ConditionHolds(c.key, c.values, axisValues, spec, "set " + key + "=" + text))
         {
-            const std::string at = PointValue(c.key, axisValues, spec.sets, key + "=" + text);
-            if (std::find(c.values.begin(), c.values.end(), at) == c.values.end())
-            {
-                continue;
-            }
+            continue;
         }
         args.push_back("--" + key);
         args.push_back(c.value);

@@ -113,8 +113,10 @@ Run(int argc, char** argv, const Communicator& comm)
     po::options_description options("wfl-sweep options");
     options.add_options()("help,h", "print this help")(
         "config", po::value<std::string>(), "scenario INI (its [sweep] section is read too)")(
-        "grid", po::value<std::vector<std::string>>(), "KEY=START:STEP:STOP or KEY=v1,v2,... (repeat)")(
-        "set", po::value<std::vector<std::string>>(), "KEY=VALUE fixed for every point (repeat)")(
+        "grid", po::value<std::vector<std::string>>(),
+        "KEY=START:STEP:STOP or KEY=v1,v2,...; with ' if KEY2=a,b' only where KEY2 is a or b (repeat)")(
+        "set", po::value<std::vector<std::string>>(),
+        "KEY=VALUE for every point, or 'KEY=VALUE if KEY2=a,b' (repeat)")(
         "seeds", po::value<std::string>(), "N: seeds 1..N")(
         "seed-list", po::value<std::string>(), "comma-separated seeds")(
         "out", po::value<std::string>(), "output directory (default results/sweep)")(
@@ -248,7 +250,10 @@ Run(int argc, char** argv, const Communicator& comm)
             std::cout << p.index << " " << p.id;
             for (const auto& [key, value] : p.axisValues)
             {
-                std::cout << " " << key << "=" << value;
+                if (!value.empty()) // "": a conditional axis that does not apply
+                {
+                    std::cout << " " << key << "=" << value;
+                }
             }
             std::cout << " seed=" << p.seed << "\n";
         }

@@ -306,3 +306,33 @@ TEST(Sweep, MpiRanksGiveTheSameIndexAsOneProcess)
     ASSERT_EQ(result.exitCode, 0) << result.err;
     EXPECT_EQ(IndexFingerprint(ranks), IndexFingerprint(single));
 }
+
+TEST(SweepPlan, ConditionalAxisAppliesOnlyWhereItsConditionHoldsAndPointsAreNotRepeated)
+{
+    // The ideal uplink has no SNR: it appears once per seed, without the key.
+    SweepSpec spec;
+    spec.axes = {ParseAxis("coding.scheme=ideal,rlc"),
+                 ParseAxis("channel.snr-db=0,10,20 if coding.scheme=rlc")};
+    spec.sets = {{"channel.normalized", "true if coding.scheme=rlc"}};
+    spec.seeds = {1, 2};
+    EXPECT_EQ(spec.axes[1].conditionKey, "coding.scheme");
+    EXPECT_EQ(spec.axes[1].values, (std::vector<std::string>{"0", "10", "20"}));
+    const std::vector<SweepPoint> points = ExpandSweep(spec);
+    ASSERT_EQ(points.size(), 2u + 6u);
+    std::set<std::string> ids;
+    for (const SweepPoint& p : points)
+    {
+        ids.insert(p.id);
+        const bool ideal = p.config.codingScheme == "ideal";
+        EXPECT_EQ(p.axisValues[1].second.empty(), ideal);
+        EXPECT_EQ(p.config.normalized, ideal ? "false" : "true");
+    }
+    EXPECT_EQ(ids.size(), points.size());
+    EXPECT_EQ(points[0].config.snrDb, ScenarioConfig().snrDb);
+    EXPECT_EQ(points[2].config.snrDb, 0.0);
+    EXPECT_EQ(points[7].config.snrDb, 20.0);
+    // Without the condition the ideal points would set the SNR: an error.
+    spec.axes[1] = ParseAxis("channel.snr-db=0,10,20");
+    EXPECT_NE(wfltest::InputErrorOf([&] { ExpandSweep(spec); }).find("channel.snr-db has no effect"),
+              std::string::npos);
+}

@@ -51,7 +51,7 @@ def final_accuracy(scheme, snr, seed):
 
 def write_trace(path, values, seed, complete=1, status=None):
     """A small fake trace following the schema; returns its /rounds columns."""
-    scheme, snr = values.get("coding.scheme", "ideal"), float(values.get(SNR, 10))
+    scheme, snr = values.get("coding.scheme", "ideal"), float(values.get(SNR) or 10)
     t = np.arange(1, ROUNDS + 1)
     acc = final_accuracy(scheme, snr, seed) * (1 - np.exp(-t)) / (1 - np.exp(-ROUNDS))
     digital = scheme == "digital"
@@ -136,8 +136,9 @@ def make_sweep(out, axes, points, version=1):
             g.create_dataset(name, data=np.array([r.get(name, np.nan) for r, _ in rows]))
         for key in axes:
             g.create_dataset("axes/" + key, data=[v[key] for _, v in rows], dtype=STR)
-            try:
-                g.create_dataset("axes_numeric/" + key, data=[float(v[key]) for _, v in rows])
+            try:  # "": a conditional axis that does not apply (NaN), as wfl-sweep writes it
+                g.create_dataset("axes_numeric/" + key, data=[float(v[key]) if v[key] != ""
+                                                              else np.nan for _, v in rows])
             except ValueError:
                 pass
 
@@ -153,6 +154,11 @@ def grid_points():
                           ("rlc", "10", 1): "diverged"}.get((scheme, snr, seed), "complete")
                 points.append(({"coding.scheme": scheme, SNR: snr}, seed, status))
     return points
+
+
+def plt_subplots():
+    """A figure and axes from the plotting module's matplotlib (Agg)."""
+    return plot_sweep.plt.subplots()
 
 
 def is_png(path):
@@ -252,6 +258,26 @@ def check_edge_cases(c, work):
     c.check("units from keys", plot_sweep.key_label("power.max-dbm") == "power.max-dbm [dBm]"
             and plot_sweep.key_label(SNR) == SNR + " [dB]"
             and plot_sweep.key_label("data.clients") == "data.clients")
+    out = os.path.join(work, "reference")
+    make_sweep(out, ["coding.scheme", SNR], [({"coding.scheme": "ideal", SNR: ""}, k, "complete")
+                                             for k in (1, 2)] + grid_points()[6:])
+    index = wfl_index.load_index(out)
+    g = wfl_index.group_mean(index, SNR, ["coding.scheme"], "final_accuracy")
+    c.check("conditional axis: numeric with NaN where it does not apply; not in any curve",
+            "axisnum:" + SNR in index["columns"]
+            and np.isnan(index["columns"]["axisnum:" + SNR][:2]).all() and ("ideal",) not in g,
+            repr(index["columns"].get("axisnum:" + SNR)))
+    sweep = plot_sweep.Sweep(index, work, ".png", TARGET)
+    fig, ax = plt_subplots()
+    drawn = plot_sweep.draw_references(sweep, ax, SNR, "final_accuracy", ["coding.scheme"],
+                                       index, False)
+    labels = [l.get_label() for l in ax.get_lines()]
+    c.check("conditional axis: the ideal points are one dashed reference line",
+            drawn == 1 and labels == ["ideal (no %s)" % SNR]
+            and abs(ax.get_lines()[0].get_ydata()[0]
+                    - np.mean(index["columns"]["final_accuracy"][:2])) < 1e-12, repr(labels))
+    plot(c, "conditional axis", out, ["accuracy_vs_" + SNR, "nmse_vs_" + SNR,  # rlc: one
+                                      "energy_to_target_vs_" + SNR, "accuracy_vs_round"])  # use count
     out = os.path.join(work, "nan")
     make_sweep(out, ["coding.scheme", SNR], grid_points()[:4])
     with h5py.File(os.path.join(out, "index.h5"), "r+") as f:
@@ -297,16 +323,21 @@ def check_real_sweep(c, work, tool):
         return
     out = os.path.join(work, "real")
     shutil.rmtree(out, ignore_errors=True)
-    p = run([tool, "--grid", "coding.scheme=analog,rlc", "--grid", SNR + "=0,20", "--seeds", "2",
-             "--out", out, "-j", "2", "--set", "data.dataset=synthetic", "--set", "run.rounds=3",
-             "--set", "data.clients=4", "--set", "learner.model=softmax",
-             "--set", "channel.normalized=true"], timeout=1800)
+    # The SNR axis and normalized mode only where there is a channel (not ideal).
+    p = run([tool, "--grid", "coding.scheme=ideal,rlc", "--grid", SNR + "=0,20 if coding.scheme=rlc",
+             "--seeds", "2", "--out", out, "-j", "2", "--set", "data.dataset=synthetic",
+             "--set", "run.rounds=3", "--set", "data.clients=4", "--set", "learner.model=softmax",
+             "--set", "channel.normalized=true if coding.scheme=rlc"], timeout=1800)
     if not c.check("wfl-sweep exits 0", p.returncode == 0,
                    "rc=%d stderr=%r" % (p.returncode, p.stderr[-2000:])):
         return
     index = wfl_index.load_index(out)
-    c.check("real index: 8 complete points", index["rows"] == 8
+    c.check("real index: 6 complete points (ideal once per seed)", index["rows"] == 6
             and (index["columns"]["status"] == "complete").all(), repr(index["columns"]["status"]))
+    snr = index["columns"].get("axisnum:" + SNR, np.zeros(0))
+    ideal = index["columns"]["axis:coding.scheme"] == "ideal"
+    c.check("real index: no SNR for ideal (NaN), numbers for rlc", len(snr) == 6
+            and np.isnan(snr[ideal]).all() and np.isfinite(snr[~ideal]).all(), repr(snr))
     q = run([sys.executable, PLOT_SWEEP, out])
     c.check("real sweep: plot_sweep exits 0", q.returncode == 0, q.stderr)
     c.check("real sweep: accuracy figure", is_png(
