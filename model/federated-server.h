@@ -32,7 +32,8 @@ class LearningTask;
  * updates in time to the Aggregator, treat the estimate as a pseudo-gradient
  * for the server optimizer (FedAvg: w <- w + ServerLearningRate * estimate;
  * FedAvgM, FedAdam, FedYogi as in Reddi et al. 2021), evaluate every EvalEvery rounds and
- * in the last one, fire RoundCompleted, and start round t + 1.
+ * in the last one, fire RoundCompleted, and start round t + 1 (unless
+ * training diverged in round t: see GetDivergedRound).
  * FedAvg of deltas; with one local step per round this is FedSGD.
  */
 class FederatedServer : public ns3::Application
