@@ -305,6 +305,9 @@ TEST(ConfigRules, SnrWithoutNormalizedModeIsAnErrorNamingBothKeys)
 
 TEST(ConfigRules, EveryInertKeyIsAnErrorAndTakesEffectOnceItsConditionHolds)
 {
+    // Catches a rule wrong in either direction: a key accepted where it has no
+    // effect, or still rejected once its condition holds (checked by making
+    // the snr-db predicate always true: this test and the one above fail).
     for (const InertCase& c : InertCases())
     {
         const std::string message = ErrorOf(c.args);
