@@ -6,9 +6,13 @@
 
 Figures (only those the sweep has data for): final test accuracy and mean NMSE
 against every numeric swept key, one curve per combination of the other swept
-keys (mean over seeds, band min..max); accuracy against total channel uses and
+keys (mean over seeds, band min..max; points the key does not apply to, such as
+the ideal uplink in a sweep over SNR, as a dashed line); accuracy against total
+channel uses and
 total bits; energy spent until the target accuracy is first reached; accuracy
-against round for a few points. Only points with status 'complete' are used.
+against round for a few points. Only points with status 'complete' are used;
+points whose training diverged (status 'diverged') are left out of every curve
+with a note on stderr, and marked x at accuracy 0 on the accuracy figures.
 Prints each figure path (skipped figures are noted on stderr). Exit codes: 0
 success (also when no point is complete: nothing is written), 2 bad input
 (missing directory, not a sweep index), 1 anything else.
@@ -88,6 +92,7 @@ class Sweep:
         self.index, self.figdir, self.ext, self.target = index, figdir, ext, target
         self.cols = index["columns"]
         self.complete = self.cols["status"] == "complete"
+        self.diverged = self.cols["status"] == "diverged"
         self.numeric = wfl_index.numeric_axes(index)
         self.text_axes = [k for k in index["axes"] if k not in self.numeric]
         self.traces = {}
@@ -112,8 +117,10 @@ class Sweep:
         base = os.path.basename(self.index["dir"].rstrip(os.sep)) or "sweep"
         seeds = len(np.unique(self.cols["seed"][self.complete])) if "seed" in self.cols else 1
         rows = self.index["rows"]
-        return "%s: %d point%s, %d complete, %d seed%s" % (
-            base, rows, "s"[:rows != 1], int(self.complete.sum()), seeds, "s"[:seeds != 1])
+        diverged = ", %d diverged" % int(self.diverged.sum()) if self.diverged.any() else ""
+        return "%s: %d point%s, %d complete%s, %d seed%s" % (
+            base, rows, "s"[:rows != 1], int(self.complete.sum()), diverged, seeds,
+            "s"[:seeds != 1])
 
     def figure(self, title):
         fig, ax = plt.subplots(figsize=(6.8, 4.6), constrained_layout=True)
@@ -145,22 +152,44 @@ def draw_curves(ax, curves, keys, log_y=False, suffix=None):
     return drawn
 
 
+def draw_references(sweep, ax, x_key, value, others, index, log_y):
+    """Complete points that x_key does not apply to (value '' in the index, as the ideal
+    uplink in a sweep over SNR): a dashed line at their mean per group; returns the count."""
+    x = np.asarray(wfl_index.axis_values(sweep.index, x_key), dtype=float)
+    y = np.asarray(index["columns"][value], dtype=float)
+    keep = sweep.complete & np.isnan(x) & np.isfinite(y) & ((y > 0) if log_y else True)
+    by_group = {}
+    for i in np.flatnonzero(keep):
+        by_group.setdefault(sweep.group_of(i, others), []).append(y[i])
+    for n, group in enumerate(wfl_index.sorted_groups(by_group)):
+        ax.axhline(float(np.mean(by_group[group])), linestyle="--", linewidth=1.2,
+                   color="C%d" % ((9 - n) % 10),
+                   label="%s (no %s)" % (group_label(others, group), x_key))
+    return len(by_group)
+
+
 def plot_vs_axis(sweep, x_key, value, ylabel, title, name, index=None, log_y=False,
                  suffix=None):
     """`value` (mean over seeds with band) against numeric axis x_key, per other-axis group."""
     others = [k for k in sweep.index["axes"] if k != x_key]
     curves = wfl_index.group_mean(index or sweep.index, x_key, others, value)
     fig, ax = sweep.figure(title)
-    if draw_curves(ax, curves, others, log_y, suffix and (lambda g: suffix(others, g))) == 0:
+    drawn = draw_curves(ax, curves, others, log_y, suffix and (lambda g: suffix(others, g)))
+    drawn += draw_references(sweep, ax, x_key, value, others, index or sweep.index, log_y)
+    if drawn == 0:
         plt.close(fig)
         note("%s: no finite %s among complete points" % (name, value))
         return
-    xs = np.concatenate([c["x"].astype(float) for c in curves.values()])
+    xs = np.concatenate([c["x"].astype(float) for c in curves.values()] + [np.zeros(0)])
+    if value == "final_accuracy":  # the diverged points' x are drawn too
+        x_all = np.asarray(wfl_index.axis_values(sweep.index, x_key), dtype=float)
+        xs = np.concatenate([xs, x_all[sweep.diverged]])
     if wants_log(xs):
         ax.set_xscale("log")
     if log_y:
         ax.set_yscale("log")
     if value == "final_accuracy":
+        mark_diverged(sweep, ax, x_key)
         ax.axhline(sweep.target, color="gray", linestyle=":", linewidth=1,
                    label="target %g" % sweep.target)
         lo, hi = ax.get_ylim()
@@ -169,6 +198,15 @@ def plot_vs_axis(sweep, x_key, value, ylabel, title, name, index=None, log_y=Fal
     ax.set_ylabel(ylabel)
     ax.legend(title=legend_title(others), fontsize=8, title_fontsize=8, alignment="left")
     sweep.save(fig, name)
+
+
+def mark_diverged(sweep, ax, x_key):
+    """Diverged points as red x at accuracy 0 (their training left the floats)."""
+    x = np.asarray(wfl_index.axis_values(sweep.index, x_key), dtype=float)
+    rows = np.flatnonzero(sweep.diverged & np.isfinite(x))
+    if len(rows):
+        ax.plot(x[rows], np.zeros(len(rows)), "x", color="red", markersize=8, clip_on=False,
+                label="diverged (%d point%s)" % (len(rows), "s"[:len(rows) != 1]))
 
 
 def plot_scatter(sweep, column, what, xlabel, name):
@@ -289,7 +327,8 @@ def plot_rounds(sweep):
         r = np.asarray(trace["rounds"].get("round", []))
         acc = np.asarray(trace["rounds"].get("test_accuracy", []), dtype=float)
         ok = np.isfinite(acc)
-        keys, values = (others + [x_key], group + ("%g" % x,)) if x_key else (others, group)
+        applies = x_key and np.isfinite(x)  # NaN: x_key does not apply to this group
+        keys, values = (others + [x_key], group + ("%g" % x,)) if applies else (others, group)
         label = group_label(keys, values, bare=keys == sweep.text_axes)
         ax.plot(r[ok], acc[ok], marker="o", markersize=3, linestyle="--" if low else "-",
                 color=colors.setdefault(group, "C%d" % (len(colors) % 10)),
@@ -312,8 +351,24 @@ def plot_rounds(sweep):
     sweep.save(fig, "accuracy_vs_round")
 
 
+def note_diverged(sweep):
+    """One note listing the diverged points, which no curve includes."""
+    rows = np.flatnonzero(sweep.diverged)
+    if not len(rows):
+        return
+    keys = sweep.index["axes"]
+    where = "; ".join("%s seed %s round %s" % (
+        group_label(keys, sweep.group_of(i, keys), bare=False),
+        sweep.cols["seed"][i] if "seed" in sweep.cols else "?",
+        sweep.cols["diverged_round"][i] if "diverged_round" in sweep.cols else "?")
+        for i in rows)
+    note("%d diverged point%s left out of every curve (marked x on accuracy figures): %s"
+         % (len(rows), "s"[:len(rows) != 1], where))
+
+
 def plot_all(sweep):
     """Every standard figure the sweep has data for."""
+    note_diverged(sweep)
     acc_label = "final test accuracy (fraction, 0..1)"
     for x_key in sweep.numeric:
         plot_vs_axis(sweep, x_key, "final_accuracy", acc_label,

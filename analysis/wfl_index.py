@@ -4,11 +4,16 @@
     index = load_index("results/sweep")            # the directory or its index.h5
     index["columns"]["final_accuracy"]             # numpy array, one entry per point
     index["columns"]["axis:coding.scheme"]         # swept values as str
-    index["columns"]["axisnum:channel.snr-db"]     # ... and as float when numeric
+    index["columns"]["axisnum:channel.snr-db"]     # ... and as float when numeric (NaN:
+                                                   # the axis does not apply to the point)
     curves = group_mean(index, "channel.snr-db", ["coding.scheme"], "final_accuracy")
 
 The index has one row per point (a config of the grid and a seed); the
-summary columns are computed by wfl-sweep from each point's trace.
+summary columns are computed by wfl-sweep from each point's trace. A point's
+status is one of STATUSES: 'complete'; 'diverged' (its training became NaN or
+Inf and stopped at diverged_round: a result, not a failure, never re-run);
+'incomplete' (running or killed); 'failed' (exit_code and error say why);
+'missing' (not run yet).
 """
 
 import csv
@@ -19,6 +24,7 @@ import h5py
 import numpy as np
 
 SUPPORTED_SCHEMA_VERSIONS = (1,)
+STATUSES = ("complete", "diverged", "incomplete", "failed", "missing")
 KIND = "wfl-sweep-index"
 INDEX_FILE = "index.h5"
 
@@ -48,9 +54,15 @@ def _read_column(dataset):
 
 
 def _as_numbers(strings):
-    """float array if every string parses as a number, else None."""
+    """float array if every non-empty string parses as a number (and one does), else None.
+
+    An empty value is a conditional axis that does not apply to the point
+    (e.g. the SNR of the ideal uplink); it becomes NaN.
+    """
+    if not any(s != "" for s in strings):
+        return None
     try:
-        return np.array([float(s) for s in strings], dtype=float)
+        return np.array([float(s) if s != "" else np.nan for s in strings], dtype=float)
     except ValueError:
         return None
 
@@ -114,6 +126,12 @@ def load_index(path_or_dir):
             "axes": axes, "columns": columns, "rows": rows}
 
 
+def status_counts(index):
+    """Points per status, every status of STATUSES present (0 if none)."""
+    status = index["columns"]["status"]
+    return {s: int((status == s).sum()) for s in STATUSES}
+
+
 def numeric_axes(index):
     """Swept keys whose values are all numbers."""
     return [k for k in index["axes"] if "axisnum:" + k in index["columns"]]
@@ -172,7 +190,8 @@ def sorted_groups(groups):
 def group_mean(index, x_key, group_keys, value, ddof=1):
     """Mean/std/min/max/count of `value` over the points that share x and group.
 
-    Only points with status 'complete' and a finite value are used; x_key is a
+    Only points with status 'complete' and a finite value are used (diverged
+    points are not: their summaries describe a run that left the floats); x_key is a
     swept key (or a column), group_keys a list of swept keys (None: every axis
     but x_key). Returns {group tuple of str: {'x', 'mean', 'std', 'min', 'max',
     'count'} arrays sorted by x}, groups in numeric-then-text order; std is the sample std (ddof=1; 0 for one point).

@@ -3,6 +3,7 @@
     from wfl_trace import load_trace
     trace = load_trace("results/run.h5")
     trace["rounds"]["test_accuracy"]      # numpy array, NaN where not evaluated
+    run_status(trace)                     # 'complete', 'diverged' or 'incomplete'
 
 A trace is one HDF5 file per run: root attributes describe the run, /config
 holds one string attribute per config key, /rounds and /clients are tables
@@ -105,6 +106,21 @@ def _drop_unfinished_round(trace):
         keep = trace[table]["round"] <= last
         if not keep.all():
             trace[table] = {k: v[keep] for k, v in trace[table].items()}
+
+
+def run_status(trace):
+    """How the run ended: 'complete', 'diverged' or 'incomplete' (running, or killed).
+
+    A diverged run stopped at root attribute diverged_round, the last row of
+    /rounds (the first round with a NaN or Inf model or loss); it keeps
+    complete = 0. Traces written before the status attribute existed are
+    'complete' or 'incomplete' by their complete flag.
+    """
+    attrs = trace["attrs"]
+    status = attrs.get("status")
+    if status in ("complete", "diverged", "incomplete"):
+        return status
+    return "complete" if int(attrs.get("complete", 0)) == 1 else "incomplete"
 
 
 def num_clients(trace):

@@ -37,7 +37,7 @@ run() {
   [[ "$name" =~ $only ]] || return 0
   local start end
   start=$(date +%s.%N)
-  "$root/build/wfl-run" "$root/scenarios/default.ini" "${common[@]}" --output "$out/$name.h5" "$@" \
+  "$root/build/wfl-run" "${common[@]}" --output "$out/$name.h5" "$@" \
     > "$out/$name.log"
   end=$(date +%s.%N)
   /usr/bin/python3 - "$out/$name.h5" "$name" "$(echo "$end - $start" | bc -l)" <<'PY'

@@ -43,6 +43,7 @@ Hdf5TraceSink::Hdf5TraceSink(const std::string& path, bool overwrite, const RunM
     m_file.SetAttribute("start_time_utc", UtcNow());
     m_file.SetAttribute("end_time_utc", std::string());
     m_file.SetAttribute("complete", int64_t{0});
+    WriteRunStatus("incomplete", 0);
     m_file.SetGroupAttributes("config", metadata.config);
 
     using T = ColumnType;
@@ -178,7 +179,28 @@ Hdf5TraceSink::MarkComplete()
 {
     m_file.SetAttribute("end_time_utc", UtcNow());
     m_file.SetAttribute("complete", int64_t{1});
+    WriteRunStatus("complete", 0);
     m_file.Flush();
+}
+
+// ---- How the run ended (root attributes status, diverged, diverged_round) ----
+// Kept apart from the per-round columns above. `complete` stays the flag old
+// readers know: 1 only after every configured round; a diverged run keeps 0.
+
+void
+Hdf5TraceSink::MarkDiverged(uint32_t round)
+{
+    m_file.SetAttribute("end_time_utc", UtcNow());
+    WriteRunStatus("diverged", round);
+    m_file.Flush();
+}
+
+void
+Hdf5TraceSink::WriteRunStatus(const std::string& status, uint32_t divergedRound)
+{
+    m_file.SetAttribute("status", status);
+    m_file.SetAttribute("diverged", int64_t{divergedRound > 0 ? 1 : 0});
+    m_file.SetAttribute("diverged_round", static_cast<int64_t>(divergedRound));
 }
 
 } // namespace wfl

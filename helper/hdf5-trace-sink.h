@@ -53,8 +53,15 @@ class Hdf5TraceSink
 
     void ConnectTo(ns3::Ptr<FederatedServer> server);
     void OnRoundCompleted(const RoundRecord& record);
-    /// Record the end time and mark the trace complete.
+    /// Record the end time and mark the trace complete (status = complete).
     void MarkComplete();
+
+    /**
+     * The run stopped because training diverged in `round` (rows 1..round are
+     * written, the last one with the non-finite values): status = diverged,
+     * diverged = 1, diverged_round = round; complete stays 0.
+     */
+    void MarkDiverged(uint32_t round);
 
     const std::string& Path() const
     {
@@ -62,6 +69,9 @@ class Hdf5TraceSink
     }
 
   private:
+    /// Root attributes status (incomplete | complete | diverged), diverged, diverged_round.
+    void WriteRunStatus(const std::string& status, uint32_t divergedRound);
+
     TraceFile m_file;
 };
 

@@ -49,6 +49,26 @@ ProgramOptions()
     return options;
 }
 
+/// A [sweep] section is wfl-sweep's: wfl-run would otherwise report its keys
+/// as unknown, or (worse) run the base scenario as if it were the sweep.
+void
+RejectSweepSection(std::istream& file, const std::string& path)
+{
+    std::string line;
+    while (std::getline(file, line))
+    {
+        const size_t first = line.find_first_not_of(" \t");
+        const size_t last = line.find_last_not_of(" \t\r");
+        if (first != std::string::npos && line.substr(first, last - first + 1) == "[sweep]")
+        {
+            throw InputError(path + ": has a [sweep] section; run it with wfl-sweep (wfl-run runs "
+                             "one scenario)");
+        }
+    }
+    file.clear();
+    file.seekg(0);
+}
+
 } // namespace
 
 ParsedArguments
@@ -89,6 +109,7 @@ ParseArguments(int argc, const char* const* argv)
         {
             throw InputError("config: cannot open scenario file " + parsed.configFile);
         }
+        RejectSweepSection(file, parsed.configFile);
         try
         {
             po::store(po::parse_config_file(file, ScenarioOptions(false), false), fileValues);
@@ -105,14 +126,17 @@ ParseArguments(int argc, const char* const* argv)
         if (vm.count(key.name))
         {
             key.apply(vm[key.name].as<std::vector<std::string>>().back(), parsed.config);
+            parsed.givenKeys.insert(key.name);
         }
         else if (fileValues.count(key.name))
         {
             key.apply(fileValues[key.name].as<std::string>(), parsed.config);
+            parsed.givenKeys.insert(key.name);
         }
     }
     // Keys valid alone but not together.
     ValidateComputeSpeed(parsed.config.computeDistribution, parsed.config.computeSpread);
+    CheckGivenKeysTakeEffect(parsed.config, parsed.givenKeys);
     return parsed;
 }
 
@@ -149,8 +173,25 @@ ResolvedKeys(const ScenarioConfig& config)
 }
 
 std::string
-ToIni(const ScenarioConfig& config)
+ToIni(const ScenarioConfig& config, bool markInert)
 {
+    std::map<std::string, std::string> inert;
+    if (markInert)
+    {
+        for (const InertKey& key : InertKeys(config))
+        {
+            inert[key.key] = key.condition;
+        }
+    }
+    // "# key = value  (no effect unless ...)": reads back unset.
+    auto line = [&](const KeySpec& key, const std::string& name) {
+        const auto it = inert.find(key.name);
+        if (it == inert.end())
+        {
+            return name + " = " + key.show(config) + "\n";
+        }
+        return "# " + name + " = " + key.show(config) + "  (no effect unless " + it->second + ")\n";
+    };
     std::ostringstream os;
     std::string section;
     // Top-level keys (no dot) must come before any section header.
@@ -158,7 +199,7 @@ ToIni(const ScenarioConfig& config)
     {
         if (key.name.find('.') == std::string::npos)
         {
-            os << key.name << " = " << key.show(config) << "\n";
+            os << line(key, key.name);
         }
     }
     for (const KeySpec& key : ScenarioKeys())
@@ -173,7 +214,7 @@ ToIni(const ScenarioConfig& config)
             section = key.name.substr(0, dot);
             os << "\n[" << section << "]\n";
         }
-        os << key.name.substr(dot + 1) << " = " << key.show(config) << "\n";
+        os << line(key, key.name.substr(dot + 1));
     }
     return os.str();
 }

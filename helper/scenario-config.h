@@ -16,6 +16,7 @@
 #include <functional>
 #include <map>
 #include <ostream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -115,12 +116,15 @@ struct ParsedArguments
     bool helpRequested = false;
     bool printConfig = false;
     std::string commandLine;
+    std::set<std::string> givenKeys; ///< keys set in the file or on the command line
 };
 
 /**
  * Read `--config FILE` (or a positional FILE), the INI file, and command-line
  * overrides. `--help` sets helpRequested and returns without validation.
- * @throws InputError for unknown keys, malformed values or values out of range.
+ * @throws InputError for unknown keys, malformed values, values out of range,
+ *         a key set where it has no effect (CheckGivenKeysTakeEffect), or a
+ *         file with a [sweep] section (that is wfl-sweep's input).
  */
 ParsedArguments ParseArguments(int argc, const char* const* argv);
 
@@ -130,8 +134,30 @@ void PrintKeyTable(std::ostream& os);
 /// Every key with its resolved value.
 std::map<std::string, std::string> ResolvedKeys(const ScenarioConfig& config);
 
-/// The resolved configuration as an INI document (sections in key order).
-std::string ToIni(const ScenarioConfig& config);
+/**
+ * The resolved configuration as an INI document (sections in key order).
+ * With markInert, keys that have no effect under the others are written as
+ * comments with the reason, so the text reads back without an error.
+ */
+std::string ToIni(const ScenarioConfig& config, bool markInert = true);
+
+/// A key that cannot take effect under the other settings.
+struct InertKey
+{
+    std::string key;
+    std::string condition; ///< when it would take effect: "channel.normalized = true"
+    std::string message;   ///< one line naming the key, the condition and the deciding keys
+};
+
+/// Every key without effect under `config`, in key order (scenario-rules.cc).
+std::vector<InertKey> InertKeys(const ScenarioConfig& config);
+
+/// @throws InputError with the message of the first key in `given` that has no effect.
+void CheckGivenKeysTakeEffect(const ScenarioConfig& config, const std::set<std::string>& given);
+
+/// The rules as lines "keys: only if condition" (for --help and the README);
+/// "section.*" stands for every key of the section.
+std::vector<std::string> InertRuleTable();
 
 } // namespace wfl
 

@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cmath>
 #include <iomanip>
+#include <map>
 #include <ostream>
 
 namespace wfl
@@ -55,6 +56,41 @@ MakeLearningTask(const ScenarioConfig& config)
                                  config.dirichletAlpha, 1, partitionRng);
     return std::make_shared<LearningTask>(data, std::move(partition), config.model,
                                           config.training, config.seed, config.threads);
+}
+
+std::string
+DivergenceMessage(const ScenarioConfig& config, uint32_t round)
+{
+    const std::map<std::string, std::string> v = ResolvedKeys(config);
+    auto keys = [&](std::initializer_list<const char*> names) {
+        std::string text;
+        for (const char* name : names)
+        {
+            text += (text.empty() ? "" : ", ") + std::string(name) + " = " + v.at(name);
+        }
+        return text;
+    };
+    std::string message = "training diverged in round " + std::to_string(round) +
+                          " (the model or a loss became NaN or Inf); likely causes: " +
+                          keys({"learner.lr"}) + " or " + keys({"server.lr"}) + " too high";
+    if (config.codingScheme != "ideal")
+    {
+        // The uplink's error enters the model as a step of its size.
+        std::string uplink = config.normalized == "true"
+                                 ? keys({"channel.snr-db"})
+                                 : keys({"power.max-dbm", "power.energy-j", "channel.noise-figure-db"});
+        if (config.codingScheme != "digital")
+        {
+            uplink += ", " + keys({"power.policy"});
+        }
+        if (config.codingScheme != "analog")
+        {
+            uplink += ", " + keys({"coding.ratio"});
+        }
+        message += ", or the uplink's noise under coding.scheme = " + config.codingScheme + " (" +
+                   uplink + ")";
+    }
+    return message;
 }
 
 RunSummary
@@ -166,8 +202,17 @@ RunScenario(const ParsedArguments& arguments, std::ostream* progress)
         ns3::Simulator::Destroy();
         throw;
     }
+    summary.divergedRound = apps.server->GetDivergedRound();
     ns3::Simulator::Destroy();
-    sink.MarkComplete();
+    if (summary.divergedRound > 0)
+    {
+        sink.MarkDiverged(summary.divergedRound);
+        summary.divergedMessage = DivergenceMessage(config, summary.divergedRound);
+    }
+    else
+    {
+        sink.MarkComplete();
+    }
     summary.wallSeconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - wallStart).count();
     return summary;

@@ -21,17 +21,27 @@ class LearningTask;
 /// @throws InputError for missing or corrupt data and impossible partitions.
 std::shared_ptr<LearningTask> MakeLearningTask(const ScenarioConfig& config);
 
+/// Exit status of wfl-run when training diverged (0 ok, 1 internal error, 2 bad input).
+constexpr int kExitDiverged = 3;
+
 struct RunSummary
 {
     uint32_t rounds = 0;
+    uint32_t divergedRound = 0;    ///< 0 unless training diverged (then the last round)
+    std::string divergedMessage;   ///< one line: the round and the likely causes
     double finalAccuracy = 0.0;
     double finalLoss = 0.0;
     double wallSeconds = 0.0;
     std::string tracePath;
 };
 
+/// One line for a run that diverged in `round`: the likely causes, by key.
+std::string DivergenceMessage(const ScenarioConfig& config, uint32_t round);
+
 /**
- * Run the scenario to completion, writing the trace to config.output.
+ * Run the scenario to completion, or until training diverges (the trace then
+ * says status = diverged, see Hdf5TraceSink::MarkDiverged), writing the trace
+ * to config.output.
  * @param progress if not null, one line per evaluated round goes there.
  * @throws InputError for bad input; the trace keeps every completed round.
  */

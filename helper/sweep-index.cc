@@ -1,6 +1,7 @@
 #include "sweep-index.h"
 
 #include "input-error.h"
+#include "scenario-runner.h"
 #include "sweep-runner.h"
 #include "trace-reader.h"
 
@@ -113,11 +114,18 @@ SummarizePoint(const std::string& outDir, const SweepPoint& point, double target
     try
     {
         H5::Exception::dontPrint();
-        const bool complete = ReadRootAttribute(trace, "complete") == "1";
-        if (complete)
+        const std::string end = TraceEndStatus(trace);
+        if (end == "complete")
         {
             s.status = "complete";
             s.exitCode = 0;
+        }
+        else if (end == "diverged")
+        {
+            // Finished, with its own status: neither a failure nor a complete run.
+            s.status = "diverged";
+            s.exitCode = kExitDiverged;
+            s.divergedRound = std::strtoll(ReadRootAttribute(trace, "diverged_round").c_str(), nullptr, 10);
         }
         else if (s.status != "failed")
         {
@@ -176,7 +184,7 @@ SummarizePoint(const std::string& outDir, const SweepPoint& point, double target
     return s;
 }
 
-size_t
+SweepIndexCounts
 WriteSweepIndex(const std::string& outDir,
                 const SweepSpec& spec,
                 const std::vector<SweepPoint>& points,
@@ -191,6 +199,7 @@ WriteSweepIndex(const std::string& outDir,
     const std::string temporary = path + ".tmp";
     size_t complete = 0;
     size_t failed = 0;
+    size_t diverged = 0;
     {
         H5::Exception::dontPrint();
         H5::H5File file(temporary, H5F_ACC_TRUNC);
@@ -203,6 +212,7 @@ WriteSweepIndex(const std::string& outDir,
         {
             complete += s.status == "complete";
             failed += s.status == "failed";
+            diverged += s.status == "diverged";
         }
         WriteAttribute(file, "schema_version", kSweepIndexSchemaVersion);
         WriteAttribute(file, "kind", std::string("wfl-sweep-index"));
@@ -213,6 +223,7 @@ WriteSweepIndex(const std::string& outDir,
         WriteAttribute(file, "points", static_cast<int64_t>(points.size()));
         WriteAttribute(file, "complete_points", static_cast<int64_t>(complete));
         WriteAttribute(file, "failed_points", static_cast<int64_t>(failed));
+        WriteAttribute(file, "diverged_points", static_cast<int64_t>(diverged));
 
         H5::Group group = file.createGroup("points");
         auto strings = [&](const std::string& name, auto get) {
@@ -243,6 +254,7 @@ WriteSweepIndex(const std::string& outDir,
         numbers("best_accuracy", [](const P&, const S& s) { return s.bestAccuracy; });
         numbers("rounds_to_target", [](const P&, const S& s) { return s.roundsToTarget; });
         numbers("final_round", [](const P&, const S& s) { return s.finalRound; });
+        numbers("diverged_round", [](const P&, const S& s) { return s.divergedRound; });
         numbers("total_energy_j", [](const P&, const S& s) { return s.totalEnergyJ; });
         numbers("total_channel_uses", [](const P&, const S& s) { return s.totalChannelUses; });
         numbers("total_airtime_s", [](const P&, const S& s) { return s.totalAirtimeS; });
@@ -261,9 +273,10 @@ WriteSweepIndex(const std::string& outDir,
             {
                 const std::string& value = p.axisValues[a].second;
                 text.push_back(value);
+                // "": a conditional axis that does not apply to the point (NaN).
                 char* end = nullptr;
-                const double x = std::strtod(value.c_str(), &end);
-                allNumeric = allNumeric && !value.empty() && *end == '\0';
+                const double x = value.empty() ? NAN : std::strtod(value.c_str(), &end);
+                allNumeric = allNumeric && (value.empty() || *end == '\0');
                 numeric.push_back(x);
             }
             WriteStrings(axesGroup, spec.axes[a].key, text);
@@ -277,7 +290,7 @@ WriteSweepIndex(const std::string& outDir,
     {
         throw InputError("out: cannot write " + path);
     }
-    return complete;
+    return {complete, diverged, failed};
 }
 
 } // namespace wfl

@@ -21,7 +21,8 @@ constexpr int64_t kSweepIndexSchemaVersion = 1;
 /// What one point's files say.
 struct PointSummary
 {
-    std::string status = "missing"; ///< complete | incomplete | failed | missing
+    std::string status = "missing"; ///< complete | diverged | incomplete | failed | missing
+    int64_t divergedRound = 0;      ///< the trace's diverged_round (0 unless diverged)
     int64_t exitCode = -1;          ///< of the last attempt (-1: not run or unknown)
     std::string error;              ///< last lines of its stderr when failed
     double finalAccuracy = NAN;
@@ -46,8 +47,16 @@ struct SweepIndexInfo
     double targetAccuracy = 0.8;
 };
 
-/// Write OUT/index.h5 for all points. Returns the number of complete points.
-size_t WriteSweepIndex(const std::string& outDir,
+/// Point counts by status, as written to the index.
+struct SweepIndexCounts
+{
+    size_t complete = 0;
+    size_t diverged = 0;
+    size_t failed = 0;
+};
+
+/// Write OUT/index.h5 for all points.
+SweepIndexCounts WriteSweepIndex(const std::string& outDir,
                        const SweepSpec& spec,
                        const std::vector<SweepPoint>& points,
                        const SweepIndexInfo& info);

@@ -47,6 +47,42 @@ SplitAssignment(const std::string& text, const std::string& what)
     return {Trim(text.substr(0, eq)), Trim(text.substr(eq + 1))};
 }
 
+/// Blank the conditional axes whose condition fails at this combination
+/// (value ""); false if such an axis is past its first value, which would
+/// repeat a point already expanded.
+bool
+ApplyAxisConditions(const SweepSpec& spec,
+                    std::vector<std::pair<std::string, std::string>>& values,
+                    const std::vector<size_t>& digits)
+{
+    for (size_t a = 0; a < spec.axes.size(); ++a)
+    {
+        const SweepAxis& axis = spec.axes[a];
+        if (axis.conditionKey.empty() ||
+            ConditionHolds(axis.conditionKey, axis.conditionValues, values, spec, "grid " + axis.key))
+        {
+            continue;
+        }
+        if (digits[a] > 0)
+        {
+            return false;
+        }
+        values[a].second = "";
+    }
+    return true;
+}
+
+std::string
+DescribePoint(const std::vector<std::pair<std::string, std::string>>& values, uint64_t seed)
+{
+    std::string text;
+    for (const auto& [key, value] : values)
+    {
+        text += value.empty() ? "" : key + "=" + value + " "; // "": axis not applied
+    }
+    return text + "seed=" + std::to_string(seed);
+}
+
 } // namespace
 
 std::vector<std::string>
@@ -102,8 +138,23 @@ ExpandAxisValues(const std::string& key, const std::string& spec)
 SweepAxis
 ParseAxis(const std::string& text)
 {
-    const auto [key, spec] = SplitAssignment(text, "grid");
-    return {key, ExpandAxisValues(key, spec)};
+    const auto [key, rest] = SplitAssignment(text, "grid");
+    SweepAxis axis;
+    axis.key = key;
+    const size_t at = rest.find(" if ");
+    axis.values = ExpandAxisValues(key, at == std::string::npos ? rest : Trim(rest.substr(0, at)));
+    if (at != std::string::npos)
+    {
+        const auto [conditionKey, accepted] = SplitAssignment(Trim(rest.substr(at + 4)), "grid " + key);
+        axis.conditionKey = conditionKey;
+        std::stringstream stream(accepted);
+        std::string item;
+        while (std::getline(stream, item, ','))
+        {
+            axis.conditionValues.push_back(Trim(item));
+        }
+    }
+    return axis;
 }
 
 std::vector<uint64_t>
@@ -223,7 +274,8 @@ PointId(const ScenarioConfig& config)
     ScenarioConfig neutral = config;
     neutral.output = "-";
     neutral.threads = 0;
-    const std::string text = ToIni(neutral);
+    // Every key, inert ones included, so ids do not change when a rule is added.
+    const std::string text = ToIni(neutral, false);
     uint64_t h = 0xcbf29ce484222325ULL;
     for (char c : text)
     {
@@ -279,25 +331,33 @@ ExpandSweep(const SweepSpec& spec)
         {
             // Mixed-radix digits of c, first axis slowest.
             std::vector<std::pair<std::string, std::string>> values(spec.axes.size());
+            std::vector<size_t> digits(spec.axes.size());
             size_t rest = c;
             for (size_t a = spec.axes.size(); a-- > 0;)
             {
                 const SweepAxis& axis = spec.axes[a];
-                values[a] = {axis.key, axis.values[rest % axis.values.size()]};
+                digits[a] = rest % axis.values.size();
+                values[a] = {axis.key, axis.values[digits[a]]};
                 rest /= axis.values.size();
+            }
+            if (!ApplyAxisConditions(spec, values, digits))
+            {
+                continue; // the same point as this combination's first value
             }
             for (uint64_t seed : spec.seeds)
             {
                 std::vector<std::string> args{"wfl-sweep", basePath};
-                for (const auto& [key, value] : spec.sets)
+                for (const std::string& arg : PointSetArguments(spec, values))
                 {
-                    args.push_back("--" + key);
-                    args.push_back(value);
+                    args.push_back(arg);
                 }
                 for (const auto& [key, value] : values)
                 {
-                    args.push_back("--" + key);
-                    args.push_back(value);
+                    if (!value.empty()) // "": a conditional axis that does not apply here
+                    {
+                        args.push_back("--" + key);
+                        args.push_back(value);
+                    }
                 }
                 args.push_back("--run.seed");
                 args.push_back(std::to_string(seed));
@@ -310,7 +370,17 @@ ExpandSweep(const SweepSpec& spec)
                 point.index = points.size();
                 point.seed = seed;
                 point.axisValues = values;
-                point.config = ParseArguments(static_cast<int>(argv.size()), argv.data()).config;
+                try
+                {
+                    point.config = ParseArguments(static_cast<int>(argv.size()), argv.data()).config;
+                }
+                catch (const InputError& e)
+                {
+                    // Name the point: the base alone may be fine (e.g. a key
+                    // that acts only under some values of a swept key).
+                    throw InputError("point " + std::to_string(points.size()) + " (" +
+                                     DescribePoint(values, seed) + "): " + e.what());
+                }
                 point.id = PointId(point.config);
                 points.push_back(std::move(point));
             }

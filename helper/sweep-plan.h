@@ -23,13 +23,19 @@ struct SweepAxis
 {
     std::string key;                 ///< e.g. "channel.snr-db"
     std::vector<std::string> values; ///< as written to wfl-run
+    /// "KEY=SPEC if KEY2=a,b": the axis applies only to points whose KEY2 (an
+    /// earlier axis or an unconditional set) is a or b; elsewhere KEY is not
+    /// set and the point appears once, with the axis value "" (e.g. the
+    /// ideal uplink, which has no SNR, in a sweep over SNR).
+    std::string conditionKey;                 ///< "" if unconditional
+    std::vector<std::string> conditionValues;
 };
 
 /// "a:step:b" (inclusive numeric range) or "v1,v2,..." (list).
 /// @throws InputError naming `key`.
 std::vector<std::string> ExpandAxisValues(const std::string& key, const std::string& spec);
 
-/// "key=spec" -> axis. @throws InputError.
+/// "key=spec" or "key=spec if key2=a,b" -> axis. @throws InputError.
 SweepAxis ParseAxis(const std::string& text);
 
 struct SweepPoint
@@ -44,7 +50,10 @@ struct SweepPoint
 struct SweepSpec
 {
     std::string baseIni;                                   ///< scenario text without [sweep]
-    std::vector<std::pair<std::string, std::string>> sets; ///< fixed overrides (key, value)
+    /// Fixed overrides (key, value). A value "V if KEY=a,b" applies only to the
+    /// points whose KEY (a swept key or an unconditional set) is a or b: the
+    /// way to give a key only to the schemes it acts on (scenario-rules.cc).
+    std::vector<std::pair<std::string, std::string>> sets;
     std::vector<SweepAxis> axes;
     std::vector<uint64_t> seeds{1};
     std::string outDir = "results/sweep";
@@ -68,6 +77,23 @@ std::vector<uint64_t> ParseSeeds(const std::string& key, const std::string& text
  * @throws InputError for bad values (naming the key) or duplicate axes.
  */
 std::vector<SweepPoint> ExpandSweep(const SweepSpec& spec);
+
+/**
+ * "--KEY VALUE" arguments of the sets that apply at a point with these axis
+ * values (sweep-sets.cc). @throws InputError for a malformed condition or one
+ * naming a key that is neither swept nor set unconditionally.
+ */
+/// Whether the condition (key, accepted values) holds at a point: its axis
+/// value, else its unconditional set, is one of them (sweep-sets.cc).
+/// @throws InputError if the key is neither swept nor set unconditionally.
+bool ConditionHolds(const std::string& key,
+                    const std::vector<std::string>& accepted,
+                    const std::vector<std::pair<std::string, std::string>>& axisValues,
+                    const SweepSpec& spec,
+                    const std::string& what);
+
+std::vector<std::string> PointSetArguments(const SweepSpec& spec,
+                                           const std::vector<std::pair<std::string, std::string>>& axisValues);
 
 /// Stable id of a resolved configuration (FNV-1a of its INI; output and
 /// run.threads excluded, as they do not change results).

@@ -1,7 +1,10 @@
 #include "sweep-runner.h"
 
 #include "input-error.h"
+#include "scenario-runner.h"
 #include "trace-reader.h"
+
+#include <H5Cpp.h>
 
 #include <cerrno>
 #include <chrono>
@@ -70,7 +73,7 @@ Describe(const SweepPoint& point)
     std::string text;
     for (const auto& [key, value] : point.axisValues)
     {
-        text += key + "=" + value + " ";
+        text += value.empty() ? "" : key + "=" + value + " "; // "": axis not applied
     }
     return text + "seed=" + std::to_string(point.seed);
 }
@@ -130,6 +133,29 @@ Launch(const SweepPoint& point, const SweepRunOptions& options)
 } // namespace
 
 std::string
+TraceEndStatus(const std::string& path)
+{
+    if (IsCompleteTrace(path))
+    {
+        return "complete";
+    }
+    struct stat st;
+    if (stat(path.c_str(), &st) != 0)
+    {
+        return "";
+    }
+    try
+    {
+        H5::Exception::dontPrint();
+        return ReadRootAttribute(path, "status") == "diverged" ? "diverged" : "";
+    }
+    catch (const H5::Exception&)
+    {
+        return "";
+    }
+}
+
+std::string
 PointTracePath(const SweepPoint& point)
 {
     return "points/" + point.id + ".h5";
@@ -143,7 +169,7 @@ RunSweepPoints(const std::vector<SweepPoint>& points, const SweepRunOptions& opt
     std::deque<const SweepPoint*> pending;
     for (const SweepPoint& point : points)
     {
-        if (IsCompleteTrace(options.outDir + "/" + PointTracePath(point)))
+        if (!TraceEndStatus(options.outDir + "/" + PointTracePath(point)).empty())
         {
             ++summary.skipped;
         }
@@ -156,7 +182,7 @@ RunSweepPoints(const std::vector<SweepPoint>& points, const SweepRunOptions& opt
     const auto start = std::chrono::steady_clock::now();
     std::map<pid_t, std::pair<const SweepPoint*, std::chrono::steady_clock::time_point>> running;
     size_t finished = 0;
-    auto report = [&](const SweepPoint& point, bool ok, double seconds) {
+    auto report = [&](const SweepPoint& point, const char* outcome, double seconds) {
         if (options.quiet)
         {
             return;
@@ -165,10 +191,11 @@ RunSweepPoints(const std::vector<SweepPoint>& points, const SweepRunOptions& opt
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         const double eta = finished > 0 ? elapsed / finished * (toRun - finished) : 0.0;
         std::ostringstream line;
-        line << "[" << finished << "/" << toRun << "] " << (ok ? "ok    " : "FAILED") << " "
+        line << "[" << finished << "/" << toRun << "] " << outcome << " "
              << point.id << " " << Describe(point) << " (" << FormatSeconds(seconds) << ")";
         std::ostringstream status;
         status << finished << "/" << toRun << " points, " << summary.failed << " failed, "
+               << summary.diverged << " diverged, "
                << summary.skipped << " already done, elapsed " << FormatSeconds(elapsed) << ", ETA "
                << FormatSeconds(eta);
         if (options.interactive)
@@ -211,18 +238,25 @@ RunSweepPoints(const std::vector<SweepPoint>& points, const SweepRunOptions& opt
         ++finished;
         const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
         const std::string base = options.outDir + "/points/" + point.id;
-        const bool ok = code == 0 && IsCompleteTrace(base + ".h5");
-        if (ok)
+        const std::string end = TraceEndStatus(base + ".h5");
+        const char* outcome = "ok      ";
+        if (code == 0 && end == "complete")
         {
             ++summary.succeeded;
+        }
+        else if (code == kExitDiverged && end == "diverged")
+        {
+            ++summary.diverged; // a result of the point, recorded in its trace
+            outcome = "DIVERGED";
         }
         else
         {
             ++summary.failed;
+            outcome = "FAILED  ";
             std::ofstream failed(base + ".failed");
             failed << code << "\n" << TailLines(base + ".log", 5);
         }
-        report(point, ok, seconds);
+        report(point, outcome, seconds);
     }
     if (options.interactive && !options.quiet && toRun > 0)
     {

@@ -29,17 +29,25 @@ struct SweepRunOptions
 
 struct SweepRunSummary
 {
-    size_t skipped = 0;   ///< already complete
+    size_t skipped = 0;   ///< already finished (complete or diverged)
     size_t succeeded = 0;
+    size_t diverged = 0;  ///< ran and diverged (wfl-run exit 3): a result, not a failure
     size_t failed = 0;
 };
+
+/**
+ * How a point's trace ended: "complete", "diverged" (status attribute, see
+ * Hdf5TraceSink::MarkDiverged), or "" (missing, unreadable or unfinished:
+ * run it again). Finished points are never re-run.
+ */
+std::string TraceEndStatus(const std::string& path);
 
 /// Trace path of a point, relative to OUT.
 std::string PointTracePath(const SweepPoint& point);
 
 /**
- * Run `points` (the caller's share): skip those whose trace is complete,
- * (re)run the others. Never replaces a complete trace.
+ * Run `points` (the caller's share): skip those whose trace is complete or
+ * diverged, (re)run the others. Never replaces a finished trace.
  */
 SweepRunSummary RunSweepPoints(const std::vector<SweepPoint>& points, const SweepRunOptions& options);
 

@@ -1,7 +1,6 @@
 #include "federated-server.h"
 
 #include "federated-client.h"
-#include "input-error.h"
 #include "learning-task.h"
 
 #include "random.h"
@@ -325,13 +324,9 @@ FederatedServer::FinishAggregation()
     {
         client->ReleaseUpdate();
     }
+    // A non-finite model is caught in CompleteRound, with the other signs of
+    // divergence, so that the round is still recorded.
     m_optimizer->Apply(m_global, result.estimate);
-    if (!m_global.allFinite())
-    {
-        throw InputError("learner.lr: the global model became non-finite (NaN or Inf) in round " +
-                         std::to_string(m_round) +
-                         "; training diverged, lower learner.lr (accepted (0, 100])");
-    }
     for (size_t i = 0; i < contributions.size(); ++i)
     {
         record.clients[i].link = result.clients[i];
@@ -351,7 +346,9 @@ FederatedServer::CompleteRound(RoundRecord record)
     record.simTimeS = ns3::Simulator::Now().GetSeconds();
     record.wallRoundS =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - m_roundWallStart).count();
-    if (m_round % m_evalEvery == 0 || m_round == m_rounds)
+    // A diverged round is the last one, and the last round is always evaluated.
+    const bool diverged = HasDiverged(record);
+    if (diverged || m_round % m_evalEvery == 0 || m_round == m_rounds)
     {
         const auto evalStart = std::chrono::steady_clock::now();
         const Metrics metrics = m_task->EvaluateTest(m_global);
@@ -359,6 +356,11 @@ FederatedServer::CompleteRound(RoundRecord record)
             std::chrono::duration<double>(std::chrono::steady_clock::now() - evalStart).count();
         record.testAccuracy = metrics.accuracy;
         record.testLoss = metrics.loss;
+        // A finite model can still be too large to evaluate (logits overflow).
+        if (diverged || !std::isfinite(record.testLoss))
+        {
+            m_divergedRound = m_round;
+        }
     }
     else
     {
@@ -367,10 +369,24 @@ FederatedServer::CompleteRound(RoundRecord record)
     }
     m_completedRounds = m_round;
     m_roundCompletedTrace(record);
-    if (m_round < m_rounds)
+    if (m_round < m_rounds && m_divergedRound == 0)
     {
         StartRound(m_round + 1);
     }
+}
+
+bool
+FederatedServer::HasDiverged(const RoundRecord& record) const
+{
+    // Signs that training has left the floats: the global model, or the loss
+    // a client measured on its data (stragglers included) from that model.
+    // Idle rounds have no client rows and a deliberately NaN train_loss.
+    if (!m_global.allFinite())
+    {
+        return true;
+    }
+    return std::any_of(record.clients.begin(), record.clients.end(),
+                       [](const ClientRecord& c) { return !std::isfinite(c.localLoss); });
 }
 
 void

@@ -32,7 +32,8 @@ class LearningTask;
  * updates in time to the Aggregator, treat the estimate as a pseudo-gradient
  * for the server optimizer (FedAvg: w <- w + ServerLearningRate * estimate;
  * FedAvgM, FedAdam, FedYogi as in Reddi et al. 2021), evaluate every EvalEvery rounds and
- * in the last one, fire RoundCompleted, and start round t + 1.
+ * in the last one, fire RoundCompleted, and start round t + 1 (unless
+ * training diverged in round t: see GetDivergedRound).
  * FedAvg of deltas; with one local step per round this is FedSGD.
  */
 class FederatedServer : public ns3::Application
@@ -59,6 +60,16 @@ class FederatedServer : public ns3::Application
         return m_completedRounds;
     }
 
+    /**
+     * The round in which training diverged (0 if it did not): the global model
+     * became NaN or Inf, or a client's local loss or the test loss did. That
+     * round is recorded (RoundCompleted fires, evaluated) and is the last one.
+     */
+    uint32_t GetDivergedRound() const
+    {
+        return m_divergedRound;
+    }
+
   private:
     void StartApplication() override;
     void StopApplication() override;
@@ -69,6 +80,7 @@ class FederatedServer : public ns3::Application
     void TrainSelected();
     void FinishAggregation();
     void CompleteRound(RoundRecord record);
+    bool HasDiverged(const RoundRecord& record) const;
 
     uint32_t m_rounds = 0;
     uint32_t m_evalEvery = 1;
@@ -96,6 +108,7 @@ class FederatedServer : public ns3::Application
     uint32_t m_round = 0;
     std::chrono::steady_clock::time_point m_roundWallStart;
     uint32_t m_completedRounds = 0;
+    uint32_t m_divergedRound = 0;
     bool m_running = false;
 };
 

@@ -4,6 +4,8 @@
  *   wfl-run scenarios/default.ini --run.rounds 20 --output results/x.h5
  *
  * Exit codes: 0 success, 2 bad input (one-line message naming the key),
+ * 3 training diverged (one line naming the round and the likely causes; the
+ * trace keeps every round up to that one and says status = diverged),
  * 1 anything else.
  */
 #include "input-error.h"
@@ -28,6 +30,14 @@ main(int argc, char** argv)
                          "Every key can be set in the INI file ([run] rounds = 50) or on the\n"
                          "command line (--run.rounds 50); the command line wins.\n\n";
             wfl::PrintKeyTable(std::cout);
+            std::cout << "\nKeys that act only under other settings (setting one where it has no "
+                         "effect is an error):\n";
+            for (const std::string& rule : wfl::InertRuleTable())
+            {
+                std::cout << "  " << rule << "\n";
+            }
+            std::cout << "\nExit codes: 0 done, 1 internal error, 2 bad input, 3 training diverged "
+                         "(the trace keeps its rounds).\n";
             return 0;
         }
         if (arguments.printConfig)
@@ -36,6 +46,13 @@ main(int argc, char** argv)
             return 0;
         }
         const wfl::RunSummary summary = wfl::RunScenario(arguments, &std::cout);
+        if (summary.divergedRound > 0)
+        {
+            std::cout.flush();
+            std::cerr << "wfl-run: " << summary.divergedMessage << "; trace " << summary.tracePath
+                      << " keeps rounds 1.." << summary.divergedRound << " (status = diverged)\n";
+            return wfl::kExitDiverged;
+        }
         std::cout.unsetf(std::ios::floatfield);
         std::cout << std::setprecision(4) << "done: " << summary.rounds << " rounds, final test accuracy "
                   << summary.finalAccuracy << ", " << summary.wallSeconds << " s wall\n"

@@ -6,8 +6,10 @@
  *   mpirun -np 4 wfl-sweep ...          # points spread over the ranks
  *   wfl-sweep ... --shard 3/8           # job-array share, no MPI
  *
- * Re-running the same command skips complete points and re-runs the rest.
- * Exit codes: 0 all points of this share complete, 1 some failed, 2 bad input.
+ * Re-running the same command skips finished (complete or diverged) points
+ * and re-runs the rest. Exit codes: 0 every point of this share finished
+ * (complete, or diverged: a result recorded in its trace and the index),
+ * 1 some failed, 2 bad input.
  */
 #include "input-error.h"
 #include "sweep-index.h"
@@ -111,8 +113,10 @@ Run(int argc, char** argv, const Communicator& comm)
     po::options_description options("wfl-sweep options");
     options.add_options()("help,h", "print this help")(
         "config", po::value<std::string>(), "scenario INI (its [sweep] section is read too)")(
-        "grid", po::value<std::vector<std::string>>(), "KEY=START:STEP:STOP or KEY=v1,v2,... (repeat)")(
-        "set", po::value<std::vector<std::string>>(), "KEY=VALUE fixed for every point (repeat)")(
+        "grid", po::value<std::vector<std::string>>(),
+        "KEY=START:STEP:STOP or KEY=v1,v2,...; with ' if KEY2=a,b' only where KEY2 is a or b (repeat)")(
+        "set", po::value<std::vector<std::string>>(),
+        "KEY=VALUE for every point, or 'KEY=VALUE if KEY2=a,b' (repeat)")(
         "seeds", po::value<std::string>(), "N: seeds 1..N")(
         "seed-list", po::value<std::string>(), "comma-separated seeds")(
         "out", po::value<std::string>(), "output directory (default results/sweep)")(
@@ -246,7 +250,10 @@ Run(int argc, char** argv, const Communicator& comm)
             std::cout << p.index << " " << p.id;
             for (const auto& [key, value] : p.axisValues)
             {
-                std::cout << " " << key << "=" << value;
+                if (!value.empty()) // "": a conditional axis that does not apply
+                {
+                    std::cout << " " << key << "=" << value;
+                }
             }
             std::cout << " seed=" << p.seed << "\n";
         }
@@ -271,10 +278,11 @@ Run(int argc, char** argv, const Communicator& comm)
     const wfl::SweepRunSummary summary =
         vm.count("index-only") ? wfl::SweepRunSummary{} : wfl::RunSweepPoints(share, run);
     const long failedEverywhere = comm.Sum(static_cast<long>(summary.failed));
+    const long divergedEverywhere = comm.Sum(static_cast<long>(summary.diverged));
     comm.Barrier();
 
     // One index for the whole sweep, from what is on disk (all shares when they share a disk).
-    size_t complete = 0;
+    wfl::SweepIndexCounts counts;
     if (comm.rank == 0)
     {
         wfl::SweepIndexInfo info;
@@ -284,17 +292,19 @@ Run(int argc, char** argv, const Communicator& comm)
         {
             info.commandLine += (i ? " " : "") + std::string(argv[i]);
         }
-        complete = wfl::WriteSweepIndex(spec.outDir, spec, points, info);
+        counts = wfl::WriteSweepIndex(spec.outDir, spec, points, info);
         if (!run.quiet)
         {
-            std::cerr << "wfl-sweep: " << complete << "/" << points.size() << " points complete, "
-                      << failedEverywhere << " failed in this run; index " << spec.outDir
-                      << "/index.h5\n";
+            std::cerr << "wfl-sweep: " << counts.complete << "/" << points.size()
+                      << " points complete, " << counts.diverged << " diverged; "
+                      << divergedEverywhere << " diverged and " << failedEverywhere
+                      << " failed in this run; index " << spec.outDir << "/index.h5\n";
         }
     }
     const bool shareComplete = vm.count("index-only")
-                                   ? complete == points.size()
-                                   : summary.failed == 0 && summary.succeeded + summary.skipped == share.size();
+                                   ? counts.complete + counts.diverged == points.size()
+                                   : summary.failed == 0 &&
+                                         summary.succeeded + summary.diverged + summary.skipped == share.size();
     return comm.Sum(shareComplete ? 0 : 1) == 0 ? 0 : 1;
 }
 

@@ -171,23 +171,87 @@ TEST(TraceFile, RunKilledAfterSomeRoundsKeepsThemAll)
               static_cast<long>(5 * flushed));
 }
 
+namespace
+{
+
+/// Read `fd` until `needle` appears (or EOF); returns whether it did.
+bool
+WaitForOutput(int fd, const std::string& needle)
+{
+    std::string seen;
+    char c;
+    while (seen.find(needle) == std::string::npos && read(fd, &c, 1) == 1)
+    {
+        seen += c;
+    }
+    return seen.find(needle) != std::string::npos;
+}
+
+} // namespace
+
 TEST(TraceFile, RunKilledAtArbitraryMomentsLeavesReadableFiles)
 {
-    // Kill at a spread of moments: before, during and after the header write.
-    for (int delayMs : {0, 2, 5, 10, 20, 40, 80, 160, 320})
+    // Two kinds of kill moments. Blind ones, a few ms after the start (before,
+    // during or after the header is written): the final name may or may not
+    // exist, but what exists must be readable. Anchored ones, a few ms after
+    // the progress line of round 1 or 3 (printed once that round is flushed),
+    // so the kill lands while later rounds are appended and flushed (a
+    // synthetic round takes about a millisecond): each of these must leave the
+    // trace under its final name with at least the rounds already announced,
+    // whatever the machine's load. A writer that stops flushing rounds (or
+    // flushes only at the end) leaves 0 rounds and fails here.
+    struct Moment
     {
+        int afterRound; ///< 0: blind, counted from the start
+        int delayMs;
+    };
+    std::vector<Moment> moments;
+    for (int delayMs : {0, 2, 5, 10, 20, 40})
+    {
+        moments.push_back({0, delayMs});
+    }
+    for (int afterRound : {1, 3})
+    {
+        for (int delayMs : {0, 1, 2, 4, 7})
+        {
+            moments.push_back({afterRound, delayMs});
+        }
+    }
+    int anchoredWithRounds = 0;
+    int anchored = 0;
+    for (const Moment& m : moments)
+    {
+        SCOPED_TRACE("killed " + std::to_string(m.delayMs) + " ms after " +
+                     (m.afterRound ? "round " + std::to_string(m.afterRound) : std::string("start")));
         const std::string path = wfltest::MakeTempDir("killat") + "/run.h5";
         int fd = -1;
         const pid_t pid = StartRun(LongRunArgs(path), fd);
-        std::this_thread::sleep_for(std::chrono::milliseconds(delayMs));
+        const bool announced =
+            m.afterRound == 0 || WaitForOutput(fd, "round " + std::to_string(m.afterRound) + "/");
+        std::this_thread::sleep_for(std::chrono::milliseconds(m.delayMs));
         kill(pid, SIGKILL);
         waitpid(pid, nullptr, 0);
         close(fd);
-        if (access(path.c_str(), F_OK) == 0)
+        const bool exists = access(path.c_str(), F_OK) == 0;
+        if (m.afterRound > 0)
         {
-            SCOPED_TRACE("killed after " + std::to_string(delayMs) + " ms");
-            CheckConsistentRounds(path);
+            ++anchored;
+            ASSERT_TRUE(announced);
+            EXPECT_TRUE(exists) << "a flushed round must be on disk under the final name";
+        }
+        if (exists)
+        {
+            const size_t rounds = CheckConsistentRounds(path);
             EXPECT_EQ(wfltest::ReadRootAttribute(path, "complete"), "0");
+            EXPECT_EQ(wfltest::ReadRootAttribute(path, "status"), "incomplete");
+            if (m.afterRound > 0)
+            {
+                EXPECT_GE(rounds, static_cast<size_t>(m.afterRound));
+                anchoredWithRounds += rounds >= static_cast<size_t>(m.afterRound);
+            }
         }
     }
+    // Every anchored kill left a partial trace with its announced rounds.
+    EXPECT_EQ(anchoredWithRounds, anchored);
+    EXPECT_EQ(anchored, 10);
 }

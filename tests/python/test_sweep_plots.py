@@ -49,9 +49,9 @@ def final_accuracy(scheme, snr, seed):
     return 0.62 + 0.015 * snr + (0.05 if scheme == "digital" else 0.0) + 0.01 * seed
 
 
-def write_trace(path, values, seed, complete=1):
+def write_trace(path, values, seed, complete=1, status=None):
     """A small fake trace following the schema; returns its /rounds columns."""
-    scheme, snr = values.get("coding.scheme", "ideal"), float(values.get(SNR, 10))
+    scheme, snr = values.get("coding.scheme", "ideal"), float(values.get(SNR) or 10)
     t = np.arange(1, ROUNDS + 1)
     acc = final_accuracy(scheme, snr, seed) * (1 - np.exp(-t)) / (1 - np.exp(-ROUNDS))
     digital = scheme == "digital"
@@ -72,6 +72,9 @@ def write_trace(path, values, seed, complete=1):
         f.attrs.update({"schema_version": np.int64(1), "complete": np.int64(complete),
                         "dataset": "synthetic", "model": "softmax", "seed": np.int64(seed),
                         "coding_scheme": scheme})
+        if status == "diverged":  # stopped in its last round (Hdf5TraceSink::MarkDiverged)
+            f.attrs.update({"status": "diverged", "diverged": np.int64(1),
+                            "diverged_round": np.int64(ROUNDS)})
         f.create_group("config").attrs.update(dict(values, **{"run.seed": str(seed)}))
         for name, v in cols.items():
             f.create_dataset("rounds/" + name, data=v).attrs["units"] = "1"
@@ -102,9 +105,11 @@ def make_sweep(out, axes, points, version=1):
         pid = hashlib.sha256(("%r %d" % (sorted(values.items()), seed)).encode()).hexdigest()[:16]
         rel = "points/%s.h5" % pid
         row = dict(id=pid, status=status, exit_code=0, error="", seed=seed, trace=rel)
-        if status in ("complete", "incomplete"):
+        if status in ("complete", "incomplete", "diverged"):
             row.update(summary(write_trace(os.path.join(out, rel), values, seed,
-                                           int(status == "complete"))))
+                                           int(status == "complete"), status)))
+            if status == "diverged":
+                row.update(exit_code=3, diverged_round=ROUNDS)
         else:
             row.update(exit_code=2 if status == "failed" else -1,
                        error="model diverged" if status == "failed" else "")
@@ -125,26 +130,35 @@ def make_sweep(out, axes, points, version=1):
             g.create_dataset(name, data=[r[name] for r, _ in rows], dtype=STR)
         for name in ("exit_code", "seed", "final_round"):
             g.create_dataset(name, data=np.array([r.get(name, -1) for r, _ in rows], np.int64))
+        g.create_dataset("diverged_round",
+                         data=np.array([r.get("diverged_round", 0) for r, _ in rows], np.int64))
         for name in names[:3] + names[4:]:
             g.create_dataset(name, data=np.array([r.get(name, np.nan) for r, _ in rows]))
         for key in axes:
             g.create_dataset("axes/" + key, data=[v[key] for _, v in rows], dtype=STR)
-            try:
-                g.create_dataset("axes_numeric/" + key, data=[float(v[key]) for _, v in rows])
+            try:  # "": a conditional axis that does not apply (NaN), as wfl-sweep writes it
+                g.create_dataset("axes_numeric/" + key, data=[float(v[key]) if v[key] != ""
+                                                              else np.nan for _, v in rows])
             except ValueError:
                 pass
 
 
 def grid_points():
-    """2 schemes x 3 SNRs x 2 seeds; (rlc, 20 dB, seed 2) failed, (digital, 0 dB, seed 2) missing."""
+    """2 schemes x 3 SNRs x 2 seeds; (rlc, 20 dB, seed 2) failed, (digital, 0 dB, seed 2)
+    missing, (rlc, 10 dB, seed 1) diverged."""
     points = []
     for scheme in ("digital", "rlc"):
         for snr in ("0", "10", "20"):
             for seed in (1, 2):
-                status = {("rlc", "20", 2): "failed", ("digital", "0", 2): "missing"}.get(
-                    (scheme, snr, seed), "complete")
+                status = {("rlc", "20", 2): "failed", ("digital", "0", 2): "missing",
+                          ("rlc", "10", 1): "diverged"}.get((scheme, snr, seed), "complete")
                 points.append(({"coding.scheme": scheme, SNR: snr}, seed, status))
     return points
+
+
+def plt_subplots():
+    """A figure and axes from the plotting module's matplotlib (Agg)."""
+    return plot_sweep.plt.subplots()
 
 
 def is_png(path):
@@ -171,8 +185,12 @@ def check_fake_grid(c, work):
     """The 2x3x2 grid: figures, CSV round trip, group_mean, PDF output."""
     out = os.path.join(work, "fake")
     make_sweep(out, ["coding.scheme", SNR], grid_points())
-    plot(c, "grid", out, ["accuracy_vs_" + SNR, "nmse_vs_" + SNR, "accuracy_vs_channel_uses",
-                          "accuracy_vs_bits", "energy_to_target_vs_" + SNR, "accuracy_vs_round"])
+    p = plot(c, "grid", out, ["accuracy_vs_" + SNR, "nmse_vs_" + SNR, "accuracy_vs_channel_uses",
+                              "accuracy_vs_bits", "energy_to_target_vs_" + SNR,
+                              "accuracy_vs_round"])
+    c.check("grid: a note names the diverged point",
+            "1 diverged point left out" in p.stderr and "scheme=rlc, snr-db=10 seed 1 round 5"
+            in p.stderr, p.stderr)
     index = wfl_index.load_index(out)
     cols = index["columns"]
     c.check("index: 12 rows, axes in order", index["rows"] == 12
@@ -206,6 +224,11 @@ def check_fake_grid(c, work):
             list(r["x"]) == [0.0, 10.0, 20.0] and r["count"][2] == 1 and r["std"][2] == 0
             and abs(r["mean"][2] - 0.93) < 1e-12, repr(r))
     c.check("group_mean: missing point left out (digital@0 dB n=1)", d10["count"][0] == 1)
+    c.check("group_mean: diverged point left out (rlc@10 dB n=1)", r["count"][1] == 1, repr(r))
+    c.check("status_counts: one diverged, one failed, one missing",
+            wfl_index.status_counts(index) == {"complete": 9, "diverged": 1, "incomplete": 0,
+                                               "failed": 1, "missing": 1},
+            repr(wfl_index.status_counts(index)))
 
     figs = os.path.join(work, "fake-pdf")
     p = run([sys.executable, PLOT_SWEEP, out, "--pdf", "--figures", figs, "--target", "0.6"])
@@ -235,6 +258,26 @@ def check_edge_cases(c, work):
     c.check("units from keys", plot_sweep.key_label("power.max-dbm") == "power.max-dbm [dBm]"
             and plot_sweep.key_label(SNR) == SNR + " [dB]"
             and plot_sweep.key_label("data.clients") == "data.clients")
+    out = os.path.join(work, "reference")
+    make_sweep(out, ["coding.scheme", SNR], [({"coding.scheme": "ideal", SNR: ""}, k, "complete")
+                                             for k in (1, 2)] + grid_points()[6:])
+    index = wfl_index.load_index(out)
+    g = wfl_index.group_mean(index, SNR, ["coding.scheme"], "final_accuracy")
+    c.check("conditional axis: numeric with NaN where it does not apply; not in any curve",
+            "axisnum:" + SNR in index["columns"]
+            and np.isnan(index["columns"]["axisnum:" + SNR][:2]).all() and ("ideal",) not in g,
+            repr(index["columns"].get("axisnum:" + SNR)))
+    sweep = plot_sweep.Sweep(index, work, ".png", TARGET)
+    fig, ax = plt_subplots()
+    drawn = plot_sweep.draw_references(sweep, ax, SNR, "final_accuracy", ["coding.scheme"],
+                                       index, False)
+    labels = [l.get_label() for l in ax.get_lines()]
+    c.check("conditional axis: the ideal points are one dashed reference line",
+            drawn == 1 and labels == ["ideal (no %s)" % SNR]
+            and abs(ax.get_lines()[0].get_ydata()[0]
+                    - np.mean(index["columns"]["final_accuracy"][:2])) < 1e-12, repr(labels))
+    plot(c, "conditional axis", out, ["accuracy_vs_" + SNR, "nmse_vs_" + SNR,  # rlc: one
+                                      "energy_to_target_vs_" + SNR, "accuracy_vs_round"])  # use count
     out = os.path.join(work, "nan")
     make_sweep(out, ["coding.scheme", SNR], grid_points()[:4])
     with h5py.File(os.path.join(out, "index.h5"), "r+") as f:
@@ -280,20 +323,43 @@ def check_real_sweep(c, work, tool):
         return
     out = os.path.join(work, "real")
     shutil.rmtree(out, ignore_errors=True)
-    p = run([tool, "--grid", "coding.scheme=ideal,rlc", "--grid", SNR + "=0,20", "--seeds", "2",
-             "--out", out, "-j", "2", "--set", "data.dataset=synthetic", "--set", "run.rounds=3",
-             "--set", "data.clients=4", "--set", "learner.model=softmax",
-             "--set", "channel.normalized=true"], timeout=1800)
+    # The SNR axis and normalized mode only where there is a channel (not ideal).
+    p = run([tool, "--grid", "coding.scheme=ideal,rlc", "--grid", SNR + "=0,20 if coding.scheme=rlc",
+             "--seeds", "2", "--out", out, "-j", "2", "--set", "data.dataset=synthetic",
+             "--set", "run.rounds=3", "--set", "data.clients=4", "--set", "learner.model=softmax",
+             "--set", "channel.normalized=true if coding.scheme=rlc"], timeout=1800)
     if not c.check("wfl-sweep exits 0", p.returncode == 0,
                    "rc=%d stderr=%r" % (p.returncode, p.stderr[-2000:])):
         return
     index = wfl_index.load_index(out)
-    c.check("real index: 8 complete points", index["rows"] == 8
+    c.check("real index: 6 complete points (ideal once per seed)", index["rows"] == 6
             and (index["columns"]["status"] == "complete").all(), repr(index["columns"]["status"]))
+    snr = index["columns"].get("axisnum:" + SNR, np.zeros(0))
+    ideal = index["columns"]["axis:coding.scheme"] == "ideal"
+    c.check("real index: no SNR for ideal (NaN), numbers for rlc", len(snr) == 6
+            and np.isnan(snr[ideal]).all() and np.isfinite(snr[~ideal]).all(), repr(snr))
     q = run([sys.executable, PLOT_SWEEP, out])
     c.check("real sweep: plot_sweep exits 0", q.returncode == 0, q.stderr)
     c.check("real sweep: accuracy figure", is_png(
         os.path.join(out, "figures", "accuracy_vs_%s.png" % SNR)), q.stdout)
+
+    # lr 100 on a two-layer MLP diverges: its own status, and the plots go on.
+    out = os.path.join(work, "real-diverged")
+    shutil.rmtree(out, ignore_errors=True)
+    p = run([tool, "--grid", "learner.lr=0.1,0.3,100", "--out", out, "--set",
+             "data.dataset=synthetic", "--set", "run.rounds=20", "--set", "data.clients=4",
+             "--set", "learner.hidden=64,64"], timeout=1800)
+    c.check("wfl-sweep with a diverged point exits 0", p.returncode == 0
+            and "1 diverged" in p.stderr, "rc=%d stderr=%r" % (p.returncode, p.stderr[-2000:]))
+    index = wfl_index.load_index(out)
+    c.check("real index: statuses complete, complete, diverged",
+            list(index["columns"]["status"]) == ["complete", "complete", "diverged"]
+            and index["columns"]["diverged_round"][2] > 0, repr(index["columns"]["status"]))
+    q = run([sys.executable, PLOT_SWEEP, out])
+    c.check("real diverged sweep: plot_sweep exits 0 with a note",
+            q.returncode == 0 and "1 diverged point" in q.stderr, q.stderr)
+    c.check("real diverged sweep: accuracy figure", is_png(
+        os.path.join(out, "figures", "accuracy_vs_learner.lr.png")), q.stdout)
 
 
 def main():

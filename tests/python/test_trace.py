@@ -52,6 +52,8 @@ def check_wfl_run_trace(c, path):
     a, r, cl = t["attrs"], t["rounds"], t["clients"]
     c.check("schema_version == 1", a.get("schema_version") == 1, repr(a.get("schema_version")))
     c.check("complete == 1", a.get("complete") == 1, repr(a.get("complete")))
+    c.check("status complete, not diverged", wfl_trace.run_status(t) == "complete"
+            and a.get("diverged") == 0 and a.get("diverged_round") == 0, repr(a.get("status")))
     c.check("end_time_utc set", bool(a.get("end_time_utc")))
     c.check("dataset is synthetic", a.get("dataset") == "synthetic", repr(a.get("dataset")))
     c.check("rounds == 1..N", np.array_equal(r["round"], np.arange(1, ROUNDS + 1)),
@@ -189,6 +191,38 @@ def check_single_round(c, wfl_run, workdir):
     check_plot(c, "single round", out, os.path.join(workdir, "one-round.png"))
 
 
+def check_diverged(c, wfl_run, workdir):
+    """A run that diverges: exit 3, one stderr line, a readable trace that says so.
+
+    An MLP over analog at -60 dB overflows in round 13 on this seed (the
+    C++ test Federated.DivergedRunStopsAndSaysSo pins the details).
+    """
+    out = os.path.join(workdir, "diverged.h5")
+    p = run([wfl_run, "--data.dataset", "synthetic", "--data.clients", "5", "--run.rounds", "40",
+             "--learner.model", "mlp", "--learner.hidden", "16", "--learner.lr", "0.1",
+             "--coding.scheme", "analog", "--channel.normalized", "true",
+             "--channel.snr-db", "-60", "--output", out])
+    lines = p.stderr.strip().splitlines()
+    c.check("diverged run exits 3 with one stderr line",
+            p.returncode == 3 and len(lines) == 1 and "diverged in round" in p.stderr
+            and "channel.snr-db" in p.stderr, "rc=%d stderr=%r" % (p.returncode, p.stderr))
+    t = wfl_trace.load_trace(out)
+    a, r = t["attrs"], t["rounds"]
+    last = int(a.get("diverged_round", 0))
+    c.check("diverged trace: status, diverged, complete",
+            wfl_trace.run_status(t) == "diverged" and a.get("diverged") == 1
+            and a.get("complete") == 0 and 0 < last < 40, repr(a))
+    c.check("diverged trace: rows 1..diverged_round",
+            np.array_equal(r["round"], np.arange(1, last + 1)), repr(r["round"]))
+    finite = np.isfinite(r["train_loss"]) & np.isfinite(np.where(np.isnan(r["test_accuracy"]), 0.0,
+                                                                 r["test_loss"]))
+    c.check("diverged trace: only the last row is non-finite",
+            finite[:-1].all() and not finite[-1], repr(finite))
+    c.check("diverged trace: clients of every row kept",
+            set(np.unique(t["clients"]["round"]).tolist()) == set(range(1, last + 1)))
+    check_plot(c, "diverged trace", out, os.path.join(workdir, "diverged.png"))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--wfl-run", required=True)
@@ -212,6 +246,7 @@ def main():
         c.run("reader tolerance", check_reader_tolerance, trace, workdir)
     c.run("bad rounds", check_bad_rounds, args.wfl_run, workdir)
     c.run("single round", check_single_round, args.wfl_run, workdir)
+    c.run("diverged", check_diverged, args.wfl_run, workdir)
     c.run("minimal-fl", check_minimal_fl, args.minimal_fl, workdir)
 
     print("%d passed, %d failed" % (c.passed, len(c.failed)))

@@ -1,0 +1,120 @@
+/*
+ * A sweep's fixed keys, optionally conditional: "--set KEY=VALUE if KEY2=a,b"
+ * gives KEY only to the points whose KEY2 is a or b (sweep-plan.h), so that a
+ * grid over coding.scheme can give each scheme the keys it acts on and no
+ * point sets a key without effect (scenario-rules.cc).
+ */
+#include "input-error.h"
+#include "sweep-plan.h"
+
+#include <algorithm>
+#include <sstream>
+
+namespace wfl
+{
+namespace
+{
+
+std::string
+Trim(const std::string& s)
+{
+    const size_t first = s.find_first_not_of(" \t\r");
+    if (first == std::string::npos)
+    {
+        return "";
+    }
+    return s.substr(first, s.find_last_not_of(" \t\r") - first + 1);
+}
+
+/// A set's value and its condition: "V if KEY=a,b" -> (V, KEY, {a, b}).
+struct ConditionalValue
+{
+    std::string value;
+    std::string key; ///< "" if unconditional
+    std::vector<std::string> values;
+};
+
+ConditionalValue
+SplitCondition(const std::string& key, const std::string& text)
+{
+    const size_t at = text.find(" if ");
+    if (at == std::string::npos)
+    {
+        return {text, "", {}};
+    }
+    ConditionalValue c;
+    c.value = Trim(text.substr(0, at));
+    const std::string condition = Trim(text.substr(at + 4));
+    const size_t eq = condition.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == condition.size())
+    {
+        throw InputError("set " + key + "=" + text + ": expected VALUE if KEY=v1,v2,...");
+    }
+    c.key = Trim(condition.substr(0, eq));
+    std::stringstream stream(condition.substr(eq + 1));
+    std::string item;
+    while (std::getline(stream, item, ','))
+    {
+        c.values.push_back(Trim(item));
+    }
+    return c;
+}
+
+/// The value of `key` at a point: its axis value, else its unconditional set.
+/// @throws InputError if neither exists (a condition must name one of them).
+std::string
+PointValue(const std::string& key,
+           const std::vector<std::pair<std::string, std::string>>& axisValues,
+           const std::vector<std::pair<std::string, std::string>>& sets,
+           const std::string& condition)
+{
+    for (const auto& [k, v] : axisValues)
+    {
+        if (k == key)
+        {
+            return v;
+        }
+    }
+    for (const auto& [k, v] : sets)
+    {
+        if (k == key && v.find(" if ") == std::string::npos)
+        {
+            return v;
+        }
+    }
+    throw InputError(condition + ": " + key +
+                     " is neither swept (grid) nor set unconditionally; a condition must name one");
+}
+
+} // namespace
+
+bool
+ConditionHolds(const std::string& key,
+               const std::vector<std::string>& accepted,
+               const std::vector<std::pair<std::string, std::string>>& axisValues,
+               const SweepSpec& spec,
+               const std::string& what)
+{
+    const std::string at = PointValue(key, axisValues, spec.sets, what);
+    return std::find(accepted.begin(), accepted.end(), at) != accepted.end();
+}
+
+std::vector<std::string>
+PointSetArguments(const SweepSpec& spec, const std::vector<std::pair<std::string, std::string>>& axisValues)
+{
+    std::vector<std::string> args;
+    for (const auto& [key, text] : spec.sets)
+    {
+        const ConditionalValue c = SplitCondition(key, text);
+        if (!c.key.empty() && !ConditionHolds(c.key, c.values, axisValues, spec, "set " + key + "=" + text))
+        {
+            continue;
+        }
+        args.push_back("--" + key);
+        args.push_back(c.value);
+    }
+    return args;
+}
+
+
+} // namespace wfl

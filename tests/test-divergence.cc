@@ -1,0 +1,186 @@
+/*
+ * Divergence: a run whose model or losses become NaN or Inf stops at that
+ * round, records it (trace status = diverged, diverged_round) and exits 3
+ * with one line naming the round and the likely causes.
+ */
+#include "aggregator.h"
+#include "federation-helper.h"
+#include "learning-task.h"
+#include "random.h"
+#include "scenario-runner.h"
+#include "test-util.h"
+
+#include "ns3/node-container.h"
+#include "ns3/simulator.h"
+#include "ns3/uinteger.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+using namespace wfl;
+
+namespace
+{
+
+std::shared_ptr<const TrainTestData>
+SmallData(uint64_t seed)
+{
+    SyntheticSpec spec;
+    spec.dim = 16;
+    spec.classes = 5;
+    spec.trainSamples = 2000;
+    spec.testSamples = 500;
+    return std::make_shared<TrainTestData>(MakeSyntheticClusters(spec, seed));
+}
+
+} // namespace
+
+namespace
+{
+
+/// The exact average, except that round `badRound`'s estimate has one NaN
+/// coordinate (what a broken decoder or an overflowing channel would give).
+class NanInRoundAggregator : public Aggregator
+{
+  public:
+    uint32_t badRound = 0;
+
+  private:
+    AggregationResult DoAggregate(uint32_t round, const std::vector<ClientContribution>& contributions) override
+    {
+        AggregationResult result;
+        result.estimate = WeightedAverage(contributions).cast<float>();
+        if (round == badRound)
+        {
+            result.estimate(0) = std::numeric_limits<float>::quiet_NaN();
+        }
+        for (const ClientContribution& c : contributions)
+        {
+            result.clients.push_back(ClientLinkReport{c.client});
+        }
+        result.activeClients = static_cast<uint32_t>(contributions.size());
+        return result;
+    }
+};
+
+} // namespace
+
+TEST(Divergence, NonFiniteModelStopsTheRunAtThatRound)
+{
+    // The model itself turns NaN (all losses of that round are still finite):
+    // that round is recorded, evaluated, and is the last one. A control run
+    // (badRound 0) completes, so the detection is not a false alarm. Without
+    // the model check the run would stop one round late (the clients' losses
+    // of round 4), which fails here.
+    for (uint32_t badRound : {0u, 3u})
+    {
+        auto data = SmallData(5);
+        Rng rng(5, "partition");
+        LocalTrainingSpec training;
+        training.learningRate = 0.1;
+        training.localSteps = 2;
+        ModelSpec model;
+        model.kind = "softmax";
+        auto task = std::make_shared<LearningTask>(
+            data, PartitionIid(static_cast<int>(data->train.Count()), 4, 0.0, rng), model, training, 5);
+        ns3::NodeContainer server(1);
+        ns3::NodeContainer clients(4);
+        FederationHelper helper;
+        helper.SetServerAttribute("Rounds", ns3::UintegerValue(6));
+        helper.SetServerAttribute("EvalEvery", ns3::UintegerValue(100));
+        auto aggregator = ns3::CreateObject<NanInRoundAggregator>();
+        aggregator->badRound = badRound;
+        helper.SetAggregator(aggregator);
+        FederationApps apps = helper.Install(server.Get(0), clients, task);
+        std::vector<RoundRecord> records;
+        apps.server->TraceConnectWithoutContext(
+            "RoundCompleted", ns3::MakeCallback(+[](std::vector<RoundRecord>* out, const RoundRecord& r) {
+                                  out->push_back(r);
+                              }).Bind(&records));
+        ns3::Simulator::Run();
+        const uint32_t diverged = apps.server->GetDivergedRound();
+        const uint32_t completed = apps.server->GetCompletedRounds();
+        ns3::Simulator::Destroy();
+        EXPECT_EQ(diverged, badRound);
+        EXPECT_EQ(completed, badRound == 0 ? 6u : badRound);
+        ASSERT_EQ(records.size(), completed);
+        if (badRound > 0)
+        {
+            EXPECT_TRUE(std::isfinite(records.back().trainLoss));
+            EXPECT_FALSE(std::isnan(records.back().testAccuracy)) << "the diverged round is evaluated";
+            EXPECT_FALSE(std::isfinite(records.back().testLoss));
+        }
+    }
+}
+
+TEST(Divergence, DivergedRunStopsThereAndSaysSo)
+{
+    // A two-layer MLP at lr 100 leaves the floats within a few rounds.
+    const std::string path = wfltest::MakeTempDir("diverge") + "/run.h5";
+    const auto result = wfltest::Run(wfltest::SyntheticRunArgs(path,
+                                                              {{"learner.model", "mlp"},
+                                                               {"learner.hidden", "64,64"},
+                                                               {"learner.lr", "100"},
+                                                               {"run.rounds", "50"}}));
+    // Its own exit status (not 2: the input was valid), one line naming the
+    // round and the likely cause; no uplink keys under the ideal uplink.
+    EXPECT_EQ(result.exitCode, kExitDiverged) << result.err;
+    EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+    const std::string round = wfltest::ReadRootAttribute(path, "diverged_round");
+    EXPECT_NE(result.err.find("diverged in round " + round + " "), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("learner.lr = 100"), std::string::npos) << result.err;
+    EXPECT_EQ(result.err.find("uplink"), std::string::npos) << result.err;
+    // The trace: stopped at that round, which is recorded (and evaluated).
+    EXPECT_EQ(wfltest::ReadRootAttribute(path, "status"), "diverged");
+    EXPECT_EQ(wfltest::ReadRootAttribute(path, "diverged"), "1");
+    EXPECT_EQ(wfltest::ReadRootAttribute(path, "complete"), "0");
+    EXPECT_FALSE(wfltest::ReadRootAttribute(path, "end_time_utc").empty());
+    const auto rounds = wfltest::ReadColumn(path, "/rounds/round");
+    ASSERT_FALSE(rounds.empty());
+    EXPECT_EQ(std::to_string(static_cast<int>(rounds.back())), round);
+    EXPECT_EQ(rounds.size(), static_cast<size_t>(rounds.back()));
+    EXPECT_LT(rounds.size(), 50u);
+    const auto train = wfltest::ReadColumn(path, "/rounds/train_loss");
+    const auto test = wfltest::ReadColumn(path, "/rounds/test_loss");
+    const auto accuracy = wfltest::ReadColumn(path, "/rounds/test_accuracy");
+    EXPECT_FALSE(std::isnan(accuracy.back())) << "the diverged round is evaluated";
+    EXPECT_FALSE(std::isfinite(train.back()) && std::isfinite(test.back()));
+    for (size_t i = 0; i + 1 < rounds.size(); ++i)
+    {
+        EXPECT_TRUE(std::isfinite(train[i])) << "row " << i;
+    }
+}
+
+TEST(Divergence, OverTheAirNamesTheUplinkKeys)
+{
+    // Analog at -60 dB: the model stays finite (floats up to ~1e38) while
+    // its test loss overflows first, a round before the clients' losses do;
+    // the message names the uplink's keys besides learner.lr. Evaluating
+    // every round, a run that ignored a non-finite test loss would go one
+    // round further and leave a non-finite row before the last (caught below).
+    const std::string path = wfltest::MakeTempDir("diverge-ota") + "/run.h5";
+    const auto result = wfltest::Run(wfltest::SyntheticRunArgs(
+        path, {{"learner.model", "mlp"}, {"learner.hidden", "16"}, {"run.rounds", "60"},
+               {"run.eval-every", "1"}, {"coding.scheme", "analog"}, {"channel.normalized", "true"},
+               {"channel.snr-db", "-60"}}));
+    EXPECT_EQ(result.exitCode, kExitDiverged) << result.err;
+    for (const char* key : {"learner.lr = 0.1", "channel.snr-db = -60", "power.policy = inversion"})
+    {
+        EXPECT_NE(result.err.find(key), std::string::npos) << key << ": " << result.err;
+    }
+    EXPECT_EQ(wfltest::ReadRootAttribute(path, "status"), "diverged");
+    EXPECT_EQ(std::to_string(static_cast<int>(wfltest::ReadColumn(path, "/rounds/round").back())),
+              wfltest::ReadRootAttribute(path, "diverged_round"));
+    const auto train = wfltest::ReadColumn(path, "/rounds/train_loss");
+    const auto test = wfltest::ReadColumn(path, "/rounds/test_loss");
+    ASSERT_FALSE(test.empty());
+    EXPECT_FALSE(std::isfinite(test.back()) && std::isfinite(train.back()));
+    for (size_t i = 0; i + 1 < test.size(); ++i)
+    {
+        EXPECT_TRUE(std::isfinite(train[i]) && std::isfinite(test[i])) << "row " << i;
+    }
+}
+
