@@ -137,6 +137,7 @@ ParseArguments(int argc, const char* const* argv)
     // Keys valid alone but not together.
     ValidateComputeSpeed(parsed.config.computeDistribution, parsed.config.computeSpread);
     CheckGivenKeysTakeEffect(parsed.config, parsed.givenKeys);
+    CheckCoordination(parsed.config);
     return parsed;
 }
 

@@ -155,6 +155,10 @@ std::vector<InertKey> InertKeys(const ScenarioConfig& config);
 /// @throws InputError with the message of the first key in `given` that has no effect.
 void CheckGivenKeysTakeEffect(const ScenarioConfig& config, const std::set<std::string>& given);
 
+/// Combinations that cannot run: blind coordination with a policy that needs
+/// per-client reports, or without a norm bound (InputError naming the keys).
+void CheckCoordination(const ScenarioConfig& config);
+
 /// The rules as lines "keys: only if condition" (for --help and the README);
 /// "section.*" stands for every key of the section.
 std::vector<std::string> InertRuleTable();

@@ -10,6 +10,7 @@
  */
 #include "input-error.h"
 #include "scenario-config.h"
+#include "shortest-double.h"
 
 #include <algorithm>
 #include <cmath>
@@ -68,9 +69,20 @@ Rules()
          [](const ScenarioConfig& c) { return c.codingScheme == "rlc" || c.codingScheme == "digital"; }},
         // Digital TDMA sends at full power in its slot: no allocation rule.
         {"power.policy", "coding.scheme = analog or rlc", "coding.scheme", OverTheAir},
-        {"power.gain-threshold", "coding.scheme = analog or rlc and power.policy = truncated",
-         "coding.scheme power.policy",
-         [](const ScenarioConfig& c) { return OverTheAir(c) && c.powerPolicy == "truncated"; }},
+        // The threshold also sizes the blind broadcast scale (docs/over-the-air.md).
+        {"power.gain-threshold",
+         "coding.scheme = analog or rlc and (power.policy = truncated or power.coordination = blind)",
+         "coding.scheme power.policy power.coordination",
+         [](const ScenarioConfig& c) {
+             return OverTheAir(c) && (c.powerPolicy == "truncated" || c.coordination == "blind");
+         }},
+        // Clients clip to G only without reports.
+        {"power.norm-bound", "coding.scheme = analog or rlc and power.coordination = blind",
+         "coding.scheme power.coordination",
+         [](const ScenarioConfig& c) { return OverTheAir(c) && c.coordination == "blind"; }},
+        // Digital is given the rlc slot's report uses too (equal spectrum).
+        {"power.feedback-uses", "power.coordination = feedback", "power.coordination",
+         [](const ScenarioConfig& c) { return c.coordination == "feedback"; }},
         {"channel.rician-k", "channel.fading = rician", "channel.fading",
          [](const ScenarioConfig& c) { return c.fading == "rician"; }},
         {"channel.nakagami-m", "channel.fading = nakagami", "channel.fading",
@@ -202,6 +214,27 @@ InertKeys(const ScenarioConfig& config)
         }
     }
     return inert;
+}
+
+void
+CheckCoordination(const ScenarioConfig& config)
+{
+    if (!OverTheAir(config) || config.coordination != "blind")
+    {
+        return;
+    }
+    if (config.powerPolicy == "mse-optimal" || config.powerPolicy == "inversion")
+    {
+        throw InputError("power.policy = " + config.powerPolicy +
+                         " needs per-client reports (each client's affordable scale), so it "
+                         "cannot run with power.coordination = blind; use power.coordination = "
+                         "feedback, or power.policy = truncated or full");
+    }
+    if (!(config.normBound > 0.0))
+    {
+        throw InputError("power.norm-bound = " + ShortestDouble(config.normBound) +
+                         ": power.coordination = blind needs a norm bound G in (0, 1e+12]");
+    }
 }
 
 void

@@ -172,31 +172,6 @@ MakeChannel(const ScenarioConfig& config)
 
 } // namespace
 
-void
-ValidateCoordination(const ScenarioConfig& config)
-{
-    if (config.codingScheme != "analog" && config.codingScheme != "rlc")
-    {
-        return;
-    }
-    if (config.coordination != "blind")
-    {
-        return;
-    }
-    if (config.powerPolicy == "mse-optimal" || config.powerPolicy == "inversion")
-    {
-        throw InputError("power.policy = " + config.powerPolicy +
-                         " needs per-client reports (each client's affordable scale), so it "
-                         "cannot run with power.coordination = blind; use power.coordination = "
-                         "feedback, or power.policy = truncated or full");
-    }
-    if (!(config.normBound > 0.0))
-    {
-        throw InputError("power.norm-bound = " + ShortestDouble(config.normBound) +
-                         ": power.coordination = blind needs a norm bound G in (0, 1e+12]");
-    }
-}
-
 double
 ConfiguredNoisePowerW(const ScenarioConfig& config)
 {
@@ -214,7 +189,7 @@ BuildUplink(const ScenarioConfig& config, ns3::Ptr<ns3::Node> server, const ns3:
     {
         return ns3::CreateObject<IdealAggregator>();
     }
-    ValidateCoordination(config);
+    CheckCoordination(config); // also checked when the arguments are parsed
     auto serverMobility = ns3::CreateObject<ns3::ConstantPositionMobilityModel>();
     serverMobility->SetPosition(ns3::Vector(0.0, 0.0, 0.0));
     server->AggregateObject(serverMobility);
@@ -236,9 +211,14 @@ BuildUplink(const ScenarioConfig& config, ns3::Ptr<ns3::Node> server, const ns3:
     ns3::Ptr<WirelessAggregator> aggregator;
     if (config.codingScheme == "digital")
     {
+        // Equal spectrum: the uses of the rlc slot under the same coordination
+        // (its reports with feedback, its pilots when blind).
+        const bool feedback = config.coordination == "feedback";
         aggregator = ns3::CreateObjectWithAttributes<DigitalAggregator>(
             "CodingRatio", ns3::DoubleValue(config.codingRatio),
-            "BucketLength", ns3::UintegerValue(config.codingBucket));
+            "BucketLength", ns3::UintegerValue(config.codingBucket),
+            "FeedbackUses", ns3::UintegerValue(feedback ? config.feedbackUses : 0),
+            "MatchPilots", ns3::BooleanValue(!feedback));
     }
     else
     {

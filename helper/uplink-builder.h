@@ -23,14 +23,6 @@ ns3::Ptr<Aggregator> BuildUplink(const ScenarioConfig& config,
                                  ns3::Ptr<ns3::Node> server,
                                  const ns3::NodeContainer& clients);
 
-/**
- * Keys that are valid alone but not together for over-the-air schemes:
- * power.coordination = blind needs power.norm-bound > 0 and a policy that
- * needs no per-client reports (truncated or full).
- * @throws InputError naming both keys.
- */
-void ValidateCoordination(const ScenarioConfig& config);
-
 /// Noise power per complex channel use the configuration implies, W (NaN for ideal).
 double ConfiguredNoisePowerW(const ScenarioConfig& config);
 

@@ -5,6 +5,7 @@
 #include "stochastic-quantizer.h"
 
 #include "ns3/abort.h"
+#include "ns3/boolean.h"
 #include "ns3/double.h"
 #include "ns3/uinteger.h"
 
@@ -48,11 +49,19 @@ DigitalAggregator::GetTypeId()
                           ns3::MakeUintegerAccessor(&DigitalAggregator::m_bucket),
                           ns3::MakeUintegerChecker<uint32_t>(1))
             .AddAttribute("FeedbackUses",
-                          "Feedback uses of the rlc slot it matches when TotalUses = 0; digital "
+                          "Report uses per scheduled client and coherence block of the rlc slot "
+                          "it matches when TotalUses = 0 (power.coordination = feedback); digital "
                           "spends them on payload (default 0).",
                           ns3::UintegerValue(0),
                           ns3::MakeUintegerAccessor(&DigitalAggregator::m_feedbackUses),
                           ns3::MakeUintegerChecker<uint64_t>())
+            .AddAttribute("MatchPilots",
+                          "The rlc slot it matches when TotalUses = 0 ends each coherence block "
+                          "with a pilot use (power.coordination = blind); digital spends them on "
+                          "payload (default false).",
+                          ns3::BooleanValue(false),
+                          ns3::MakeBooleanAccessor(&DigitalAggregator::m_matchPilots),
+                          ns3::MakeBooleanChecker())
             .AddAttribute("PeakToAverageDb",
                           "Peak over mean symbol power of the constellation, dB; under a peak "
                           "limit the mean power backs off by it (default 4.77, square QAM).",
@@ -63,13 +72,18 @@ DigitalAggregator::GetTypeId()
 }
 
 uint64_t
-DigitalAggregator::SlotUses(size_t dim) const
+DigitalAggregator::SlotUses(size_t dim, size_t scheduledClients) const
 {
     if (m_totalUses > 0)
     {
         return m_totalUses;
     }
-    return RlcSlotBudget(dim, m_ratio, m_bucket, m_coherenceUses, m_feedbackUses).Total();
+    SlotOverhead overhead;
+    overhead.coherenceUses = m_coherenceUses;
+    overhead.pilot = m_matchPilots;
+    overhead.usesPerReport = m_feedbackUses;
+    overhead.scheduledClients = scheduledClients;
+    return RlcSlotBudget(dim, m_ratio, m_bucket, overhead).Total();
 }
 
 std::vector<DigitalAggregator::TdmaSlot>
@@ -152,7 +166,7 @@ DigitalAggregator::DoAggregate(uint32_t round, const std::vector<ClientContribut
 {
     EnsureParts();
     const size_t dim = static_cast<size_t>(contributions.front().update->size());
-    const uint64_t totalUses = SlotUses(dim);
+    const uint64_t totalUses = SlotUses(dim, Scheduled().size());
     const std::vector<ScheduledClient>& scheduled = Scheduled();
     const std::vector<TdmaSlot> slots = Schedule(totalUses, scheduled.size(), m_seed, round);
     WarnUnscheduled(totalUses, scheduled.size());

@@ -3,8 +3,10 @@
  *
  * Spectrum. The round's slot has S complex channel uses: TotalUses if set,
  * else exactly the uses of an rlc slot at the same (D, CodingRatio,
- * BucketLength, CoherenceUses), pilots and FeedbackUses included
- * (RlcSlotBudget in slot-budget.h), so every scheme compared at one ratio
+ * BucketLength, CoherenceUses) with the same overhead: FeedbackUses report
+ * uses per scheduled client and block (power.coordination = feedback) or
+ * one pilot per block (MatchPilots, blind) (RlcSlotBudget in slot-budget.h),
+ * so every scheme compared at one ratio
  * gets the same spectrum. Digital spends all S uses on payload: it sends no
  * pilot of its own (rate adaptation assumes each client knows its channel
  * from the server's downlink pilot, as over TDD reciprocity; the downlink is
@@ -62,8 +64,9 @@ class DigitalAggregator : public WirelessAggregator
 
     static ns3::TypeId GetTypeId();
 
-    /// Uses S of the round's slot for a model of `dim` coordinates.
-    uint64_t SlotUses(size_t dim) const;
+    /// Uses S of the round's slot for a model of `dim` coordinates with
+    /// `scheduledClients` scheduled (the rlc slot's reports scale with them).
+    uint64_t SlotUses(size_t dim, size_t scheduledClients) const;
 
     /// The server's division of `slotUses` among `scheduled` clients (see the class comment).
     static std::vector<TdmaSlot> Schedule(uint64_t slotUses, size_t scheduled, uint64_t seed, uint32_t round);
@@ -78,6 +81,7 @@ class DigitalAggregator : public WirelessAggregator
     double m_ratio = 0.1;
     uint32_t m_bucket = 4096;
     uint64_t m_feedbackUses = 0;
+    bool m_matchPilots = false;
     double m_paprDb = 4.771212547196624; // 10 log10(3)
     bool m_warnedUnscheduled = false;
 };

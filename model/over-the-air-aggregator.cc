@@ -421,9 +421,9 @@ OverTheAirAggregator::DoAggregate(uint32_t round, const std::vector<ClientContri
     result.wallChannelS = std::chrono::duration<double>(channelEnd - encodeEnd).count() - reencodeS;
     result.wallDecodeS = std::chrono::duration<double>(Clock::now() - channelEnd).count();
     result.channelUses = slot.uses.Total();
-    result.dataUses = slot.uses.data;
-    result.pilotUses = slot.uses.pilot;
-    result.feedbackUses = slot.uses.feedback;
+    result.dataUses = slot.uses.dataUses;
+    result.pilotUses = slot.uses.pilotUses;
+    result.feedbackUses = slot.uses.feedbackUses;
     result.airtime = ns3::Seconds(useSeconds * static_cast<double>(slot.uses.Total()));
     result.noisePowerW = noiseW;
     result.meanRxSnrDb = noiseW > 0.0 ? 10.0 * std::log10(m_channel->LastSignalPowerW() / noiseW)

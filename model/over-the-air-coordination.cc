@@ -10,6 +10,8 @@
 #include "pilot-estimate.h"
 #include "shortest-double.h"
 
+#include "ns3/abort.h"
+
 #include <algorithm>
 #include <cmath>
 #include <iostream>
@@ -47,17 +49,21 @@ void
 OverTheAirAggregator::ChargeFeedback(Slot& slot) const
 {
     const SlotLayout& layout = slot.layout;
-    slot.uses.data = layout.dataUses;
-    slot.uses.pilot = layout.blocks * layout.pilotUses;
+    // One report per SCHEDULED client and block: the server cannot know in
+    // advance who is idle, so an idle client's mini-slot is simply empty.
+    SlotOverhead overhead;
+    overhead.coherenceUses = m_coherenceUses;
+    overhead.pilot = layout.pilotUses > 0;
+    overhead.usesPerReport = m_coordination == FEEDBACK ? m_feedbackUses : 0;
+    overhead.scheduledClients = Scheduled().size();
+    slot.uses = OverTheAirSlotBudget(layout.dataUses, overhead);
+    NS_ABORT_MSG_IF(slot.uses.pilotUses != layout.blocks * layout.pilotUses, "slot layout and budget disagree");
     slot.dataBudgetJ = m_energyBudgetJ;
     if (m_coordination != FEEDBACK)
     {
         return;
     }
-    // One report per SCHEDULED client and block: the server cannot know in
-    // advance who is idle, so an idle client's mini-slot is simply empty.
     const uint64_t reportUses = static_cast<uint64_t>(m_feedbackUses) * layout.blocks;
-    slot.uses.feedback = reportUses * Scheduled().size();
     // Each reporting client sends at its power limit over its report uses.
     slot.feedbackEnergyJ = MaxPowerW() * m_channel->ChannelUseSeconds() * static_cast<double>(reportUses);
     if (slot.feedbackEnergyJ > m_energyBudgetJ)

@@ -15,6 +15,7 @@
 
 #include "over-the-air-aggregator.h"
 #include "random-linear-code.h"
+#include "slot-budget.h"
 
 #include <complex>
 #include <memory>
@@ -36,7 +37,7 @@ struct OverTheAirAggregator::Slot
     /// (rlc: n/k on whole buckets, less for a partial last bucket).
     double noiseGainPerSymbol = 1.0;
     SlotLayout layout;
-    SlotUses uses;                          ///< data, pilot and feedback uses
+    SlotBudget uses;                        ///< data, pilot and feedback uses
     std::vector<double> weights;            ///< w_k over the mean scheduled weight
     bool equalWeights = true;               ///< all scheduled weights equal
     double minWeight = 1.0;                 ///< smallest scheduled w

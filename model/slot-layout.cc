@@ -1,5 +1,7 @@
 #include "slot-layout.h"
 
+#include "slot-budget.h"
+
 #include "ns3/abort.h"
 
 #include <algorithm>
@@ -17,7 +19,8 @@ SlotLayout::SlotLayout(size_t data, size_t coherenceUses, bool pilot)
 {
     NS_ABORT_MSG_IF(data == 0, "empty slot");
     NS_ABORT_MSG_IF(dataPerBlock == 0, "a coherence block needs at least 2 uses (data + pilot)");
-    blocks = (data + dataPerBlock - 1) / dataPerBlock;
+    blocks = CoherenceBlocks(data, coherenceUses, pilot); // the count the slot is charged
+    NS_ABORT_MSG_IF(blocks != (data + dataPerBlock - 1) / dataPerBlock, "block count mismatch");
     totalUses = data + blocks * pilotUses;
 }
 

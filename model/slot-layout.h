@@ -17,22 +17,6 @@
 namespace wfl
 {
 
-/**
- * Channel uses of one over-the-air round by purpose. This is the one place
- * where rlc and analog count their uses, so that an equal-spectrum rule for
- * other schemes (digital) can be given the same total.
- */
-struct SlotUses
-{
-    uint64_t data = 0;     ///< uses carrying coded update symbols
-    uint64_t pilot = 0;    ///< one per coherence block when a pilot is sent, else 0
-    uint64_t feedback = 0; ///< report uses per client x scheduled clients x blocks
-
-    uint64_t Total() const
-    {
-        return data + pilot + feedback;
-    }
-};
 
 /// Positions of the data and pilot uses of the data slot.
 struct SlotLayout

@@ -232,21 +232,32 @@ TEST(Digital, NoClientExceedsItsPowerLimitOrEnergyUnderEitherLimit)
 
 /*
  * Equal spectrum: RlcSlotBudget reproduces the uses the rlc aggregator
- * reports in channel_uses for every (D, ratio, bucket, coherence) below, and
- * the digital slot takes exactly Total() of them. A one-use error anywhere
- * (e.g. dropping the pilot, or ceil instead of round for k) fails it.
+ * reports in channel_uses for every (D, ratio, bucket, coherence) below and
+ * both coordinations (feedback: report uses per scheduled client and block,
+ * no pilot; blind: one pilot per block, no reports), and the digital slot
+ * takes exactly Total() of them. A one-use error anywhere (e.g. a pilot too
+ * many, a report per active instead of per scheduled client, or ceil instead
+ * of round for k) fails it.
  */
 TEST(Digital, SlotHasExactlyTheUsesOfAnRlcSlot)
 {
     // Issue 9's example: 8,610 parameters at ratio 0.1, bucket 4096, one block:
-    // 3 buckets x 410 rows = 1230 real symbols = 615 uses, plus one pilot.
-    const SlotBudget example = RlcSlotBudget(8610, 0.1, 4096, 0, 0);
+    // 3 buckets x 410 rows = 1230 real symbols = 615 uses, plus one pilot (blind)
+    // or 20 clients x 16 report uses (feedback).
+    SlotOverhead blind;
+    blind.pilot = true;
+    const SlotBudget example = RlcSlotBudget(8610, 0.1, 4096, blind);
     EXPECT_EQ(example.dataUses, 615u);
     EXPECT_EQ(example.pilotUses, 1u);
     EXPECT_EQ(example.feedbackUses, 0u);
     EXPECT_EQ(example.Total(), 616u);
-    EXPECT_EQ(RlcSlotBudget(8610, 0.1, 4096, 0, 7).Total(), 623u);
+    SlotOverhead feedback;
+    feedback.usesPerReport = 16;
+    feedback.scheduledClients = 20;
+    EXPECT_EQ(RlcSlotBudget(8610, 0.1, 4096, feedback).Total(), 615u + 320u);
 
+    // Three clients scheduled, two transmit: reports are sized by the schedule.
+    const std::vector<ScheduledClient> scheduled{{0, 1.0}, {1, 1.0}, {2, 1.0}};
     for (const Eigen::Index dim : {1, 3, 100, 1000, 8610})
     {
         const auto updates = MakeUpdates(2, dim, static_cast<uint64_t>(dim));
@@ -256,21 +267,41 @@ TEST(Digital, SlotHasExactlyTheUsesOfAnRlcSlot)
             {
                 for (const uint32_t coherence : {0u, 2u, 7u, 64u})
                 {
-                    auto rlc = ns3::CreateObjectWithAttributes<OverTheAirAggregator>(
-                        "Coding", ns3::EnumValue(OverTheAirAggregator::RLC), "CodingRatio",
-                        ns3::DoubleValue(ratio), "BucketLength", ns3::UintegerValue(bucket),
-                        "CoherenceUses", ns3::UintegerValue(coherence));
-                    rlc->SetAttribute("Channel", ns3::PointerValue(Channel(true)));
-                    auto digital = Digital(Channel(true), 0);
-                    digital->SetAttribute("CodingRatio", ns3::DoubleValue(ratio));
-                    digital->SetAttribute("BucketLength", ns3::UintegerValue(bucket));
-                    digital->SetAttribute("CoherenceUses", ns3::UintegerValue(coherence));
-                    const uint64_t expected = RlcSlotBudget(static_cast<size_t>(dim), ratio, bucket, coherence, 0).Total();
-                    const std::string tag = "D " + std::to_string(dim) + " n " + std::to_string(bucket) +
-                                            " ratio " + std::to_string(ratio) + " L " + std::to_string(coherence);
-                    EXPECT_EQ(rlc->Aggregate(1, Contributions(updates)).channelUses, expected) << tag;
-                    EXPECT_EQ(digital->Aggregate(1, Contributions(updates)).channelUses, expected) << tag;
-                    EXPECT_EQ(digital->SlotUses(static_cast<size_t>(dim)), expected) << tag;
+                    for (const bool isBlind : {false, true})
+                    {
+                        SlotOverhead overhead;
+                        overhead.coherenceUses = coherence;
+                        overhead.pilot = isBlind;
+                        overhead.usesPerReport = isBlind ? 0 : 3;
+                        overhead.scheduledClients = scheduled.size();
+                        auto rlc = ns3::CreateObjectWithAttributes<OverTheAirAggregator>(
+                            "Coding", ns3::EnumValue(OverTheAirAggregator::RLC), "CodingRatio",
+                            ns3::DoubleValue(ratio), "BucketLength", ns3::UintegerValue(bucket),
+                            "CoherenceUses", ns3::UintegerValue(coherence));
+                        rlc->SetAttribute("Coordination",
+                                          ns3::EnumValue(isBlind ? OverTheAirAggregator::BLIND
+                                                                 : OverTheAirAggregator::FEEDBACK));
+                        rlc->SetAttribute("FeedbackUses", ns3::UintegerValue(3));
+                        rlc->SetAttribute("NormBound", ns3::DoubleValue(10.0));
+                        rlc->SetAttribute("PowerAllocator",
+                                          ns3::PointerValue(ns3::CreateObject<TruncatedInversionPowerAllocator>()));
+                        rlc->SetAttribute("Channel", ns3::PointerValue(Channel(true)));
+                        auto digital = Digital(Channel(true), 0);
+                        digital->SetAttribute("CodingRatio", ns3::DoubleValue(ratio));
+                        digital->SetAttribute("BucketLength", ns3::UintegerValue(bucket));
+                        digital->SetAttribute("CoherenceUses", ns3::UintegerValue(coherence));
+                        digital->SetAttribute("FeedbackUses", ns3::UintegerValue(isBlind ? 0 : 3));
+                        digital->SetAttribute("MatchPilots", ns3::BooleanValue(isBlind));
+                        const uint64_t expected =
+                            RlcSlotBudget(static_cast<size_t>(dim), ratio, bucket, overhead).Total();
+                        const std::string tag = "D " + std::to_string(dim) + " n " + std::to_string(bucket) +
+                                                " ratio " + std::to_string(ratio) + " L " +
+                                                std::to_string(coherence) + (isBlind ? " blind" : " feedback");
+                        EXPECT_EQ(rlc->Aggregate(1, Contributions(updates), scheduled).channelUses, expected) << tag;
+                        EXPECT_EQ(digital->Aggregate(1, Contributions(updates), scheduled).channelUses, expected)
+                            << tag;
+                        EXPECT_EQ(digital->SlotUses(static_cast<size_t>(dim), scheduled.size()), expected) << tag;
+                    }
                 }
             }
         }
@@ -363,10 +394,12 @@ TEST(Digital, FewerUsesThanClientsSchedulesARandomSubsetAndSaysSoOnce)
         EXPECT_EQ(a[i].uses, b[i].uses);
     }
 
-    // Through Aggregate: D = 100 at ratio 0.01 is 1 data use + 1 pilot = S = 2.
+    // Through Aggregate: D = 100 at ratio 0.01 is 1 data use + 1 pilot (the rlc
+    // slot of power.coordination = blind) = S = 2.
     const auto updates = MakeUpdates(clients, 100, 4);
     auto digital = Digital(Channel(true), 0);
     digital->SetAttribute("CodingRatio", ns3::DoubleValue(0.01));
+    digital->SetAttribute("MatchPilots", ns3::BooleanValue(true));
     ::testing::internal::CaptureStderr();
     const AggregationResult first = digital->Aggregate(1, Contributions(updates));
     const std::string said = ::testing::internal::GetCapturedStderr();
@@ -401,7 +434,7 @@ TEST(DigitalTrace, SameUsesAsRlcAndEveryBudgetKept)
     const std::map<std::string, std::string> common{
         {"data.synthetic-dim", "860"}, {"run.rounds", "3"},         {"coding.ratio", "0.1"},
         {"coding.bucket", "4096"},     {"power.max-dbm", "10"},     {"power.energy-j", "1e-6"},
-        {"channel.coherence-uses", "64"}};
+        {"channel.coherence-uses", "64"}, {"power.feedback-uses", "2"}};
     std::map<std::string, double> uses;
     for (const std::string scheme : {"rlc", "digital"})
     {
@@ -430,7 +463,8 @@ TEST(DigitalTrace, SameUsesAsRlcAndEveryBudgetKept)
             }
         }
     }
-    // 3 buckets x 410 rows / 2 = 615 data uses in blocks of 63 + 1 pilot: 10 pilots.
-    EXPECT_EQ(uses["rlc"], 625.0);
+    // 3 buckets x 410 rows / 2 = 615 data uses in 10 blocks of 64 (no pilot with
+    // feedback), and 2 report uses per block for each of the 5 scheduled clients.
+    EXPECT_EQ(uses["rlc"], 615.0 + 2 * 10 * 5);
     EXPECT_EQ(uses["digital"], uses["rlc"]);
 }

@@ -303,7 +303,7 @@ TEST(Coordination, BlindWithoutANormBoundOrWithReportPoliciesIsAConfigurationErr
         config.powerPolicy = policy;
         try
         {
-            ValidateCoordination(config);
+            CheckCoordination(config);
             FAIL() << policy;
         }
         catch (const InputError& e)
@@ -314,10 +314,10 @@ TEST(Coordination, BlindWithoutANormBoundOrWithReportPoliciesIsAConfigurationErr
         }
     }
     config.powerPolicy = "truncated";
-    EXPECT_NO_THROW(ValidateCoordination(config));
+    EXPECT_NO_THROW(CheckCoordination(config));
     config.normBound = 0.0;
-    EXPECT_THROW(ValidateCoordination(config), InputError);
+    EXPECT_THROW(CheckCoordination(config), InputError);
     config.coordination = "feedback";
     config.powerPolicy = "mse-optimal";
-    EXPECT_NO_THROW(ValidateCoordination(config));
+    EXPECT_NO_THROW(CheckCoordination(config));
 }

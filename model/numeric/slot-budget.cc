@@ -26,27 +26,42 @@ RlcRowsPerBucket(double ratio, size_t effectiveBucket)
 }
 
 uint64_t
-PilotUses(uint64_t dataUses, size_t coherenceUses)
+CoherenceBlocks(uint64_t dataUses, size_t coherenceUses, bool pilot)
 {
-    // As SlotLayout: a block holds L - 1 data uses and its pilot.
-    return coherenceUses == 0 ? 1 : (dataUses + coherenceUses - 2) / (coherenceUses - 1);
+    if (dataUses == 0 || coherenceUses == 1)
+    {
+        throw std::invalid_argument("CoherenceBlocks: need data uses >= 1 and coherence uses 0 or >= 2");
+    }
+    if (coherenceUses == 0)
+    {
+        return 1;
+    }
+    const uint64_t dataPerBlock = coherenceUses - (pilot ? 1 : 0);
+    return (dataUses + dataPerBlock - 1) / dataPerBlock;
 }
 
 SlotBudget
-RlcSlotBudget(size_t dim, double ratio, size_t bucket, size_t coherenceUses, uint64_t feedbackUses)
+OverTheAirSlotBudget(uint64_t dataUses, const SlotOverhead& overhead)
 {
-    if (dim == 0 || bucket == 0 || coherenceUses == 1)
+    const uint64_t blocks = CoherenceBlocks(dataUses, overhead.coherenceUses, overhead.pilot);
+    SlotBudget budget;
+    budget.dataUses = dataUses;
+    budget.pilotUses = overhead.pilot ? blocks : 0;
+    budget.feedbackUses = overhead.usesPerReport * blocks * overhead.scheduledClients;
+    return budget;
+}
+
+SlotBudget
+RlcSlotBudget(size_t dim, double ratio, size_t bucket, const SlotOverhead& overhead)
+{
+    if (dim == 0 || bucket == 0)
     {
-        throw std::invalid_argument("RlcSlotBudget: need dim >= 1, bucket >= 1 and coherence uses 0 or >= 2");
+        throw std::invalid_argument("RlcSlotBudget: need dim >= 1 and bucket >= 1");
     }
     const size_t n = RlcEffectiveBucket(dim, bucket);
     const uint64_t buckets = (dim + n - 1) / n;
     const uint64_t realSymbols = buckets * RlcRowsPerBucket(ratio, n);
-    SlotBudget budget;
-    budget.dataUses = (realSymbols + 1) / 2;
-    budget.pilotUses = PilotUses(budget.dataUses, coherenceUses);
-    budget.feedbackUses = feedbackUses;
-    return budget;
+    return OverTheAirSlotBudget((realSymbols + 1) / 2, overhead);
 }
 
 } // namespace wfl
