@@ -286,6 +286,15 @@ InertCases()
          "learner.compute-time-s", V{"--learner.compute-time-s", "0.5"}},
         {V{"--server.sampling", "size"}, "server.sampling", "server.clients-per-round",
          V{"--server.clients-per-round", "5"}},
+        // Information structure: G only without reports, report uses only with them
+        // (digital is matched to the rlc slot's reports), the threshold also blind.
+        {V{"--coding.scheme", "rlc", "--power.norm-bound", "5"}, "power.norm-bound",
+         "power.coordination", V{"--power.coordination", "blind", "--power.policy", "truncated"}},
+        {V{"--coding.scheme", "digital", "--power.coordination", "blind", "--power.feedback-uses", "4"},
+         "power.feedback-uses", "power.coordination", V{"--power.coordination", "feedback"}},
+        {V{"--coding.scheme", "analog", "--power.policy", "full", "--power.gain-threshold", "0.3"},
+         "power.gain-threshold", "power.coordination",
+         V{"--power.coordination", "blind", "--power.norm-bound", "2"}},
     };
 }
 
@@ -319,6 +328,20 @@ TEST(ConfigRules, EveryInertKeyIsAnErrorAndTakesEffectOnceItsConditionHolds)
         fixed.insert(fixed.end(), c.fixArgs.begin(), c.fixArgs.end());
         EXPECT_EQ(ErrorOf(fixed), "");
     }
+}
+
+TEST(ConfigRules, BlindCoordinationNeedsAReportFreePolicyAndANormBoundAtParseTime)
+{
+    // At parse time, so wfl-sweep --dry-run rejects such a point before it runs.
+    EXPECT_NE(ErrorOf({"--coding.scheme", "rlc", "--power.coordination", "blind", "--power.norm-bound", "1"})
+                  .find("power.policy = inversion needs per-client reports"),
+              std::string::npos);
+    EXPECT_NE(ErrorOf({"--coding.scheme", "rlc", "--power.coordination", "blind", "--power.policy", "full"})
+                  .find("power.norm-bound = 0: power.coordination = blind needs a norm bound"),
+              std::string::npos);
+    EXPECT_EQ(ErrorOf({"--coding.scheme", "rlc", "--power.coordination", "blind", "--power.policy", "truncated",
+                       "--power.norm-bound", "1"}),
+              "");
 }
 
 TEST(ConfigRules, KeysLeftAtTheirDefaultAreNeverErrors)
