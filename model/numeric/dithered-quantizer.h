@@ -1,0 +1,58 @@
+/*
+ * Dithered uniform quantization, the primitive of the thesis's compressors
+ * (methods.md section 2; QCS supplementary section 1).
+ *
+ * Subtractive dither (2.1): with step Delta and u ~ U[-Delta/2, Delta/2)
+ * known to both sides (shared randomness), the sender sends
+ *   q = round((x + u) / Delta), clamped to [-Q, Q],
+ * and the receiver forms x_hat = Delta q - u. Without overload (|x| <= Q Delta)
+ * the error x_hat - x is uniform on [-Delta/2, Delta/2) and independent of x
+ * (Schuchman), so E[x_hat] = x and Var = Delta^2 / 12 at every x.
+ *
+ * Bucketed scaling (2.3): a vector is cut into buckets of `bucket` entries;
+ * each bucket has scale s = ||x_bucket||_inf / Q, so x / s lies in [-Q, Q]
+ * and never overloads: 2Q + 1 levels, Delta = s. The scale costs 32 bits.
+ *
+ * One bit (2.4): Q = 0 has no levels; the unbiased one-bit form sends
+ * q = sign(x / s + u), s = 2 ||x_bucket||_inf, u ~ U[-1/2, 1/2), and
+ * reconstructs x_hat = s (q / 2 - u): levels +-1/2, E[x_hat] = x, error
+ * uniform with variance s^2 / 12. (The printed formula s (q - u) has mean 2x;
+ * this is the corrected form, a deliberate deviation.)
+ *
+ * The dither is drawn from the Rng passed in, one uniform per entry in order,
+ * so encoder and decoder given generators of the same stream agree.
+ */
+#ifndef WFL_DITHERED_QUANTIZER_H
+#define WFL_DITHERED_QUANTIZER_H
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace wfl
+{
+
+class Rng;
+
+/// Integer symbols and per-bucket scales of a dithered-quantized vector.
+struct DitheredVector
+{
+    std::vector<int32_t> symbols; ///< q per entry: [-Q, Q], or +-1 in the one-bit form
+    std::vector<float> scales;    ///< s per bucket
+    size_t bucket = 0;            ///< entries per bucket (the last may be shorter)
+    int32_t levels = 0;           ///< Q; 0 selects the one-bit form
+};
+
+/// round((x + u) / delta) clamped to [-levels, levels].
+int32_t DitherIndex(double x, double u, double delta, int32_t levels);
+
+/// Bucketed subtractive dithered quantization of x[0..n) (see the file comment).
+/// levels = Q >= 1 gives 2Q + 1 levels; levels = 0 the unbiased one-bit form.
+DitheredVector DitherQuantize(const float* x, size_t n, size_t bucket, int32_t levels, Rng& dither);
+
+/// x_hat[0..n) from the symbols, with a generator of the encoder's dither stream.
+void DitherDequantize(const DitheredVector& q, Rng& dither, float* out);
+
+} // namespace wfl
+
+#endif

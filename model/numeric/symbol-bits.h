@@ -1,0 +1,29 @@
+/*
+ * Bit accounting of quantized messages (methods.md 1.2): the raw rate, a
+ * fixed-length code of log2(alphabet) bits per symbol, and the empirical
+ * entropy of the symbols actually sent, the rate an ideal entropy coder
+ * adapted to the message would approach. Scales cost 32 bits each (float32)
+ * in both.
+ */
+#ifndef WFL_SYMBOL_BITS_H
+#define WFL_SYMBOL_BITS_H
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace wfl
+{
+
+/// count log2(alphabet) bits: a fixed-length code (alphabet >= 1).
+double RawSymbolBits(size_t count, double alphabet);
+
+/// count * H, H the empirical entropy (bits) of the symbols' histogram.
+double EntropySymbolBits(const std::vector<int32_t>& symbols);
+
+/// Bits of a float32 scale.
+constexpr double kScaleBits = 32.0;
+
+} // namespace wfl
+
+#endif
