@@ -3,7 +3,9 @@
  *
  * Every input is tried twice: as the bytes of a scenario INI file
  * (`wfl-run FILE`), and split at newlines and NUL bytes into command-line
- * arguments (`wfl-run ARG1 ARG2 ...`). Either may be rejected, but only with
+ * arguments (`wfl-run ARG1 ARG2 ...`). In arguments '/' becomes '_', so that
+ * a generated path never names a device or FIFO (reading /dev/zero as a
+ * scenario never ends, as it would for a user who asked for it). Either may be rejected, but only with
  * a wfl::InputError whose message is one line; any other exception, crash,
  * sanitizer report or hang is a finding.
  */
@@ -58,7 +60,7 @@ LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
         }
         else
         {
-            current += c;
+            current += c == '/' ? '_' : c;
         }
     }
     args.push_back(current);
