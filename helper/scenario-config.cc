@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <fstream>
 #include <iomanip>
+#include <map>
 #include <sstream>
 
 namespace po = boost::program_options;
@@ -69,6 +70,75 @@ RejectSweepSection(std::istream& file, const std::string& path)
     file.seekg(0);
 }
 
+/// Replace each `from` in `text` by `to`, scanning past every replacement.
+void
+ReplaceEach(std::string& text, const std::string& from, const std::string& to)
+{
+    for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+    {
+        text.replace(at, from.size(), to);
+    }
+}
+
+/**
+ * The message of a Boost.Program_options error about an option. Boost 1.74's
+ * what() substitutes placeholders with `while (find("%x%")) replace`, which
+ * never ends when the user's token contains its own placeholder
+ * (`wfl-run --x=%original_token%` hung and grew without bound; found by
+ * fuzz-scenario-config), and substitutes again inside values already put in.
+ * This is the same substitution in one pass over Boost's template: the
+ * user's text is copied as it is.
+ */
+class OptionErrorMessage : public po::error_with_option_name
+{
+  public:
+    explicit OptionErrorMessage(const po::error_with_option_name& e)
+        : po::error_with_option_name(e)
+    {
+    }
+
+    std::string Text() const
+    {
+        std::string pattern = m_error_template;
+        std::map<std::string, std::string> values(m_substitutions);
+        values["canonical_option"] = get_canonical_option_name();
+        values["prefix"] = get_canonical_option_prefix();
+        for (const auto& [name, fallback] : m_substitution_defaults)
+        {
+            if (values[name].empty())
+            {
+                ReplaceEach(pattern, fallback.first, fallback.second); // Boost's own text
+            }
+        }
+        std::string text;
+        for (size_t at = 0; at < pattern.size();)
+        {
+            const size_t end = pattern[at] == '%' ? pattern.find('%', at + 1) : std::string::npos;
+            const auto value = end == std::string::npos ? values.end()
+                                                        : values.find(pattern.substr(at + 1, end - at - 1));
+            if (value == values.end())
+            {
+                text += pattern[at++];
+                continue;
+            }
+            text += value->second;
+            at = end + 1;
+        }
+        return text;
+    }
+};
+
+/// A one-line message for any Boost.Program_options error.
+std::string
+OptionsErrorText(const po::error& e)
+{
+    if (const auto* named = dynamic_cast<const po::error_with_option_name*>(&e))
+    {
+        return OptionErrorMessage(*named).Text();
+    }
+    return e.what();
+}
+
 } // namespace
 
 ParsedArguments
@@ -91,7 +161,7 @@ ParseArguments(int argc, const char* const* argv)
     }
     catch (const po::error& e)
     {
-        throw InputError(std::string("command line: ") + e.what() + " (wfl-run --help lists every key)");
+        throw InputError("command line: " + OptionsErrorText(e) + " (wfl-run --help lists every key)");
     }
     parsed.helpRequested = vm.count("help") > 0;
     if (parsed.helpRequested)
@@ -116,7 +186,7 @@ ParseArguments(int argc, const char* const* argv)
         }
         catch (const po::error& e)
         {
-            throw InputError(parsed.configFile + ": " + e.what() +
+            throw InputError(parsed.configFile + ": " + OptionsErrorText(e) +
                              " (wfl-run --help lists every key)");
         }
     }

@@ -196,6 +196,7 @@ RunScenario(const ParsedArguments& arguments, std::ostream* progress)
     try
     {
         ns3::Simulator::Run();
+        apps.server->RethrowFailure();
     }
     catch (...)
     {

@@ -177,7 +177,7 @@ SummarizePoint(const std::string& outDir, const SweepPoint& point, double target
         }
         s.meanNmse = count > 0 ? sum / static_cast<double>(count) : NAN;
     }
-    catch (const H5::Exception&)
+    catch (const TraceReadError&)
     {
         s.status = s.status == "failed" ? "failed" : "incomplete"; // unreadable: run it again
     }

@@ -1,24 +1,285 @@
 #include "trace-reader.h"
 
-#include <H5Cpp.h>
+#include "hdf5-heap-check.h"
 
+#include <hdf5.h>
+
+#include <algorithm>
+#include <cstdint>
 #include <sstream>
 #include <sys/stat.h>
 
+// The reader uses HDF5's C API so that every call's return code is checked
+// where it is made (the C++ API prints from destructors while unwinding).
+
 namespace wfl
 {
+namespace
+{
+
+/// Silences HDF5's error printing on this thread (the stack is per thread in
+/// a threadsafe build) and restores the previous handler on scope exit.
+class QuietErrors
+{
+  public:
+    QuietErrors()
+    {
+        H5Eget_auto2(H5E_DEFAULT, &m_func, &m_data);
+        H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    }
+    ~QuietErrors()
+    {
+        H5Eset_auto2(H5E_DEFAULT, m_func, m_data);
+    }
+    QuietErrors(const QuietErrors&) = delete;
+    QuietErrors& operator=(const QuietErrors&) = delete;
+
+  private:
+    H5E_auto2_t m_func = nullptr;
+    void* m_data = nullptr;
+};
+
+/// An HDF5 identifier closed on scope exit (errors while closing are ignored:
+/// the data, if any, has been read by then).
+class Handle
+{
+  public:
+    Handle(hid_t id, herr_t (*close)(hid_t))
+        : m_id(id),
+          m_close(close)
+    {
+    }
+    ~Handle()
+    {
+        if (m_id >= 0)
+        {
+            m_close(m_id);
+        }
+    }
+    Handle(const Handle&) = delete;
+    Handle& operator=(const Handle&) = delete;
+    hid_t Get() const
+    {
+        return m_id;
+    }
+
+  private:
+    hid_t m_id;
+    herr_t (*m_close)(hid_t);
+};
+
+herr_t
+KeepInnermost(unsigned n, const H5E_error2_t* error, void* out)
+{
+    if (n == 0 && error->desc)
+    {
+        *static_cast<std::string*>(out) = error->desc;
+    }
+    return 0;
+}
+
+/// The innermost message of the current HDF5 error stack, on one line.
+std::string
+HdfCause()
+{
+    std::string cause;
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, KeepInnermost, &cause);
+    std::replace_if(cause.begin(), cause.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+    return cause.empty() ? "HDF5 error" : cause;
+}
+
+/// A reader of one file: opens it, and names it in every error.
+class Reader
+{
+  public:
+    explicit Reader(const std::string& path)
+        : m_path(path),
+          m_budget(ReadBudget(path)),
+          m_file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose)
+    {
+        Check(m_file.Get(), "not a readable HDF5 file");
+    }
+
+    hid_t File() const
+    {
+        return m_file.Get();
+    }
+
+    [[noreturn]] void Fail(const std::string& what) const
+    {
+        throw TraceReadError(m_path + ": " + what);
+    }
+
+    /// Throws with the HDF5 cause if `status` reports a failure.
+    template <typename T>
+    T Check(T status, const std::string& what) const
+    {
+        if (status < 0)
+        {
+            Fail(what + " (" + HdfCause() + ")");
+        }
+        return status;
+    }
+
+    /// Rows of a 1-D dataset space, if `bytesPerRow` each fit the budget.
+    hsize_t Rows(hid_t space, const std::string& name, uint64_t bytesPerRow) const
+    {
+        const int rank = Check(H5Sget_simple_extent_ndims(space), name + ": bad dataspace");
+        if (rank != 1)
+        {
+            Fail(name + " has rank " + std::to_string(rank) + ", expected a 1-D column");
+        }
+        hsize_t rows = 0;
+        Check(H5Sget_simple_extent_dims(space, &rows, nullptr), name + ": bad dataspace");
+        CheckBytes(rows, bytesPerRow, name);
+        return rows;
+    }
+
+    /// Before reading variable-length data: reject a corrupt global heap that
+    /// would make libhdf5 1.10.8 loop forever (hdf5-heap-check.h).
+    void CheckGlobalHeaps() const
+    {
+        const std::string defect = FindCorruptGlobalHeap(m_path);
+        if (!defect.empty())
+        {
+            Fail(defect);
+        }
+    }
+
+    void CheckBytes(uint64_t count, uint64_t bytesEach, const std::string& name) const
+    {
+        if (bytesEach > 0 && count > m_budget / bytesEach)
+        {
+            Fail(name + " claims " + std::to_string(count) + " x " + std::to_string(bytesEach) +
+                 " bytes, more than this file can hold");
+        }
+    }
+
+  private:
+    /// Memory one read may take: 128 MiB, or 8 bytes per byte of file (wfl
+    /// writes 8-byte values uncompressed, so a real column always fits), so
+    /// that a corrupt size in a small file cannot exhaust memory.
+    static uint64_t ReadBudget(const std::string& path)
+    {
+        struct stat st;
+        if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
+        {
+            throw TraceReadError(path + ": no such file");
+        }
+        return std::max<uint64_t>(uint64_t{1} << 27, 8 * static_cast<uint64_t>(st.st_size));
+    }
+
+    std::string m_path;
+    uint64_t m_budget;
+    Handle m_file;
+};
+
+/// The memory type to read strings of `fileType`: the same fixed-length type
+/// (its bytes as stored, padding included), or a variable-length C string of
+/// the same character set (HDF5 does not convert between character sets).
+hid_t
+MemoryStringType(const Reader& reader, hid_t fileType, const std::string& name)
+{
+    const htri_t variable = reader.Check(H5Tis_variable_str(fileType), name + ": bad string type");
+    if (!variable)
+    {
+        return reader.Check(H5Tcopy(fileType), name + ": bad string type");
+    }
+    const H5T_cset_t cset = H5Tget_cset(fileType);
+    reader.Check(static_cast<int>(cset), name + ": bad string type");
+    const hid_t memory = reader.Check(H5Tcopy(H5T_C_S1), name + ": string type");
+    if (H5Tset_size(memory, H5T_VARIABLE) < 0 || H5Tset_cset(memory, cset) < 0)
+    {
+        H5Tclose(memory);
+        reader.Fail(name + ": bad string type (" + HdfCause() + ")");
+    }
+    return memory;
+}
+
+/// Frees the strings HDF5 allocated for a variable-length read.
+class VlenStrings
+{
+  public:
+    VlenStrings(hid_t type, hid_t space, size_t count)
+        : m_type(type),
+          m_space(space),
+          m_pointers(count, nullptr)
+    {
+    }
+    ~VlenStrings()
+    {
+        H5Dvlen_reclaim(m_type, m_space, H5P_DEFAULT, m_pointers.data());
+    }
+    VlenStrings(const VlenStrings&) = delete;
+    VlenStrings& operator=(const VlenStrings&) = delete;
+    char** Data()
+    {
+        return m_pointers.data();
+    }
+
+  private:
+    hid_t m_type;
+    hid_t m_space;
+    std::vector<char*> m_pointers;
+};
+
+/// Strings of `count` fixed-length cells of `size` bytes, each cut at its first NUL.
+std::vector<std::string>
+SplitFixed(const std::vector<char>& cells, size_t count, size_t size)
+{
+    std::vector<std::string> values;
+    for (size_t i = 0; i < count; ++i)
+    {
+        const char* cell = cells.data() + i * size;
+        values.emplace_back(cell, std::find(cell, cell + size, '\0'));
+    }
+    return values;
+}
+
+std::string
+ReadStringAttribute(const Reader& reader, hid_t attribute, hid_t fileType, const std::string& name)
+{
+    const Handle memory(MemoryStringType(reader, fileType, name), H5Tclose);
+    if (H5Tis_variable_str(memory.Get()) > 0)
+    {
+        reader.CheckGlobalHeaps();
+        const Handle space(reader.Check(H5Aget_space(attribute), name), H5Sclose);
+        VlenStrings value(memory.Get(), space.Get(), 1);
+        reader.Check(H5Aread(attribute, memory.Get(), value.Data()), "cannot read attribute " + name);
+        return value.Data()[0] ? value.Data()[0] : "";
+    }
+    const size_t size = H5Tget_size(memory.Get());
+    if (size == 0)
+    {
+        reader.Fail("attribute " + name + ": bad string type");
+    }
+    reader.CheckBytes(1, size, "attribute " + name);
+    std::vector<char> cell(size, '\0');
+    reader.Check(H5Aread(attribute, memory.Get(), cell.data()), "cannot read attribute " + name);
+    return SplitFixed(cell, 1, size).front();
+}
+
+} // namespace
 
 std::vector<double>
 ReadColumn(const std::string& path, const std::string& dataset)
 {
-    H5::H5File file(path, H5F_ACC_RDONLY);
-    H5::DataSet ds = file.openDataSet(dataset);
-    hsize_t size = 0;
-    ds.getSpace().getSimpleExtentDims(&size);
-    std::vector<double> values(size);
-    if (size > 0)
+    const QuietErrors quiet;
+    const Reader reader(path);
+    const Handle ds(reader.Check(H5Dopen2(reader.File(), dataset.c_str(), H5P_DEFAULT), "no dataset " + dataset),
+                    H5Dclose);
+    const Handle type(reader.Check(H5Dget_type(ds.Get()), dataset + ": bad type"), H5Tclose);
+    const H5T_class_t cls = H5Tget_class(type.Get());
+    if (cls != H5T_INTEGER && cls != H5T_FLOAT)
     {
-        ds.read(values.data(), H5::PredType::NATIVE_DOUBLE);
+        reader.Fail(dataset + " is not a numeric column");
+    }
+    const Handle space(reader.Check(H5Dget_space(ds.Get()), dataset + ": bad dataspace"), H5Sclose);
+    std::vector<double> values(reader.Rows(space.Get(), dataset, sizeof(double)));
+    if (!values.empty())
+    {
+        reader.Check(H5Dread(ds.Get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()),
+                     "cannot read " + dataset);
     }
     return values;
 }
@@ -26,24 +287,43 @@ ReadColumn(const std::string& path, const std::string& dataset)
 std::vector<std::string>
 ReadStringColumn(const std::string& path, const std::string& dataset)
 {
-    H5::H5File file(path, H5F_ACC_RDONLY);
-    H5::DataSet ds = file.openDataSet(dataset);
-    hsize_t size = 0;
-    ds.getSpace().getSimpleExtentDims(&size);
-    std::vector<char*> raw(size);
-    const H5::StrType type = ds.getStrType(); // keeps the file's character set
-    if (size > 0)
+    const QuietErrors quiet;
+    const Reader reader(path);
+    const Handle ds(reader.Check(H5Dopen2(reader.File(), dataset.c_str(), H5P_DEFAULT), "no dataset " + dataset),
+                    H5Dclose);
+    const Handle type(reader.Check(H5Dget_type(ds.Get()), dataset + ": bad type"), H5Tclose);
+    if (H5Tget_class(type.Get()) != H5T_STRING)
     {
-        ds.read(raw.data(), type);
+        reader.Fail(dataset + " is not a string column");
     }
+    const Handle memory(MemoryStringType(reader, type.Get(), dataset), H5Tclose);
+    const Handle space(reader.Check(H5Dget_space(ds.Get()), dataset + ": bad dataspace"), H5Sclose);
+    const bool variable = H5Tis_variable_str(memory.Get()) > 0;
+    const size_t size = variable ? sizeof(char*) : H5Tget_size(memory.Get());
+    if (size == 0)
+    {
+        reader.Fail(dataset + ": bad string type");
+    }
+    const hsize_t rows = reader.Rows(space.Get(), dataset, size);
+    if (rows == 0)
+    {
+        return {};
+    }
+    if (!variable)
+    {
+        std::vector<char> cells(rows * size, '\0');
+        reader.Check(H5Dread(ds.Get(), memory.Get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, cells.data()),
+                     "cannot read " + dataset);
+        return SplitFixed(cells, rows, size);
+    }
+    reader.CheckGlobalHeaps();
+    VlenStrings raw(memory.Get(), space.Get(), rows);
+    reader.Check(H5Dread(ds.Get(), memory.Get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, raw.Data()),
+                 "cannot read " + dataset);
     std::vector<std::string> values;
-    for (char* s : raw)
+    for (size_t i = 0; i < rows; ++i)
     {
-        values.emplace_back(s ? s : "");
-    }
-    if (size > 0)
-    {
-        H5::DataSet::vlenReclaim(raw.data(), type, ds.getSpace());
+        values.emplace_back(raw.Data()[i] ? raw.Data()[i] : "");
     }
     return values;
 }
@@ -51,46 +331,52 @@ ReadStringColumn(const std::string& path, const std::string& dataset)
 std::string
 ReadRootAttribute(const std::string& path, const std::string& name)
 {
-    H5::H5File file(path, H5F_ACC_RDONLY);
-    if (!file.attrExists(name))
+    const QuietErrors quiet;
+    const Reader reader(path);
+    if (reader.Check(H5Aexists(reader.File(), name.c_str()), "cannot look up attribute " + name) == 0)
     {
         return "";
     }
-    H5::Attribute attr = file.openAttribute(name);
-    if (attr.getTypeClass() == H5T_STRING)
+    const Handle attribute(reader.Check(H5Aopen(reader.File(), name.c_str(), H5P_DEFAULT),
+                                        "cannot open attribute " + name),
+                           H5Aclose);
+    const Handle space(reader.Check(H5Aget_space(attribute.Get()), "attribute " + name), H5Sclose);
+    const hssize_t points = reader.Check(H5Sget_simple_extent_npoints(space.Get()), "attribute " + name);
+    if (points != 1)
     {
-        std::string value;
-        attr.read(attr.getStrType(), value);
-        return value;
+        reader.Fail("attribute " + name + " holds " + std::to_string(points) + " values, expected one");
     }
-    if (attr.getTypeClass() == H5T_FLOAT)
+    const Handle type(reader.Check(H5Aget_type(attribute.Get()), "attribute " + name), H5Tclose);
+    switch (H5Tget_class(type.Get()))
     {
+    case H5T_STRING:
+        return ReadStringAttribute(reader, attribute.Get(), type.Get(), name);
+    case H5T_FLOAT: {
         double value = 0.0;
-        attr.read(H5::PredType::NATIVE_DOUBLE, &value);
+        reader.Check(H5Aread(attribute.Get(), H5T_NATIVE_DOUBLE, &value), "cannot read attribute " + name);
         std::ostringstream os;
         os.precision(17);
         os << value;
         return os.str();
     }
-    int64_t value = 0;
-    attr.read(H5::PredType::NATIVE_INT64, &value);
-    return std::to_string(value);
+    case H5T_INTEGER: {
+        int64_t value = 0;
+        reader.Check(H5Aread(attribute.Get(), H5T_NATIVE_INT64, &value), "cannot read attribute " + name);
+        return std::to_string(value);
+    }
+    default:
+        reader.Fail("attribute " + name + " is not a string or a number");
+    }
 }
 
 bool
 IsCompleteTrace(const std::string& path)
 {
-    struct stat st;
-    if (stat(path.c_str(), &st) != 0)
-    {
-        return false;
-    }
     try
     {
-        H5::Exception::dontPrint();
         return ReadRootAttribute(path, "complete") == "1";
     }
-    catch (const H5::Exception&)
+    catch (const TraceReadError&)
     {
         return false;
     }

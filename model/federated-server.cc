@@ -139,7 +139,42 @@ FederatedServer::StartApplication()
     spec.tau = m_serverTau;
     m_optimizer = std::make_unique<ServerOptimizer>(spec);
     m_running = true;
-    StartRound(1);
+    Guard([this] { StartRound(1); });
+}
+
+template <typename F>
+void
+FederatedServer::Guard(F handler)
+{
+    if (m_failure)
+    {
+        return;
+    }
+    try
+    {
+        handler();
+    }
+    catch (...)
+    {
+        m_failure = std::current_exception();
+        ns3::Simulator::Stop();
+    }
+}
+
+template <typename F>
+void
+FederatedServer::ScheduleGuarded(ns3::Time delay, F handler)
+{
+    ns3::Simulator::Schedule(delay, [this, handler] { Guard(handler); });
+}
+
+void
+FederatedServer::RethrowFailure() const
+{
+    if (m_failure)
+    {
+        std::rethrow_exception(m_failure);
+    }
 }
 
 void
@@ -206,7 +241,7 @@ FederatedServer::StartRound(uint32_t round)
     m_arrived.clear();
     m_stragglers.clear();
     m_selected = SampleClients(round);
-    ns3::Simulator::Schedule(m_downlinkDelay, &FederatedServer::TrainSelected, this);
+    ScheduleGuarded(m_downlinkDelay, [this] { TrainSelected(); });
 }
 
 void
@@ -236,16 +271,16 @@ FederatedServer::TrainSelected()
             continue;
         }
         ++m_expected;
-        ns3::Simulator::Schedule(arrival, &FederatedServer::ReceiveUpdate, this, training[i]);
+        ScheduleGuarded(arrival, [this, client = training[i]] { ReceiveUpdate(client); });
     }
     if (!m_stragglers.empty())
     {
         // The server cannot know who is late: it waits until the deadline.
-        ns3::Simulator::Schedule(m_deadline, &FederatedServer::FinishAggregation, this);
+        ScheduleGuarded(m_deadline, [this] { FinishAggregation(); });
     }
     else if (m_expected == 0)
     {
-        ns3::Simulator::ScheduleNow(&FederatedServer::FinishAggregation, this);
+        ScheduleGuarded(ns3::Time(0), [this] { FinishAggregation(); });
     }
 }
 
@@ -306,7 +341,7 @@ FederatedServer::FinishAggregation()
         // Everyone idle: no uplink, the model stays.
         record.trainLoss = std::numeric_limits<double>::quiet_NaN();
         record.uplink.nmse = std::numeric_limits<double>::quiet_NaN();
-        ns3::Simulator::ScheduleNow(&FederatedServer::CompleteRound, this, record);
+        ScheduleGuarded(ns3::Time(0), [this, record] { CompleteRound(record); });
         return;
     }
     record.trainLoss /= weightSum;
@@ -337,7 +372,7 @@ FederatedServer::FinishAggregation()
     result.clients.clear();
     const ns3::Time airtime = result.airtime;
     record.uplink = std::move(result);
-    ns3::Simulator::Schedule(airtime, &FederatedServer::CompleteRound, this, record);
+    ScheduleGuarded(airtime, [this, record = std::move(record)] { CompleteRound(record); });
 }
 
 void

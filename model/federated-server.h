@@ -15,6 +15,7 @@
 #include <Eigen/Dense>
 
 #include <chrono>
+#include <exception>
 #include <memory>
 #include <vector>
 
@@ -70,6 +71,10 @@ class FederatedServer : public ns3::Application
         return m_divergedRound;
     }
 
+    /// Rethrows the first exception one of the server's events threw (the
+    /// simulation stopped right after that event). Call after Simulator::Run().
+    void RethrowFailure() const;
+
   private:
     void StartApplication() override;
     void StopApplication() override;
@@ -81,6 +86,15 @@ class FederatedServer : public ns3::Application
     void FinishAggregation();
     void CompleteRound(RoundRecord record);
     bool HasDiverged(const RoundRecord& record) const;
+    /// ns-3's event loop is not exception-safe: an exception leaving an event
+    /// skips the release of that event (and of the Ptrs it holds) and unwinds
+    /// through the scheduler. So every event of the server runs through
+    /// Guard, which keeps the first exception for RethrowFailure() and stops
+    /// the simulation (found by the sanitizer build: LeakSanitizer).
+    template <typename F>
+    void Guard(F handler);
+    template <typename F>
+    void ScheduleGuarded(ns3::Time delay, F handler);
 
     uint32_t m_rounds = 0;
     uint32_t m_evalEvery = 1;
@@ -106,6 +120,7 @@ class FederatedServer : public ns3::Application
     size_t m_expected = 0;
     Eigen::VectorXf m_global;
     uint32_t m_round = 0;
+    std::exception_ptr m_failure; ///< first exception of an event, if any
     std::chrono::steady_clock::time_point m_roundWallStart;
     uint32_t m_completedRounds = 0;
     uint32_t m_divergedRound = 0;

@@ -61,6 +61,7 @@ main(int argc, char** argv)
 
     Simulator::Run();
     Simulator::Destroy();
+    apps.server->RethrowFailure(); // an error inside an event ends the run here
     sink.MarkComplete();
 
     const wfl::Metrics final = task->EvaluateTest(apps.server->GetGlobalParameters());

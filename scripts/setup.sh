@@ -16,11 +16,20 @@ WFL_PACKAGES=(
   openmpi-bin libopenmpi-dev
 )
 
+# Only for scripts/test --fuzz: clang with libFuzzer (libclang-rt-14-dev is only
+# a Recommends of clang on Debian 12, and recommends are not installed).
+WFL_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
+
+# Extra arguments of the first cmake configure (set by scripts/test).
+WFL_CMAKE_ARGS=(-DCMAKE_BUILD_TYPE=Release)
+
 wfl_log() { printf '[wfl] %s\n' "$*"; }
 
+# Install the given packages (default: WFL_PACKAGES) that are missing.
 wfl_install_missing() {
-  local missing=() pkg
-  for pkg in "${WFL_PACKAGES[@]}"; do
+  local missing=() pkg wanted=("$@")
+  if [ ${#wanted[@]} -eq 0 ]; then wanted=("${WFL_PACKAGES[@]}"); fi
+  for pkg in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \
       || missing+=("$pkg")
   done
@@ -41,8 +50,8 @@ wfl_build() {
   jobs="$(nproc 2>/dev/null || echo 2)"
   if [ ! -f "$WFL_BUILD/CMakeCache.txt" ]; then
     wfl_log "configuring into $WFL_BUILD"
-    cmake -S "$WFL_ROOT" -B "$WFL_BUILD" -DCMAKE_BUILD_TYPE=Release \
-      -DPython3_EXECUTABLE=/usr/bin/python3 -DWFL_WERROR=ON >/dev/null
+    cmake -S "$WFL_ROOT" -B "$WFL_BUILD" -DPython3_EXECUTABLE=/usr/bin/python3 -DWFL_WERROR=ON \
+      "${WFL_CMAKE_ARGS[@]}" >/dev/null
   fi
   wfl_log "building (-j$jobs)"
   mkdir -p "$WFL_BUILD"

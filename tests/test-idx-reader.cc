@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include <sys/resource.h>
+
 using namespace wfl;
 
 namespace
@@ -312,4 +314,23 @@ TEST_F(IdxReaderTest, LoadFashionMnistEmptyDirectory)
     const std::string msg = wfltest::InputErrorOf([&] { LoadFashionMnist(m_dir); });
     EXPECT_CONTAINS(msg, "data.path");
     EXPECT_CONTAINS(msg, m_dir);
+}
+
+// A 26-byte file declaring 4096 x 4096 x 1024 bytes (16 GiB, the largest size
+// accepted). Before: ReadIdx allocated and zeroed all 16 GiB before finding
+// the payload truncated (std::bad_alloc under `ulimit -v 4000000`, or 16 GB of
+// RSS). Now memory grows with the bytes read: the peak stays below 256 MiB
+// (the test process itself uses about 10 MB).
+TEST_F(IdxReaderTest, HugeDeclaredSizeInATinyFileTakesNoMemory)
+{
+    WriteRaw(Path("huge.idx"), IdxBytes({4096, 4096, 1024}, Pattern(10)));
+    WriteGz(Path("huge.idx.gz"), IdxBytes({4096, 4096, 1024}, Pattern(10)));
+    for (const char* name : {"huge.idx", "huge.idx.gz"})
+    {
+        EXPECT_CONTAINS(wfltest::InputErrorOf([&] { ReadIdx(Path(name)); }),
+                        "truncated payload (10 of 17179869184 bytes)");
+    }
+    struct rusage usage;
+    ASSERT_EQ(getrusage(RUSAGE_SELF, &usage), 0);
+    EXPECT_LT(usage.ru_maxrss, 256 * 1024) << "peak RSS in KiB";
 }

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <csignal>
 #include <fcntl.h>
 #include <fstream>
@@ -304,7 +305,16 @@ TEST(Sweep, MpiRanksGiveTheSameIndexAsOneProcess)
     std::vector<std::string> args{mpirun, "--oversubscribe", "--allow-run-as-root", "-np", "2"};
     const auto sweep = SmallSweep(ranks);
     args.insert(args.end(), sweep.begin(), sweep.end());
+    // Sanitizer build: OpenMPI 4.1's MPI_Init leaks about 120 kB in 3,351
+    // allocations per rank, many inside components it unloads before exit, so
+    // LeakSanitizer cannot name them for a suppression. Leak checking is off
+    // for the ranks only; wfl-sweep's own code is leak-checked by the other
+    // Sweep tests, which run it without mpirun (AddressSanitizer stays on).
+    const char* asan = std::getenv("ASAN_OPTIONS");
+    const std::string saved = asan ? asan : "";
+    setenv("ASAN_OPTIONS", (saved + ":detect_leaks=0").c_str(), 1);
     const auto result = wfltest::Run(args);
+    asan ? setenv("ASAN_OPTIONS", saved.c_str(), 1) : unsetenv("ASAN_OPTIONS");
     ASSERT_EQ(result.exitCode, 0) << result.err;
     EXPECT_EQ(IndexFingerprint(ranks), IndexFingerprint(single));
 }

@@ -4,6 +4,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -45,6 +46,32 @@ ReadBytes(gzFile file, const std::string& path, uint8_t* out, size_t n)
         total += static_cast<size_t>(got);
     }
     return total;
+}
+
+/**
+ * Read up to `count` payload bytes into `out`, growing it as bytes arrive
+ * (each step at most doubles it, from 1 MiB), so that a header declaring up to
+ * 16 GiB in a small or truncated file costs at most twice the bytes really
+ * there plus 1 MiB, never the declared size. Returns the bytes read.
+ */
+size_t
+ReadPayload(gzFile file, const std::string& path, size_t count, std::vector<uint8_t>& out)
+{
+    out.clear();
+    size_t got = 0;
+    while (got < count)
+    {
+        const size_t want = std::min(count - got, std::max<size_t>(got, size_t{1} << 20));
+        out.resize(got + want);
+        const size_t read = ReadBytes(file, path, out.data() + got, want);
+        got += read;
+        if (read < want)
+        {
+            break;
+        }
+    }
+    out.resize(got);
+    return got;
 }
 
 uint32_t
@@ -102,8 +129,7 @@ ReadIdx(const std::string& path)
         }
     }
 
-    array.data.resize(count);
-    const size_t got = ReadBytes(file.get(), path, array.data.data(), count);
+    const size_t got = ReadPayload(file.get(), path, count, array.data);
     if (got != count)
     {
         throw InputError(path + ": truncated payload (" + std::to_string(got) + " of " +
