@@ -127,8 +127,9 @@ TEST(SignSgd, ZeroEntriesVoteFairly)
  *    relative;
  *  - the residual stays below the geometric bound c / (1 - c) max_t ||g_t||,
  *    c = max_t sqrt(1 - delta_t), delta_t = ||Delta_t||^2 / ||p_t||^2;
- *  - without feedback the drift ||sum g - sum Delta|| grows past 20x the
- *    EF residual (the scaled sign is biased).
+ *  - without feedback the drift ||sum g - sum Delta|| grows past 10x the
+ *    largest EF residual (the scaled sign is biased; measured 1489 against
+ *    a largest residual of 99.5, bound 260, EF drift 85).
  * Breaks tried: e <- p - 0.9 Delta fails the shrink identity and the bound;
  * not keeping e (e <- 0 with feedback on) fails the sum identity. Smallest
  * error caught: a residual off by 1e-3 of the sum.
@@ -144,6 +145,7 @@ TEST(EfSign, ResidualBoundedAndDecodedSumTracksInputSum)
     mu[50] = -3.0F;
     mu[20] = 0.5F;
     const int rounds = 400;
+    double efMaxE = 0.0;
     for (const bool feedback : {true, false})
     {
         const wfl::EfSignCompressor c({0, feedback});
@@ -177,11 +179,12 @@ TEST(EfSign, ResidualBoundedAndDecodedSumTracksInputSum)
             const double cc = std::sqrt(c2);
             EXPECT_LT(maxE, cc / (1.0 - cc) * maxG) << "c = " << cc;
             EXPECT_LT(drift, maxE + 1e-3);
+            efMaxE = maxE;
         }
         else
         {
             EXPECT_EQ(e.norm(), 0.0F);
-            EXPECT_GT(drift, 20.0 * 10.0); // EF: drift <= max ||e|| < 10 here
+            EXPECT_GT(drift, 10.0 * efMaxE);
         }
     }
 }
