@@ -37,7 +37,7 @@ RankR(size_t m, size_t n, size_t r, uint64_t seed, float* out)
  * matrices have rank 2 and r = 2: after the one power iteration every
  * tensor is reproduced to 1e-5 relative and the residual is below 1e-5 of
  * the input. Break tried: skipping the orthonormalisation of P (P Q^T =
- * P P^T M, scaled by P^T P) gives errors of order 1e3 and fails.
+ * P P^T M, scaled by P^T P) gives errors of 6e4 and fails.
  */
 TEST(PowerSgd, ExactForARankRInputAfterOnePowerIteration)
 {
@@ -67,8 +67,9 @@ TEST(PowerSgd, ExactForARankRInputAfterOnePowerIteration)
  * iteration, so the error ||M - M_hat_t||_F never grows (1e-6 slack),
  * ends within 0.1 % of the best rank-2 error sqrt(sum_{i>2} s_i^2)
  * (Eckart-Young, from the SVD), and round 1 is at least 2 % worse.
- * Break tried: redrawing Q every round (no warm start) stays at the
- * round-1 error and fails the 0.1 % bound. Smallest error caught: an
+ * Measured error / optimal: 1.214 at round 1, 1.019 at 6, 1.0007 at 10,
+ * 1.00000 from 16. Break tried: no warm start (the initial Q every round)
+ * stays at 1.21 and fails the 0.1 % bound. Smallest error caught: an
  * approximation 0.1 % worse than optimal after 30 rounds.
  */
 TEST(PowerSgd, WarmStartConvergesToTheBestRankRApproximation)

@@ -54,11 +54,13 @@ Simulate(const wfl::Compressor& c, const Eigen::VectorXf& g, int draws, const wf
  * TernGrad, bucket 4 on g of length 8: per entry E[g_hat_i] = g_i within
  * 5 SE, SE_i = sqrt((s |g_i| - g_i^2) / N), N = 200,000; and the total
  * E||g_hat - g||^2 = sum_seg (s ||g||_1 - ||g||^2) within 5 SE (SE about
- * 0.2 % of it). Break tried: Bernoulli probability |g| / (1.05 s) (a 5 %
- * shrink) fails the mean at g = 0.9 (0.045 off against 5 SE = 0.0024) and
- * the variance. Smallest error caught: a bias of 5 SE ~ 0.003 on an entry
- * (0.4 % of s), a 0.6 % change of the variance (measured 0.8108 against
- * 0.81, SE 0.00084).
+ * 0.2 % of it). Breaks tried: Bernoulli probability |g| / (1.05 s) (a 5 %
+ * shrink) fails the mean at six entries (0.048 off at g = s, where the
+ * oracle variance is 0) and the variance (0.898 against 0.81); a scale
+ * inflated by 1 % (still unbiased, larger variance) fails the variance
+ * (0.845 against 0.81, 5 SE = 0.0045). Smallest error caught: a bias of
+ * 5 SE ~ 0.005 on an entry (0.5 % of s), a 0.55 % change of the variance
+ * (measured 0.8108 against 0.81, SE 0.00084).
  */
 TEST(TernGrad, UnbiasedWithVarianceSAbsGMinusGSquared)
 {
@@ -138,10 +140,11 @@ TEST(TernGrad, ClippingAndBadParameters)
  * mean is g within 5 SE per entry (SE_i = |g_i| sqrt((D/k - 1) / N)), and
  * E||g_hat - g||^2 = (D/k - 1) ||g||^2 within 5 SE (0.4 %; measured
  * 14.119 against 14.1225, SE 0.0105).
- * Breaks tried: scaling by 1.02 D / k fails the mean at g = -1.5 (0.03 off,
- * 5 SE = 0.026); selection probability (k - kept) / (D - i + 1) (a
- * non-uniform subset) fails the counts. Smallest error caught: a 2 % scale
- * error, a 1.7 % over- or under-selection of any position.
+ * Breaks tried: scaling by 1.02 D / k fails the mean at 7 entries (0.030
+ * off at g = -1.5, 5 SE = 0.026) and the variance (14.69 against 14.12);
+ * selection probability 1.1 (k - kept) / (D - i) (early positions favoured)
+ * fails the counts (up to 14,612 off, 5 SE = 1,025). Smallest error caught:
+ * a 1.7 % scale error, a 1.7 % over- or under-selection of any position.
  */
 TEST(RandomSparsification, UnbiasedUniformSubsetWithVarianceDOverKMinusOne)
 {
