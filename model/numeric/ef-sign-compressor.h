@@ -15,7 +15,8 @@
  * Bits: raw = D + 32 per segment; entropy = empirical entropy of the signs
  * + 32 per segment. Budget: over budget, one scale for the whole vector
  * (D + 32); still over, fits = false and, with feedback, e <- p (nothing was
- * sent, so all of p stays in memory for the next round).
+ * sent, so all of p stays in memory for the next round). The server knows
+ * the client's budget (the link sets it), so the fallback needs no flag.
  *
  * Scenario keys (proposed):
  *   compression.scheme = ef-sign

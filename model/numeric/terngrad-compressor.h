@@ -20,6 +20,8 @@
  * Budget: if the raw rate exceeds context.bitBudget, the whole vector is sent
  * with one scale (D log2 3 + 32); if that does not fit either, fits = false.
  * TernGrad has no coarser setting (sub-ternary rates need sparsification).
+ * The server knows the budget the link gave the client, so it derives the
+ * same segments; the fallback costs no signalling bit.
  *
  * Scenario keys (proposed):
  *   compression.scheme = terngrad
