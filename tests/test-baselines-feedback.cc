@@ -163,7 +163,8 @@ TEST(EfSign, ResidualBoundedAndDecodedSumTracksInputSum)
         {
             const Eigen::VectorXf g = mu + wfltest::Gaussian(dim, 2, "ef-g", static_cast<uint64_t>(t));
             const Eigen::VectorXf p = g + e;
-            const Eigen::VectorXf delta = RoundTrip(c, g, Context(1, static_cast<uint32_t>(t), 0, &layout), state.get());
+            const auto ctx = Context(1, static_cast<uint32_t>(t), 0, &layout);
+            const Eigen::VectorXf delta = RoundTrip(c, g, ctx, state.get());
             sumG += g.cast<double>();
             sumD += delta.cast<double>();
             maxG = std::max(maxG, static_cast<double>(g.norm()));

@@ -78,8 +78,11 @@ TEST(PowerSgd, WarmStartConvergesToTheBestRankRApproximation)
     const size_t n = 40;
     const Eigen::VectorXf ua = wfltest::Gaussian(m * m, 21, "powersgd-u");
     const Eigen::VectorXf va = wfltest::Gaussian(n * n, 22, "powersgd-v");
-    const Eigen::MatrixXd u = Eigen::Map<const Eigen::MatrixXf>(ua.data(), 60, 60).cast<double>().householderQr().householderQ();
-    const Eigen::MatrixXd v = Eigen::Map<const Eigen::MatrixXf>(va.data(), 40, 40).cast<double>().householderQr().householderQ();
+    // Random orthogonal U (60 x 60) and V (40 x 40) from QR of Gaussian matrices.
+    const Eigen::MatrixXd u =
+        Eigen::Map<const Eigen::MatrixXf>(ua.data(), 60, 60).cast<double>().householderQr().householderQ();
+    const Eigen::MatrixXd v =
+        Eigen::Map<const Eigen::MatrixXf>(va.data(), 40, 40).cast<double>().householderQr().householderQ();
     Eigen::VectorXd s(40);
     double tail = 0.0;
     for (int i = 0; i < 40; ++i)

@@ -89,7 +89,8 @@ TopKCompressor::Encode(const float* g, size_t dim, const CompressionContext& con
     const double n = static_cast<double>(dim);
     message.bitsRaw = kd * (kScaleBits + PositionBits(dim));
     // log2 binom(D, k) via lgamma (ln to log2).
-    const double subsetBits = (std::lgamma(n + 1.0) - std::lgamma(kd + 1.0) - std::lgamma(n - kd + 1.0)) / std::log(2.0);
+    const double subsetBits =
+        (std::lgamma(n + 1.0) - std::lgamma(kd + 1.0) - std::lgamma(n - kd + 1.0)) / std::log(2.0);
     message.bitsEntropy = kScaleBits * kd + subsetBits;
     message.payload = std::move(payload);
     return message;
