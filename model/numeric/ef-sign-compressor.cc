@@ -1,0 +1,97 @@
+#include "ef-sign-compressor.h"
+
+#include "symbol-bits.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace wfl
+{
+
+EfSignCompressor::EfSignCompressor(const Params& params)
+    : m_params(params)
+{
+}
+
+std::unique_ptr<ClientState>
+EfSignCompressor::NewClientState(size_t dim) const
+{
+    auto state = std::make_unique<ResidualState>();
+    state->residual = Eigen::VectorXf::Zero(static_cast<Eigen::Index>(dim));
+    return state;
+}
+
+CompressedMessage
+EfSignCompressor::Encode(const float* g, size_t dim, const CompressionContext& context, ClientState* state) const
+{
+    Eigen::VectorXf& e = ResidualOf(state, dim, "ef-sign");
+    // p = g + e (with feedback off e stays zero).
+    const Eigen::VectorXf p = Eigen::Map<const Eigen::VectorXf>(g, static_cast<Eigen::Index>(dim)) + e;
+
+    auto payload = std::make_unique<ScaledSignPayload>();
+    payload->segments = MakeSegments(dim, m_params.bucket, context.layout);
+    auto rawBits = [dim](size_t segments) {
+        return static_cast<double>(dim) + kScaleBits * static_cast<double>(segments);
+    };
+    if (rawBits(payload->segments.size()) > context.bitBudget)
+    {
+        payload->segments = {{0, dim}};
+    }
+    CompressedMessage message;
+    message.bitsRaw = rawBits(payload->segments.size());
+    if (message.bitsRaw > context.bitBudget)
+    {
+        message.fits = false;
+        if (m_params.feedback)
+        {
+            e = p; // nothing sent: everything stays in memory
+        }
+        return message;
+    }
+    payload->signs.resize(dim);
+    std::vector<int32_t> symbols(dim);
+    for (const Segment& seg : payload->segments)
+    {
+        double l1 = 0.0;
+        for (size_t i = seg.offset; i < seg.offset + seg.size; ++i)
+        {
+            l1 += std::abs(static_cast<double>(p[static_cast<Eigen::Index>(i)]));
+        }
+        const float scale = static_cast<float>(l1 / static_cast<double>(seg.size));
+        payload->scales.push_back(scale);
+        for (size_t i = seg.offset; i < seg.offset + seg.size; ++i)
+        {
+            const auto j = static_cast<Eigen::Index>(i);
+            const int s = p[j] >= 0.0F ? 1 : -1;
+            payload->signs[i] = static_cast<int8_t>(s);
+            symbols[i] = s;
+            // e = p - Delta, with Delta exactly what the server decodes.
+            e[j] = m_params.feedback ? p[j] - scale * static_cast<float>(s) : 0.0F;
+        }
+    }
+    message.bitsEntropy =
+        EntropySymbolBits(symbols) + kScaleBits * static_cast<double>(payload->segments.size());
+    message.payload = std::move(payload);
+    return message;
+}
+
+void
+EfSignCompressor::Decode(const CompressedMessage& message,
+                         size_t dim,
+                         const CompressionContext& /*context*/,
+                         float* out) const
+{
+    const auto& p = dynamic_cast<const ScaledSignPayload&>(*message.payload);
+    std::fill(out, out + dim, 0.0F);
+    for (size_t b = 0; b < p.segments.size(); ++b)
+    {
+        const Segment& seg = p.segments[b];
+        for (size_t i = seg.offset; i < seg.offset + seg.size; ++i)
+        {
+            out[i] = p.scales[b] * static_cast<float>(p.signs[i]);
+        }
+    }
+}
+
+} // namespace wfl

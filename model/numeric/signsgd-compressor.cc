@@ -1,0 +1,131 @@
+#include "signsgd-compressor.h"
+
+#include "random.h"
+#include "symbol-bits.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace wfl
+{
+
+SignSgdCompressor::SignSgdCompressor(const Params& params)
+    : m_params(params)
+{
+    if (!(params.step >= 0.0) || !std::isfinite(params.step))
+    {
+        throw std::invalid_argument("signsgd: step must be a finite number >= 0 (0 = clients' mean magnitude)");
+    }
+}
+
+CompressedMessage
+SignSgdCompressor::Encode(const float* g, size_t dim, const CompressionContext& context, ClientState* /*state*/) const
+{
+    auto payload = std::make_unique<SignPayload>();
+    payload->segments = MakeSegments(dim, 0, context.layout);
+    const double scaleBits = m_params.step > 0.0 ? 0.0 : kScaleBits * static_cast<double>(payload->segments.size());
+    CompressedMessage message;
+    message.bitsRaw = static_cast<double>(dim) + scaleBits;
+    if (message.bitsRaw > context.bitBudget)
+    {
+        message.fits = false;
+        return message;
+    }
+    Rng zeroSigns(context.seed, "signsgd-zero", context.client, context.round);
+    payload->signs.resize(dim);
+    std::vector<int32_t> symbols(dim);
+    for (size_t i = 0; i < dim; ++i)
+    {
+        const int s = g[i] > 0.0F ? 1 : (g[i] < 0.0F ? -1 : zeroSigns.Rademacher());
+        payload->signs[i] = static_cast<int8_t>(s);
+        symbols[i] = s;
+    }
+    if (m_params.step == 0.0)
+    {
+        for (const Segment& seg : payload->segments)
+        {
+            double l1 = 0.0;
+            for (size_t i = seg.offset; i < seg.offset + seg.size; ++i)
+            {
+                l1 += std::abs(static_cast<double>(g[i]));
+            }
+            payload->magnitudes.push_back(static_cast<float>(l1 / static_cast<double>(seg.size)));
+        }
+    }
+    message.bitsEntropy = EntropySymbolBits(symbols) + scaleBits;
+    message.payload = std::move(payload);
+    return message;
+}
+
+void
+SignSgdCompressor::Decode(const CompressedMessage& message,
+                          size_t dim,
+                          const CompressionContext& context,
+                          float* out) const
+{
+    MajorityVoteDecoder round(m_params, dim);
+    round.Add(message, 1.0, context);
+    const Eigen::VectorXf decoded = round.Finish();
+    std::copy(decoded.data(), decoded.data() + dim, out);
+}
+
+std::unique_ptr<RoundDecoder>
+SignSgdCompressor::NewRoundDecoder(size_t dim) const
+{
+    return std::make_unique<MajorityVoteDecoder>(m_params, dim);
+}
+
+MajorityVoteDecoder::MajorityVoteDecoder(const SignSgdCompressor::Params& params, size_t dim)
+    : m_params(params),
+      m_votes(Eigen::VectorXd::Zero(static_cast<Eigen::Index>(dim)))
+{
+}
+
+void
+MajorityVoteDecoder::Add(const CompressedMessage& message, double weight, const CompressionContext& /*context*/)
+{
+    if (!message.fits)
+    {
+        return; // a silent client does not vote
+    }
+    const auto& p = dynamic_cast<const SignPayload&>(*message.payload);
+    const double vote = m_params.weighted ? weight : 1.0;
+    for (Eigen::Index i = 0; i < m_votes.size(); ++i)
+    {
+        m_votes[i] += vote * p.signs[static_cast<size_t>(i)];
+    }
+    if (m_segments.empty())
+    {
+        m_segments = p.segments;
+        m_magnitudeSum.assign(p.magnitudes.size(), 0.0);
+    }
+    for (size_t b = 0; b < p.magnitudes.size(); ++b)
+    {
+        m_magnitudeSum[b] += weight * p.magnitudes[b];
+    }
+    m_weight += weight;
+}
+
+Eigen::VectorXf
+MajorityVoteDecoder::Finish()
+{
+    Eigen::VectorXf out = Eigen::VectorXf::Zero(m_votes.size());
+    if (!(m_weight > 0.0))
+    {
+        return out; // nobody voted: a zero update
+    }
+    for (size_t b = 0; b < m_segments.size(); ++b)
+    {
+        const double a = m_params.step > 0.0 ? m_params.step : m_magnitudeSum[b] / m_weight;
+        const Segment& seg = m_segments[b];
+        for (size_t i = seg.offset; i < seg.offset + seg.size; ++i)
+        {
+            const double v = m_votes[static_cast<Eigen::Index>(i)];
+            out[static_cast<Eigen::Index>(i)] = static_cast<float>(v > 0.0 ? a : (v < 0.0 ? -a : 0.0));
+        }
+    }
+    return out;
+}
+
+} // namespace wfl
