@@ -38,9 +38,9 @@ RoundTrip(const wfl::Compressor& compressor, const std::vector<float>& g, const 
  * Six inputs (on, between, at the edge of the grid) fill the other entries;
  * 300 rounds give 201,600 errors per input. Each: |mean| < 5 SE, E[e^2]
  * within 1.5 % of 1/12 (SE 0.2 %), every tenth of [-1/2, 1/2) holds a tenth
- * within 5 SE. Breaks tried: decoding with the dither of the next round
- * (variance 1/6: fails), dropping the dither subtraction in DitherSegments'
- * inverse (stochastic rounding, variance 0 at x = 0: fails).
+ * within 5 SE. Breaks tried: decoding with the next round's dither (errors
+ * beyond s/2: fails); subtracting 0.97 u in the primitive's dequantizer
+ * (variance and tenths fail).
  * Smallest error caught: a 1.5 % change of the error variance at any input.
  */
 TEST(Dqsg, ErrorIsUniformWithVarianceDeltaSquaredOver12AtEveryInput)
@@ -99,7 +99,7 @@ TEST(Dqsg, ErrorIsUniformWithVarianceDeltaSquaredOver12AtEveryInput)
  * Two tensors of 100 entries, magnitudes 1 and 1000, bucket 512: with the
  * layout, each tensor has its own scale and the small one's error stays
  * below s/2 = 1/6. Break tried: ignoring the layout (one bucket over both,
- * s = 1000/3) fails by three orders of magnitude.
+ * s = 1000/3) fails with errors near 80.
  */
 TEST(Dqsg, BucketsRestartAtEveryTensor)
 {
@@ -125,7 +125,7 @@ TEST(Dqsg, BucketsRestartAtEveryTensor)
 /*
  * Bits: raw = n log2(2Q + 1) + 32 per bucket (last bucket short), entropy =
  * empirical entropy of the symbols + the same scales, never above raw.
- * Breaks tried: charging 16 bits a scale fails the raw equality by 2,560 bits.
+ * Break tried: charging 16 bits a scale fails the raw equality by 2,512 bits.
  */
 TEST(Dqsg, BitsFollowTheirFormulas)
 {
