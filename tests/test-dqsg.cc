@@ -228,5 +228,5 @@ TEST(Dqsg, RejectsBadParameters)
     EXPECT_THROW(DqsgCompressor({-1, 64}), std::invalid_argument);
     EXPECT_THROW(DqsgCompressor({3, 0}), std::invalid_argument);
     wfl::ParameterLayout gap{{"a", {10}, 0}, {"b", {10}, 12}};
-    EXPECT_THROW(wfl::LayoutSegments(&gap, 22), std::invalid_argument);
+    EXPECT_THROW(wfl::TensorSpans(&gap, 22), std::invalid_argument);
 }

@@ -10,14 +10,14 @@
 namespace wfl
 {
 
-std::vector<Segment>
-LayoutSegments(const ParameterLayout* layout, size_t dim)
+std::vector<TensorSpan>
+TensorSpans(const ParameterLayout* layout, size_t dim)
 {
     if (layout == nullptr)
     {
-        return {Segment{0, dim}};
+        return {TensorSpan{0, dim}};
     }
-    std::vector<Segment> segments;
+    std::vector<TensorSpan> segments;
     size_t next = 0;
     for (const TensorLayout& tensor : *layout)
     {
@@ -25,7 +25,7 @@ LayoutSegments(const ParameterLayout* layout, size_t dim)
         {
             throw std::invalid_argument("layout: tensor " + tensor.name + " does not start where the previous ends");
         }
-        segments.push_back(Segment{tensor.offset, tensor.Size()});
+        segments.push_back(TensorSpan{tensor.offset, tensor.Size()});
         next += tensor.Size();
     }
     if (next != dim)
@@ -37,7 +37,7 @@ LayoutSegments(const ParameterLayout* layout, size_t dim)
 }
 
 size_t
-BucketCount(size_t size, size_t bucket)
+DitherBucketCount(size_t size, size_t bucket)
 {
     return (size + bucket - 1) / bucket;
 }
@@ -54,7 +54,7 @@ BucketedRawBits(const std::vector<size_t>& sizes, size_t bucket, double alphabet
     double bits = 0.0;
     for (size_t n : sizes)
     {
-        bits += RawSymbolBits(n, alphabet) + kScaleBits * static_cast<double>(BucketCount(n, bucket));
+        bits += RawSymbolBits(n, alphabet) + kScaleBits * static_cast<double>(DitherBucketCount(n, bucket));
     }
     return bits;
 }
@@ -87,11 +87,11 @@ FitDitherLadder(const std::vector<size_t>& sizes, double budget, int32_t& levels
 }
 
 std::vector<DitheredVector>
-DitherSegments(const float* g, const std::vector<Segment>& segments, size_t bucket, int32_t levels, Rng& dither)
+DitherSegments(const float* g, const std::vector<TensorSpan>& segments, size_t bucket, int32_t levels, Rng& dither)
 {
     std::vector<DitheredVector> parts;
     parts.reserve(segments.size());
-    for (const Segment& s : segments)
+    for (const TensorSpan& s : segments)
     {
         parts.push_back(DitherQuantize(g + s.offset, s.size, bucket, levels, dither));
     }
@@ -99,7 +99,7 @@ DitherSegments(const float* g, const std::vector<Segment>& segments, size_t buck
 }
 
 void
-UnditherSegments(const std::vector<DitheredVector>& parts, const std::vector<Segment>& segments, Rng& dither, float* out)
+UnditherSegments(const std::vector<DitheredVector>& parts, const std::vector<TensorSpan>& segments, Rng& dither, float* out)
 {
     for (size_t k = 0; k < segments.size(); ++k)
     {
@@ -124,9 +124,9 @@ DqsgCompressor::DqsgCompressor(const Params& params)
 CompressedMessage
 DqsgCompressor::Encode(const float* g, size_t dim, const CompressionContext& context, ClientState* /* state */) const
 {
-    const std::vector<Segment> segments = LayoutSegments(context.layout, dim);
+    const std::vector<TensorSpan> segments = TensorSpans(context.layout, dim);
     std::vector<size_t> sizes;
-    for (const Segment& s : segments)
+    for (const TensorSpan& s : segments)
     {
         sizes.push_back(s.size);
     }
@@ -165,7 +165,7 @@ DqsgCompressor::Decode(const CompressedMessage& message, size_t dim, const Compr
     }
     const auto& payload = dynamic_cast<const DqsgPayload&>(*message.payload);
     Rng dither(context.seed, kStream, context.client, context.round);
-    UnditherSegments(payload.parts, LayoutSegments(context.layout, dim), dither, out);
+    UnditherSegments(payload.parts, TensorSpans(context.layout, dim), dither, out);
 }
 
 } // namespace wfl

@@ -46,7 +46,7 @@ namespace wfl
 class Rng;
 
 /// A contiguous piece [offset, offset + size) of the flat vector.
-struct Segment
+struct TensorSpan
 {
     size_t offset = 0;
     size_t size = 0;
@@ -54,17 +54,16 @@ struct Segment
 
 /// One segment per tensor of `layout` (or one for [0, dim) when null);
 /// throws std::invalid_argument when the tensors do not tile [0, dim).
-std::vector<Segment> LayoutSegments(const ParameterLayout* layout, size_t dim);
+std::vector<TensorSpan> TensorSpans(const ParameterLayout* layout, size_t dim);
 
-/// Raw bits of bucketed dithered symbols of `count` entries over segments of
-/// `sizes`: sum_k (n_k log2(alphabet) + 32 ceil(n_k / bucket)).
+/// Raw bits of bucketed dithered symbols over segments of `sizes` entries: sum_k (n_k log2(alphabet) + 32 ceil(n_k / bucket)).
 double BucketedRawBits(const std::vector<size_t>& sizes, size_t bucket, double alphabet);
 
 /// Alphabet of the dithered quantizer with `levels` = Q: 2Q + 1, or 2 for Q = 0.
 double DitherAlphabet(int32_t levels);
 
 /// Number of buckets of `size` entries: ceil(size / bucket).
-size_t BucketCount(size_t size, size_t bucket);
+size_t DitherBucketCount(size_t size, size_t bucket);
 
 /// The dithered symbols of every segment, in segment order.
 struct DqsgPayload : public MessagePayload
@@ -102,16 +101,16 @@ class DqsgCompressor : public Compressor
 
 /// Shared by DQSG, NDQSG's fine clients and ISGQ's direct tensors: the
 /// bucketed dithered quantization of `segments` of g, one generator consumed
-/// in segment order; bits added to `message`.
+/// in segment order (bits: BucketedRawBits and EntropySymbolBits).
 std::vector<DitheredVector> DitherSegments(const float* g,
-                                           const std::vector<Segment>& segments,
+                                           const std::vector<TensorSpan>& segments,
                                            size_t bucket,
                                            int32_t levels,
                                            Rng& dither);
 
 /// The inverse of DitherSegments: writes every segment of `out`.
 void UnditherSegments(const std::vector<DitheredVector>& parts,
-                      const std::vector<Segment>& segments,
+                      const std::vector<TensorSpan>& segments,
                       Rng& dither,
                       float* out);
 

@@ -76,7 +76,7 @@ IsgqCompressor::IsgqCompressor(const Params& params)
 
 std::vector<const LayerFactors*>
 IsgqCompressor::FactorsBySegment(const CompressionContext& context,
-                                 const std::vector<Segment>& segments,
+                                 const std::vector<TensorSpan>& segments,
                                  const float* g) const
 {
     std::vector<const LayerFactors*> bySegment(segments.size(), nullptr);
@@ -116,7 +116,7 @@ IsgqCompressor::FactorsBySegment(const CompressionContext& context,
 }
 
 double
-IsgqCompressor::SegmentBits(const Segment& segment,
+IsgqCompressor::SegmentBits(const TensorSpan& segment,
                             const LayerFactors* factors,
                             bool factored,
                             int32_t levels,
@@ -133,7 +133,7 @@ IsgqCompressor::SegmentBits(const Segment& segment,
 }
 
 bool
-IsgqCompressor::Factored(const Segment& segment, const LayerFactors* factors, int32_t levels, size_t bucket) const
+IsgqCompressor::Factored(const TensorSpan& segment, const LayerFactors* factors, int32_t levels, size_t bucket) const
 {
     if (factors == nullptr)
     {
@@ -146,7 +146,7 @@ IsgqCompressor::Factored(const Segment& segment, const LayerFactors* factors, in
 CompressedMessage
 IsgqCompressor::Encode(const float* g, size_t dim, const CompressionContext& context, ClientState* /* state */) const
 {
-    const std::vector<Segment> segments = LayoutSegments(context.layout, dim);
+    const std::vector<TensorSpan> segments = TensorSpans(context.layout, dim);
     const std::vector<const LayerFactors*> factors = FactorsBySegment(context, segments, g);
     const auto totalBits = [&](int32_t q, size_t b) {
         double bits = 0.0;
@@ -225,7 +225,7 @@ IsgqCompressor::Decode(const CompressedMessage& message, size_t dim, const Compr
         return;
     }
     const auto& payload = dynamic_cast<const IsgqPayload&>(*message.payload);
-    const std::vector<Segment> segments = LayoutSegments(context.layout, dim);
+    const std::vector<TensorSpan> segments = TensorSpans(context.layout, dim);
     Rng directDither(context.seed, kDirectStream, context.client, context.round);
     for (size_t j = 0; j < payload.direct.size(); ++j)
     {

@@ -102,12 +102,12 @@ class IsgqCompressor : public Compressor
   private:
     /// Per segment: the factors if it has any (validated), else null.
     std::vector<const LayerFactors*> FactorsBySegment(const CompressionContext& context,
-                                                      const std::vector<Segment>& segments,
+                                                      const std::vector<TensorSpan>& segments,
                                                       const float* g) const;
     /// Raw bits of one segment at (levels, bucket), factored if `factored`.
-    double SegmentBits(const Segment& segment, const LayerFactors* factors, bool factored, int32_t levels, size_t bucket) const;
+    double SegmentBits(const TensorSpan& segment, const LayerFactors* factors, bool factored, int32_t levels, size_t bucket) const;
     /// Whether a segment with factors is sent factored at (levels, bucket).
-    bool Factored(const Segment& segment, const LayerFactors* factors, int32_t levels, size_t bucket) const;
+    bool Factored(const TensorSpan& segment, const LayerFactors* factors, int32_t levels, size_t bucket) const;
 
     Params m_params;
 };

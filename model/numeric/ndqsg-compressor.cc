@@ -15,10 +15,10 @@ namespace
 {
 
 std::vector<size_t>
-Sizes(const std::vector<Segment>& segments)
+Sizes(const std::vector<TensorSpan>& segments)
 {
     std::vector<size_t> sizes;
-    for (const Segment& s : segments)
+    for (const TensorSpan& s : segments)
     {
         sizes.push_back(s.size);
     }
@@ -134,12 +134,12 @@ NdqsgCompressor::IsFineClient(uint32_t client) const
 CompressedMessage
 NdqsgCompressor::Encode(const float* g, size_t dim, const CompressionContext& context, ClientState* /* state */) const
 {
-    const std::vector<Segment> segments = LayoutSegments(context.layout, dim);
+    const std::vector<TensorSpan> segments = TensorSpans(context.layout, dim);
     return IsFineClient(context.client) ? EncodeFine(g, segments, context) : EncodeNested(g, segments, context);
 }
 
 CompressedMessage
-NdqsgCompressor::EncodeFine(const float* g, const std::vector<Segment>& segments, const CompressionContext& context) const
+NdqsgCompressor::EncodeFine(const float* g, const std::vector<TensorSpan>& segments, const CompressionContext& context) const
 {
     const std::vector<size_t> sizes = Sizes(segments);
     int32_t levels = m_params.levels;
@@ -164,7 +164,7 @@ NdqsgCompressor::EncodeFine(const float* g, const std::vector<Segment>& segments
 }
 
 CompressedMessage
-NdqsgCompressor::EncodeNested(const float* g, const std::vector<Segment>& segments, const CompressionContext& context) const
+NdqsgCompressor::EncodeNested(const float* g, const std::vector<TensorSpan>& segments, const CompressionContext& context) const
 {
     const std::vector<size_t> sizes = Sizes(segments);
     const auto rawBits = [&](int32_t rho, size_t b) { return BucketedRawBits(sizes, b, rho); };
@@ -237,7 +237,7 @@ NdqsgRoundDecoder::Add(const CompressedMessage& message, double weight, const Co
     }
     const auto& payload = dynamic_cast<const NdqsgPayload&>(*message.payload);
     const size_t dim = static_cast<size_t>(m_sum.size());
-    const std::vector<Segment> segments = LayoutSegments(context.layout, dim);
+    const std::vector<TensorSpan> segments = TensorSpans(context.layout, dim);
     Rng dither(context.seed, NdqsgCompressor::kStream, context.client, context.round);
     if (!payload.nested)
     {

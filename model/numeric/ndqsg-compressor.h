@@ -127,8 +127,8 @@ class NdqsgCompressor : public Compressor
     static constexpr const char* kStream = "ndqsg-dither";
 
   private:
-    CompressedMessage EncodeFine(const float* g, const std::vector<Segment>& segments, const CompressionContext& context) const;
-    CompressedMessage EncodeNested(const float* g, const std::vector<Segment>& segments, const CompressionContext& context) const;
+    CompressedMessage EncodeFine(const float* g, const std::vector<TensorSpan>& segments, const CompressionContext& context) const;
+    CompressedMessage EncodeNested(const float* g, const std::vector<TensorSpan>& segments, const CompressionContext& context) const;
 
     Params m_params;
 };
