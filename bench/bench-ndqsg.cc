@@ -6,15 +6,15 @@
  * (plain SGD, lr 0.1, batch 200) and at a few checkpoints we take, for
  * `rounds` rounds, one batch of 200 split evenly over P clients (the
  * author's fixed total batch), compute each client's gradient g_k, and
- * decode one NDQSG round (Q1 = 3, rho = 3, bucket 512, the first half of
- * the clients fine). Printed per checkpoint: the clients' relative spread
+ * decode one NDQSG round (by default Q1 = 3, rho = 3, bucket 512, the first
+ * half of the clients fine). Printed per checkpoint: the clients' relative spread
  * r = mean_k ||g_k - g_bar|| / ||g_bar||, the wrong-coset rate among the
  * nested entries, the share of nested messages with a failure, the NMSE
  * ||g_hat - g_bar||^2 / ||g_bar||^2 of the estimate and of the failure-free
  * estimate, bits per coordinate of NDQSG, and for reference DQSG at Q = 2
  * (the nearest plain rate, log2 5 + 32/512 = 2.38 bits): its NMSE.
  *
- * Usage: bench-ndqsg [DATA_DIR] [P]
+ * Usage: bench-ndqsg [DATA_DIR] [P] [Q1] [RHO]   (defaults: the packaged data, 8, 3, 3)
  */
 #include "dataset.h"
 #include "dqsg-compressor.h"
@@ -52,6 +52,8 @@ main(int argc, char** argv)
 {
     const std::string dir = argc > 1 ? argv[1] : wfl::kDefaultFashionMnistDir;
     const uint32_t clients = argc > 2 ? static_cast<uint32_t>(std::stoul(argv[2])) : 8;
+    const int32_t levels = argc > 3 ? std::stoi(argv[3]) : 3;
+    const int32_t rho = argc > 4 ? std::stoi(argv[4]) : 3;
     const Eigen::Index total = 200;
     const Eigen::Index perClient = total / clients;
     const int rounds = 10;
@@ -62,11 +64,11 @@ main(int argc, char** argv)
     wfl::Rng init(1, "bench-ndqsg-init");
     model->Initialize(params, init);
     const size_t n = static_cast<size_t>(params.size());
-    const wfl::NdqsgCompressor ndqsg({3, 3, 512, 0.5, clients});
+    const wfl::NdqsgCompressor ndqsg({levels, rho, 512, 0.5, clients});
     const wfl::DqsgCompressor dqsg({2, 512});
 
-    std::printf("NDQSG on Fashion-MNIST MLP 784-200-10 gradients: P = %u, batch %ld each, Q1 = 3, rho = 3, bucket 512\n",
-                clients, static_cast<long>(perClient));
+    std::printf("NDQSG on Fashion-MNIST MLP 784-200-10 gradients: P = %u, batch %ld each, Q1 = %d, rho = %d, bucket 512\n",
+                clients, static_cast<long>(perClient), levels, rho);
     std::printf("%6s %8s %11s %10s %11s %11s %9s %11s\n", "step", "r", "fail_rate", "msg_fail", "nmse", "nmse_nofail",
                 "bits_nd", "nmse_dqsg2");
     Eigen::Index cursor = 0;

@@ -210,6 +210,24 @@ TEST(Ndqsg, CosetIndexAndNearestMember)
     EXPECT_EQ(wfl::NestedIndex(1, -10.0, 3, 4), -2);
 }
 
+/// rho = 2 Q1 + 1: every coset holds one valid index, so decoding never
+/// fails whatever the side information (the range limit at work). Break
+/// tried: without the range limit most entries fail.
+TEST(Ndqsg, FullAlphabetRatioNeverFails)
+{
+    const NdqsgCompressor c = AllNested(2, 5, 64);
+    Rng rng(4, "ndqsg-full");
+    const std::vector<float> w = PinnedInput(2, 2.0, rng);
+    std::vector<float> y(w.size());
+    for (float& v : y)
+    {
+        v = static_cast<float>(rng.Uniform(-50.0, 50.0));
+    }
+    const SideDecode r = DecodeWithSideInfo(c, w, y, 0);
+    EXPECT_EQ(r.indices, r.truth);
+    EXPECT_EQ(r.decoded, r.fine);
+}
+
 namespace
 {
 
