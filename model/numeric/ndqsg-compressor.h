@@ -59,7 +59,7 @@
 namespace wfl
 {
 
-/// A nested client's coset indices: `coarse.symbols` hold c, scales are s.
+/// One client's message: fine symbols q1 (fine client) or coset indices c (nested), per tensor.
 struct NdqsgPayload : public MessagePayload
 {
     bool nested = false;
