@@ -1,0 +1,248 @@
+#include "isgq-compressor.h"
+
+#include "random.h"
+#include "symbol-bits.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+namespace wfl
+{
+
+namespace
+{
+
+using RowMajorMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+/// Bucketed dithered symbols of m (memory order), exact zeros -> Q + 1.
+DitheredVector
+QuantizeFactor(const Eigen::MatrixXf& m, size_t bucket, int32_t levels, bool zeroSymbol, Rng& dither)
+{
+    DitheredVector q = DitherQuantize(m.data(), static_cast<size_t>(m.size()), bucket, levels, dither);
+    if (zeroSymbol)
+    {
+        for (size_t i = 0; i < q.symbols.size(); ++i)
+        {
+            if (m.data()[i] == 0.0F)
+            {
+                q.symbols[i] = levels + 1;
+            }
+        }
+    }
+    return q;
+}
+
+/// The inverse: rows x cols, the zero symbol back to an exact 0.
+Eigen::MatrixXf
+DequantizeFactor(const DitheredVector& q, Eigen::Index rows, Eigen::Index cols, bool zeroSymbol, Rng& dither)
+{
+    Eigen::MatrixXf m(rows, cols);
+    DitherDequantize(q, dither, m.data());
+    if (zeroSymbol)
+    {
+        for (size_t i = 0; i < q.symbols.size(); ++i)
+        {
+            if (q.symbols[i] == q.levels + 1)
+            {
+                m.data()[i] = 0.0F;
+            }
+        }
+    }
+    return m;
+}
+
+double
+ScaleBits(const DitheredVector& q)
+{
+    return kScaleBits * static_cast<double>(q.scales.size());
+}
+
+} // namespace
+
+IsgqCompressor::IsgqCompressor(const Params& params)
+    : m_params(params)
+{
+    if (params.levels < 1 || params.levels > 32767)
+    {
+        throw std::invalid_argument("isgq: levels must be in 1..32767, got " + std::to_string(params.levels));
+    }
+    if (params.bucket == 0)
+    {
+        throw std::invalid_argument("isgq: bucket must be >= 1");
+    }
+}
+
+std::vector<const LayerFactors*>
+IsgqCompressor::FactorsBySegment(const CompressionContext& context,
+                                 const std::vector<TensorSpan>& segments,
+                                 const float* g) const
+{
+    std::vector<const LayerFactors*> bySegment(segments.size(), nullptr);
+    if (context.factors == nullptr)
+    {
+        return bySegment;
+    }
+    if (context.layout == nullptr)
+    {
+        throw std::invalid_argument("isgq: layer factors need a parameter layout");
+    }
+    for (const LayerFactors& f : *context.factors)
+    {
+        if (f.tensor >= segments.size() || bySegment[f.tensor] != nullptr)
+        {
+            throw std::invalid_argument("isgq: factors name tensor " + std::to_string(f.tensor) +
+                                        ", out of range or named twice");
+        }
+        const TensorLayout& t = (*context.layout)[f.tensor];
+        const bool shapeOk = t.shape.size() == 2 && f.input.rows() == f.error.rows() && f.input.rows() > 0 &&
+                             static_cast<size_t>(f.input.cols()) == t.shape[1] &&
+                             static_cast<size_t>(f.error.cols()) == t.shape[0];
+        if (!shapeOk)
+        {
+            throw std::invalid_argument("isgq: factors of " + t.name + " do not match its [out x in] shape");
+        }
+        // Delta^T X must be the tensor's slice of g (row-major [out x in]).
+        const Eigen::Map<const RowMajorMatrix> slice(g + t.offset, f.error.cols(), f.input.cols());
+        const double mismatch = (f.error.transpose() * f.input - slice).norm();
+        if (mismatch > 1e-3 * slice.norm() + 1e-30)
+        {
+            throw std::invalid_argument("isgq: factors of " + t.name + " do not reproduce the update (Delta^T X != g)");
+        }
+        bySegment[f.tensor] = &f;
+    }
+    return bySegment;
+}
+
+double
+IsgqCompressor::SegmentBits(const TensorSpan& segment,
+                            const LayerFactors* factors,
+                            bool factored,
+                            int32_t levels,
+                            size_t bucket) const
+{
+    if (!factored)
+    {
+        return BucketedRawBits({segment.size}, bucket, DitherAlphabet(levels));
+    }
+    const double alphabet = 2.0 * levels + (m_params.zeroSymbol ? 2.0 : 1.0);
+    const auto x = static_cast<size_t>(factors->input.size());
+    const auto delta = static_cast<size_t>(factors->error.size());
+    return BucketedRawBits({x, delta}, bucket, alphabet) + 32.0; // + the batch size
+}
+
+bool
+IsgqCompressor::Factored(const TensorSpan& segment, const LayerFactors* factors, int32_t levels, size_t bucket) const
+{
+    if (factors == nullptr)
+    {
+        return false;
+    }
+    return m_params.alwaysFactor ||
+           SegmentBits(segment, factors, true, levels, bucket) < SegmentBits(segment, factors, false, levels, bucket);
+}
+
+CompressedMessage
+IsgqCompressor::Encode(const float* g, size_t dim, const CompressionContext& context, ClientState* /* state */) const
+{
+    const std::vector<TensorSpan> segments = TensorSpans(context.layout, dim);
+    const std::vector<const LayerFactors*> factors = FactorsBySegment(context, segments, g);
+    const auto totalBits = [&](int32_t q, size_t b) {
+        double bits = 0.0;
+        for (size_t k = 0; k < segments.size(); ++k)
+        {
+            bits += SegmentBits(segments[k], factors[k], Factored(segments[k], factors[k], q, b), q, b);
+        }
+        return bits;
+    };
+    // The ladder: Q down to 1, then larger buckets at Q = 1.
+    int32_t levels = m_params.levels;
+    size_t bucket = m_params.bucket;
+    while (levels > 1 && totalBits(levels, bucket) > context.bitBudget)
+    {
+        --levels;
+    }
+    size_t largest = 1;
+    for (size_t k = 0; k < segments.size(); ++k)
+    {
+        largest = std::max(largest, factors[k] ? static_cast<size_t>(factors[k]->input.size()) : segments[k].size);
+        largest = std::max(largest, factors[k] ? static_cast<size_t>(factors[k]->error.size()) : segments[k].size);
+    }
+    while (totalBits(levels, bucket) > context.bitBudget && bucket < largest)
+    {
+        bucket = std::min(largest, 2 * bucket);
+    }
+    CompressedMessage message;
+    if (totalBits(levels, bucket) > context.bitBudget)
+    {
+        message.fits = false;
+        return message;
+    }
+
+    Rng directDither(context.seed, kDirectStream, context.client, context.round);
+    Rng inputDither(context.seed, kInputStream, context.client, context.round);
+    Rng errorDither(context.seed, kErrorStream, context.client, context.round);
+    auto payload = std::make_unique<IsgqPayload>();
+    payload->levels = levels;
+    payload->zeroSymbol = m_params.zeroSymbol;
+    std::vector<int32_t> directSymbols;
+    double entropy = 0.0;
+    for (size_t k = 0; k < segments.size(); ++k)
+    {
+        if (Factored(segments[k], factors[k], levels, bucket))
+        {
+            IsgqFactoredPart part;
+            part.segment = k;
+            part.batch = static_cast<uint32_t>(factors[k]->input.rows());
+            part.input = QuantizeFactor(factors[k]->input, bucket, levels, m_params.zeroSymbol, inputDither);
+            part.error = QuantizeFactor(factors[k]->error, bucket, levels, m_params.zeroSymbol, errorDither);
+            entropy += EntropySymbolBits(part.input.symbols) + ScaleBits(part.input);
+            entropy += EntropySymbolBits(part.error.symbols) + ScaleBits(part.error) + 32.0;
+            payload->factored.push_back(std::move(part));
+        }
+        else
+        {
+            payload->directSegments.push_back(k);
+            payload->direct.push_back(DitherQuantize(g + segments[k].offset, segments[k].size, bucket, levels, directDither));
+            const std::vector<int32_t>& s = payload->direct.back().symbols;
+            directSymbols.insert(directSymbols.end(), s.begin(), s.end());
+            entropy += ScaleBits(payload->direct.back());
+        }
+    }
+    message.bitsRaw = totalBits(levels, bucket);
+    message.bitsEntropy = entropy + EntropySymbolBits(directSymbols);
+    message.payload = std::move(payload);
+    return message;
+}
+
+void
+IsgqCompressor::Decode(const CompressedMessage& message, size_t dim, const CompressionContext& context, float* out) const
+{
+    if (!message.fits)
+    {
+        std::fill(out, out + dim, 0.0F);
+        return;
+    }
+    const auto& payload = dynamic_cast<const IsgqPayload&>(*message.payload);
+    const std::vector<TensorSpan> segments = TensorSpans(context.layout, dim);
+    Rng directDither(context.seed, kDirectStream, context.client, context.round);
+    for (size_t j = 0; j < payload.direct.size(); ++j)
+    {
+        DitherDequantize(payload.direct[j], directDither, out + segments[payload.directSegments[j]].offset);
+    }
+    Rng inputDither(context.seed, kInputStream, context.client, context.round);
+    Rng errorDither(context.seed, kErrorStream, context.client, context.round);
+    for (const IsgqFactoredPart& part : payload.factored)
+    {
+        const TensorLayout& t = (*context.layout)[part.segment];
+        const auto batch = static_cast<Eigen::Index>(part.batch);
+        const auto rows = static_cast<Eigen::Index>(t.shape[0]); // out
+        const auto cols = static_cast<Eigen::Index>(t.shape[1]); // in
+        const Eigen::MatrixXf x = DequantizeFactor(part.input, batch, cols, payload.zeroSymbol, inputDither);
+        const Eigen::MatrixXf delta = DequantizeFactor(part.error, batch, rows, payload.zeroSymbol, errorDither);
+        Eigen::Map<RowMajorMatrix>(out + t.offset, rows, cols).noalias() = delta.transpose() * x;
+    }
+}
+
+} // namespace wfl

@@ -1,0 +1,288 @@
+#include "ndqsg-compressor.h"
+
+#include "random.h"
+#include "symbol-bits.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+namespace wfl
+{
+
+namespace
+{
+
+std::vector<size_t>
+Sizes(const std::vector<TensorSpan>& segments)
+{
+    std::vector<size_t> sizes;
+    for (const TensorSpan& s : segments)
+    {
+        sizes.push_back(s.size);
+    }
+    return sizes;
+}
+
+double
+EntropyOfParts(const std::vector<DitheredVector>& parts)
+{
+    std::vector<int32_t> all;
+    for (const DitheredVector& p : parts)
+    {
+        all.insert(all.end(), p.symbols.begin(), p.symbols.end());
+    }
+    return EntropySymbolBits(all);
+}
+
+} // namespace
+
+int32_t
+CosetIndex(int32_t q1, int32_t rho)
+{
+    const int32_t low = (rho - 1) / 2; // c in [-low, rho - 1 - low]
+    const int32_t r = ((q1 + low) % rho + rho) % rho;
+    return r - low;
+}
+
+int32_t
+NestedIndex(int32_t coset, double v, int32_t rho, int32_t levels)
+{
+    // k = round((v - c) / rho): the coset member c + rho k nearest to v.
+    int64_t q = coset + static_cast<int64_t>(rho) * static_cast<int64_t>(std::nearbyint((v - coset) / rho));
+    // The encoder's q1 lies in [-Q1, Q1]: the nearest member in range.
+    while (q > levels)
+    {
+        q -= rho;
+    }
+    while (q < -levels)
+    {
+        q += rho;
+    }
+    return static_cast<int32_t>(q);
+}
+
+void
+NestedDequantize(const DitheredVector& coset,
+                 int32_t rho,
+                 const float* sideInfo,
+                 Rng& dither,
+                 float* out,
+                 std::vector<int32_t>* indices)
+{
+    const size_t n = coset.symbols.size();
+    if (indices != nullptr)
+    {
+        indices->assign(n, 0);
+    }
+    for (size_t start = 0, b = 0; start < n; start += coset.bucket, ++b)
+    {
+        const size_t end = std::min(n, start + coset.bucket);
+        const double scale = coset.scales[b];
+        for (size_t i = start; i < end; ++i)
+        {
+            const double u = dither.Uniform() - 0.5; // same draw order as DitherQuantize
+            if (!(scale > 0.0))
+            {
+                out[i] = 0.0F; // all-zero bucket: q1 = 0
+                continue;
+            }
+            const double v = sideInfo[i] / scale + u;
+            const int32_t q1 = NestedIndex(coset.symbols[i], v, rho, coset.levels);
+            out[i] = static_cast<float>(scale * (q1 - u)); // as DitherDequantize
+            if (indices != nullptr)
+            {
+                (*indices)[i] = q1;
+            }
+        }
+    }
+}
+
+NdqsgCompressor::NdqsgCompressor(const Params& params)
+    : m_params(params)
+{
+    if (params.levels < 1 || params.levels > 32767)
+    {
+        throw std::invalid_argument("ndqsg: levels (Q1) must be in 1..32767, got " + std::to_string(params.levels));
+    }
+    if (params.ratio < 2 || params.ratio > 2 * params.levels + 1)
+    {
+        throw std::invalid_argument("ndqsg: ratio (rho) must be in 2..2 levels + 1 = " +
+                                    std::to_string(2 * params.levels + 1) + ", got " + std::to_string(params.ratio));
+    }
+    if (params.bucket == 0)
+    {
+        throw std::invalid_argument("ndqsg: bucket must be >= 1");
+    }
+    if (!(params.fineFraction >= 0.0 && params.fineFraction <= 1.0))
+    {
+        throw std::invalid_argument("ndqsg: fine-fraction must be in [0, 1]");
+    }
+    if (params.clients == 0)
+    {
+        throw std::invalid_argument("ndqsg: clients must be >= 1");
+    }
+}
+
+bool
+NdqsgCompressor::IsFineClient(uint32_t client) const
+{
+    return static_cast<double>(client) < std::ceil(m_params.fineFraction * m_params.clients);
+}
+
+CompressedMessage
+NdqsgCompressor::Encode(const float* g, size_t dim, const CompressionContext& context, ClientState* /* state */) const
+{
+    const std::vector<TensorSpan> segments = TensorSpans(context.layout, dim);
+    return IsFineClient(context.client) ? EncodeFine(g, segments, context) : EncodeNested(g, segments, context);
+}
+
+CompressedMessage
+NdqsgCompressor::EncodeFine(const float* g, const std::vector<TensorSpan>& segments, const CompressionContext& context) const
+{
+    const std::vector<size_t> sizes = Sizes(segments);
+    int32_t levels = m_params.levels;
+    size_t bucket = m_params.bucket;
+    CompressedMessage message;
+    if (!FitDitherLadder(sizes, context.bitBudget, levels, bucket))
+    {
+        message.fits = false;
+        return message;
+    }
+    Rng dither(context.seed, kStream, context.client, context.round);
+    auto payload = std::make_unique<NdqsgPayload>();
+    payload->parts = DitherSegments(g, segments, bucket, levels, dither);
+    for (const DitheredVector& p : payload->parts)
+    {
+        payload->fineIndices.push_back(p.symbols);
+    }
+    message.bitsRaw = BucketedRawBits(sizes, bucket, DitherAlphabet(levels));
+    message.bitsEntropy = EntropyOfParts(payload->parts) + BucketedRawBits(sizes, bucket, 1.0);
+    message.payload = std::move(payload);
+    return message;
+}
+
+CompressedMessage
+NdqsgCompressor::EncodeNested(const float* g, const std::vector<TensorSpan>& segments, const CompressionContext& context) const
+{
+    const std::vector<size_t> sizes = Sizes(segments);
+    const auto rawBits = [&](int32_t rho, size_t b) { return BucketedRawBits(sizes, b, rho); };
+    int32_t rho = m_params.ratio;
+    size_t bucket = m_params.bucket;
+    while (rho > 2 && rawBits(rho, bucket) > context.bitBudget)
+    {
+        --rho;
+    }
+    const size_t largest = *std::max_element(sizes.begin(), sizes.end());
+    while (rawBits(rho, bucket) > context.bitBudget && bucket < largest)
+    {
+        bucket = std::min(largest, 2 * bucket);
+    }
+    CompressedMessage message;
+    if (rawBits(rho, bucket) > context.bitBudget)
+    {
+        message.fits = false;
+        return message;
+    }
+    Rng dither(context.seed, kStream, context.client, context.round);
+    auto payload = std::make_unique<NdqsgPayload>();
+    payload->nested = true;
+    payload->ratio = rho;
+    payload->parts = DitherSegments(g, segments, bucket, m_params.levels, dither);
+    for (DitheredVector& p : payload->parts)
+    {
+        payload->fineIndices.push_back(p.symbols); // beside the channel
+        for (int32_t& q : p.symbols)
+        {
+            q = CosetIndex(q, rho);
+        }
+    }
+    message.bitsRaw = rawBits(rho, bucket);
+    message.bitsEntropy = EntropyOfParts(payload->parts) + BucketedRawBits(sizes, bucket, 1.0);
+    message.payload = std::move(payload);
+    return message;
+}
+
+void
+NdqsgCompressor::Decode(const CompressedMessage& message, size_t dim, const CompressionContext& context, float* out) const
+{
+    NdqsgRoundDecoder decoder(dim);
+    decoder.Add(message, 1.0, context);
+    const Eigen::VectorXf estimate = decoder.Finish();
+    std::copy(estimate.data(), estimate.data() + dim, out);
+}
+
+std::unique_ptr<RoundDecoder>
+NdqsgCompressor::NewRoundDecoder(size_t dim) const
+{
+    return std::make_unique<NdqsgRoundDecoder>(dim);
+}
+
+NdqsgRoundDecoder::NdqsgRoundDecoder(size_t dim)
+    : m_sum(Eigen::VectorXd::Zero(static_cast<Eigen::Index>(dim))),
+      m_sumFine(Eigen::VectorXd::Zero(static_cast<Eigen::Index>(dim))),
+      m_sideInfo(Eigen::VectorXf::Zero(static_cast<Eigen::Index>(dim))),
+      m_decoded(static_cast<Eigen::Index>(dim)),
+      m_fine(static_cast<Eigen::Index>(dim))
+{
+}
+
+void
+NdqsgRoundDecoder::Add(const CompressedMessage& message, double weight, const CompressionContext& context)
+{
+    if (!message.fits)
+    {
+        return; // a silent client contributes nothing
+    }
+    const auto& payload = dynamic_cast<const NdqsgPayload&>(*message.payload);
+    const size_t dim = static_cast<size_t>(m_sum.size());
+    const std::vector<TensorSpan> segments = TensorSpans(context.layout, dim);
+    Rng dither(context.seed, NdqsgCompressor::kStream, context.client, context.round);
+    if (!payload.nested)
+    {
+        UnditherSegments(payload.parts, segments, dither, m_decoded.data());
+        m_fine = m_decoded;
+        ++m_stats.fineMessages;
+    }
+    else
+    {
+        size_t wrong = 0;
+        std::vector<int32_t> indices;
+        Rng fineDither(context.seed, NdqsgCompressor::kStream, context.client, context.round);
+        for (size_t k = 0; k < segments.size(); ++k)
+        {
+            const size_t at = segments[k].offset;
+            NestedDequantize(payload.parts[k], payload.ratio, m_sideInfo.data() + at, dither, m_decoded.data() + at, &indices);
+            // Diagnostics only: the fine reconstruction and the wrong-coset count.
+            DitheredVector fine = payload.parts[k];
+            fine.symbols = payload.fineIndices[k];
+            DitherDequantize(fine, fineDither, m_fine.data() + at);
+            for (size_t i = 0; i < indices.size(); ++i)
+            {
+                wrong += indices[i] != fine.symbols[i] ? 1 : 0;
+            }
+        }
+        ++m_stats.nestedMessages;
+        m_stats.nestedEntries += dim;
+        m_stats.wrongCosets += wrong;
+        m_stats.messagesWithFailure += wrong > 0 ? 1 : 0;
+    }
+    m_sum += weight * m_decoded.cast<double>();
+    m_sumFine += weight * m_fine.cast<double>();
+    m_weight += weight;
+    if (m_weight > 0.0)
+    {
+        m_sideInfo = (m_sum / m_weight).cast<float>();
+    }
+}
+
+Eigen::VectorXf
+NdqsgRoundDecoder::Finish()
+{
+    const double norm = m_weight > 0.0 ? 1.0 / m_weight : 0.0;
+    m_failureFree = (m_sumFine * norm).cast<float>();
+    return (m_sum * norm).cast<float>();
+}
+
+} // namespace wfl

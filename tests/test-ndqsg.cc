@@ -1,0 +1,427 @@
+/*
+ * NDQSG (ndqsg-compressor.h) against theory (methods.md 3.3, 9.5): decoding
+ * with side information y is exact (bit-identical to the fine quantizer's
+ * reconstruction) whenever |w - y| < s rho / 2 - s / 2, always wrong beyond
+ * |w - y| > s rho / 2 + s / 2, and in between fails with probability t for
+ * |w - y| = s (rho - 1) / 2 + t s (the fine error is uniform on [-s/2, s/2)).
+ * Then the round decoder, the bits, the budget, determinism, and the failure
+ * rate against the clients' correlation (printed table).
+ */
+#include "dqsg-compressor.h"
+#include "ndqsg-compressor.h"
+#include "random.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <vector>
+
+namespace
+{
+
+using wfl::CompressedMessage;
+using wfl::CompressionContext;
+using wfl::NdqsgCompressor;
+using wfl::NdqsgPayload;
+using wfl::Rng;
+
+/// Every client nested (fine fraction 0).
+NdqsgCompressor
+AllNested(int32_t levels, int32_t rho, size_t bucket)
+{
+    return NdqsgCompressor({levels, rho, bucket, 0.0, 1});
+}
+
+/// Buckets of 64 with a pin Q1 at the head (s = 1) and interior entries
+/// uniform on [-half, half].
+std::vector<float>
+PinnedInput(int32_t levels, double half, Rng& rng)
+{
+    std::vector<float> w(64 * 64);
+    for (size_t i = 0; i < w.size(); ++i)
+    {
+        w[i] = i % 64 == 0 ? static_cast<float>(levels) : static_cast<float>(rng.Uniform(-half, half));
+    }
+    return w;
+}
+
+struct SideDecode
+{
+    std::vector<float> decoded;
+    std::vector<float> fine;       ///< the fine quantizer's reconstruction
+    std::vector<int32_t> indices;  ///< decoded q1'
+    std::vector<int32_t> truth;    ///< the encoder's q1
+};
+
+/// Encode w as a nested client in round `round`, decode with side info y.
+SideDecode
+DecodeWithSideInfo(const NdqsgCompressor& c, const std::vector<float>& w, const std::vector<float>& y, uint32_t round)
+{
+    CompressionContext context;
+    context.seed = 9;
+    context.round = round;
+    const CompressedMessage m = c.Encode(w.data(), w.size(), context, nullptr);
+    const auto& p = dynamic_cast<const NdqsgPayload&>(*m.payload);
+    EXPECT_TRUE(p.nested);
+    SideDecode r;
+    r.decoded.resize(w.size());
+    r.fine.resize(w.size());
+    Rng dither(context.seed, NdqsgCompressor::kStream, 0, round);
+    wfl::NestedDequantize(p.parts[0], p.ratio, y.data(), dither, r.decoded.data(), &r.indices);
+    wfl::DitheredVector fine = p.parts[0];
+    fine.symbols = p.fineIndices[0];
+    Rng fineDither(context.seed, NdqsgCompressor::kStream, 0, round);
+    wfl::DitherDequantize(fine, fineDither, r.fine.data());
+    r.truth = fine.symbols;
+    return r;
+}
+
+} // namespace
+
+/*
+ * Inside the condition: y = w + d, |d| < 0.999 s (rho - 1) / 2, over 100
+ * rounds of 4,096 entries for four (Q1, rho), odd and even rho: every entry
+ * decodes to the encoder's q1 and to the fine reconstruction bit for bit.
+ * Breaks tried: v without the dither (5,480 wrong entries at Q1 = rho = 3),
+ * v with 0.98 u, and the encoder's dither at 0.9 u in the primitive all
+ * fail. Deterministic: one wrong entry in 1.6 million fails.
+ */
+TEST(Ndqsg, DecodingIsExactInsideTheCondition)
+{
+    for (const auto& [levels, rho] : std::vector<std::pair<int32_t, int32_t>>{{3, 3}, {3, 2}, {5, 4}, {8, 5}})
+    {
+        SCOPED_TRACE("Q1 = " + std::to_string(levels) + ", rho = " + std::to_string(rho));
+        const NdqsgCompressor c = AllNested(levels, rho, 64);
+        Rng rng(1, "ndqsg-inside", static_cast<uint64_t>(levels), static_cast<uint64_t>(rho));
+        const double margin = 0.999 * (rho - 1) / 2.0;
+        size_t wrong = 0;
+        size_t differ = 0;
+        for (uint32_t round = 0; round < 100; ++round)
+        {
+            const std::vector<float> w = PinnedInput(levels, levels, rng);
+            std::vector<float> y(w.size());
+            for (size_t i = 0; i < w.size(); ++i)
+            {
+                y[i] = w[i] + static_cast<float>(rng.Uniform(-margin, margin));
+            }
+            const SideDecode r = DecodeWithSideInfo(c, w, y, round);
+            for (size_t i = 0; i < w.size(); ++i)
+            {
+                wrong += r.indices[i] != r.truth[i] ? 1 : 0;
+                differ += r.decoded[i] != r.fine[i] ? 1 : 0;
+            }
+        }
+        EXPECT_EQ(wrong, 0u);
+        EXPECT_EQ(differ, 0u);
+    }
+}
+
+/*
+ * Beyond s rho / 2 + s / 2 (Q1 = 8, rho = 3, |w| <= 4 so the range limit
+ * cannot rescue it): every interior entry lands on a wrong coset member,
+ * exactly one coarse step s rho away from the fine reconstruction.
+ * Break tried: k = floor((v - c) / rho + 1/2) only for v > c (the member
+ * below v otherwise) fails.
+ */
+TEST(Ndqsg, DecodingFailsBeyondTheCondition)
+{
+    const NdqsgCompressor c = AllNested(8, 3, 64);
+    Rng rng(2, "ndqsg-outside");
+    for (uint32_t round = 0; round < 20; ++round)
+    {
+        const std::vector<float> w = PinnedInput(8, 4.0, rng);
+        std::vector<float> y(w.size());
+        for (size_t i = 0; i < w.size(); ++i)
+        {
+            const double d = (rng.Uniform() < 0.5 ? -1.0 : 1.0) * (2.01 + rng.Uniform(0.0, 0.9));
+            y[i] = i % 64 == 0 ? w[i] : w[i] + static_cast<float>(d);
+        }
+        const SideDecode r = DecodeWithSideInfo(c, w, y, round);
+        for (size_t i = 0; i < w.size(); ++i)
+        {
+            if (i % 64 != 0)
+            {
+                ASSERT_NE(r.indices[i], r.truth[i]) << i;
+                ASSERT_NEAR(std::abs(r.decoded[i] - r.fine[i]), 3.0, 1e-5) << i;
+            }
+        }
+    }
+}
+
+/*
+ * In the band: |w - y| = s (rho - 1) / 2 + t s fails with probability t
+ * (Q1 = 8, rho = 3, interior w). 100 rounds x 4,032 entries: SE <= 0.0008,
+ * bound 5 SE = 0.004. Break tried: v without the dither fails. A decoder
+ * with 0.9 u, or an encoder dither of 0.9 u, passes here (the symmetric
+ * error cancels to first order) and is caught by the inside test: this test
+ * checks the fine error's distribution, not the decoder's arithmetic.
+ * Smallest error caught: a 0.004 shift of the failure probability, i.e. of
+ * the fine error's CDF at -s/4, 0 or s/4.
+ */
+TEST(Ndqsg, FailureProbabilityIsLinearInTheBand)
+{
+    const NdqsgCompressor c = AllNested(8, 3, 64);
+    for (const double t : {0.25, 0.5, 0.75})
+    {
+        Rng rng(3, "ndqsg-band", static_cast<uint64_t>(t * 100));
+        double wrong = 0.0;
+        double total = 0.0;
+        for (uint32_t round = 0; round < 100; ++round)
+        {
+            const std::vector<float> w = PinnedInput(8, 4.0, rng);
+            std::vector<float> y(w.size());
+            for (size_t i = 0; i < w.size(); ++i)
+            {
+                const double d = (rng.Uniform() < 0.5 ? -1.0 : 1.0) * (1.0 + t);
+                y[i] = i % 64 == 0 ? w[i] : static_cast<float>(w[i] + d);
+            }
+            const SideDecode r = DecodeWithSideInfo(c, w, y, round);
+            for (size_t i = 0; i < w.size(); ++i)
+            {
+                if (i % 64 != 0)
+                {
+                    wrong += r.indices[i] != r.truth[i] ? 1.0 : 0.0;
+                    total += 1.0;
+                }
+            }
+        }
+        EXPECT_NEAR(wrong / total, t, 5.0 * std::sqrt(t * (1 - t) / total)) << "t = " << t;
+    }
+}
+
+/// Coset indices take rho centred values congruent to q1; NestedIndex picks
+/// the nearest member and stays in [-Q1, Q1].
+TEST(Ndqsg, CosetIndexAndNearestMember)
+{
+    for (int32_t rho = 2; rho <= 7; ++rho)
+    {
+        const int32_t low = (rho - 1) / 2;
+        for (int32_t q1 = -20; q1 <= 20; ++q1)
+        {
+            const int32_t c = wfl::CosetIndex(q1, rho);
+            EXPECT_GE(c, -low);
+            EXPECT_LE(c, rho - 1 - low);
+            EXPECT_EQ(((q1 - c) % rho + rho) % rho, 0);
+            EXPECT_EQ(wfl::NestedIndex(c, q1 + 0.49 * rho, rho, 100), q1) << rho << " " << q1;
+        }
+    }
+    EXPECT_EQ(wfl::NestedIndex(0, 10.0, 3, 4), 3); // 9 is out of range: the nearest valid member
+    EXPECT_EQ(wfl::NestedIndex(1, -10.0, 3, 4), -2);
+}
+
+/// rho = 2 Q1 + 1: every coset holds one valid index, so decoding never
+/// fails whatever the side information (the range limit at work). Break
+/// tried: without the range limit most entries fail.
+TEST(Ndqsg, FullAlphabetRatioNeverFails)
+{
+    const NdqsgCompressor c = AllNested(2, 5, 64);
+    Rng rng(4, "ndqsg-full");
+    const std::vector<float> w = PinnedInput(2, 2.0, rng);
+    std::vector<float> y(w.size());
+    for (float& v : y)
+    {
+        v = static_cast<float>(rng.Uniform(-50.0, 50.0));
+    }
+    const SideDecode r = DecodeWithSideInfo(c, w, y, 0);
+    EXPECT_EQ(r.indices, r.truth);
+    EXPECT_EQ(r.decoded, r.fine);
+}
+
+namespace
+{
+
+/// Client k's gradient: c + r z_k, c and z_k standard normal (relative noise
+/// size ||g_k - c|| / ||c|| about r).
+std::vector<std::vector<float>>
+CorrelatedClients(size_t n, uint32_t clients, double r, uint64_t seed)
+{
+    Rng common(seed, "ndqsg-common");
+    std::vector<double> c(n);
+    for (double& v : c)
+    {
+        v = common.Normal();
+    }
+    std::vector<std::vector<float>> g(clients, std::vector<float>(n));
+    for (uint32_t k = 0; k < clients; ++k)
+    {
+        Rng noise(seed, "ndqsg-noise", k);
+        for (size_t i = 0; i < n; ++i)
+        {
+            g[k][i] = static_cast<float>(c[i] + r * noise.Normal());
+        }
+    }
+    return g;
+}
+
+struct RoundResult
+{
+    Eigen::VectorXf estimate;
+    Eigen::VectorXf failureFree;
+    wfl::NdqsgRoundStats stats;
+    double bits = 0.0;
+};
+
+RoundResult
+DecodeRound(const NdqsgCompressor& c, const std::vector<std::vector<float>>& g, uint32_t round)
+{
+    const size_t n = g[0].size();
+    auto decoder = c.NewRoundDecoder(n);
+    RoundResult r;
+    for (uint32_t k = 0; k < g.size(); ++k)
+    {
+        CompressionContext context;
+        context.seed = 4;
+        context.round = round;
+        context.client = k;
+        const CompressedMessage m = c.Encode(g[k].data(), n, context, nullptr);
+        r.bits += m.bitsRaw;
+        decoder->Add(m, 1.0, context);
+    }
+    r.estimate = decoder->Finish();
+    const auto& nd = dynamic_cast<const wfl::NdqsgRoundDecoder&>(*decoder);
+    r.stats = nd.Stats();
+    r.failureFree = nd.FailureFreeEstimate();
+    return r;
+}
+
+double
+Nmse(const Eigen::VectorXf& estimate, const std::vector<std::vector<float>>& g)
+{
+    Eigen::VectorXd mean = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(g[0].size()));
+    for (const auto& gk : g)
+    {
+        mean += Eigen::Map<const Eigen::VectorXf>(gk.data(), mean.size()).cast<double>();
+    }
+    mean /= static_cast<double>(g.size());
+    return (estimate.cast<double>() - mean).squaredNorm() / mean.squaredNorm();
+}
+
+} // namespace
+
+/*
+ * Eight nearly identical clients (noise 1e-4): the first four are fine,
+ * the last four nested; no decode fails and the estimate equals the
+ * failure-free one bit for bit. Bits: fine n log2 7, nested n log2 3, plus
+ * 32 a bucket. Break tried: side information left at 0 (no running
+ * average) fails: 1,828 of 16,384 nested entries wrong, NMSE 0.23.
+ */
+TEST(Ndqsg, RoundDecoderUsesTheRunningAverage)
+{
+    const size_t n = 4096;
+    const NdqsgCompressor c({3, 3, 512, 0.5, 8});
+    const auto g = CorrelatedClients(n, 8, 1e-4, 1);
+    const RoundResult r = DecodeRound(c, g, 0);
+    EXPECT_EQ(r.stats.fineMessages, 4u);
+    EXPECT_EQ(r.stats.nestedMessages, 4u);
+    EXPECT_EQ(r.stats.nestedEntries, 4 * n);
+    EXPECT_EQ(r.stats.wrongCosets, 0u);
+    EXPECT_EQ(r.estimate, r.failureFree);
+    EXPECT_DOUBLE_EQ(r.bits, 4 * (n * std::log2(7.0) + 32.0 * 8) + 4 * (n * std::log2(3.0) + 32.0 * 8));
+    EXPECT_LT(Nmse(r.estimate, g), 0.05);
+}
+
+/// Budget: nested clients lower rho, then enlarge buckets; fine clients
+/// follow DQSG's ladder; bitsRaw <= budget or fits = false.
+TEST(Ndqsg, BitBudgetIsRespected)
+{
+    const size_t n = 4096;
+    const NdqsgCompressor c({3, 5, 64, 0.5, 2});
+    const auto g = CorrelatedClients(n, 2, 0.1, 2);
+    for (const double budget : {n * std::log2(4.0) + 32.0 * 64, n + 32.0 * 64, n + 32.0, n * 0.5})
+    {
+        for (uint32_t k = 0; k < 2; ++k)
+        {
+            CompressionContext context;
+            context.client = k;
+            context.bitBudget = budget;
+            const CompressedMessage m = c.Encode(g[k].data(), n, context, nullptr);
+            if (m.fits)
+            {
+                EXPECT_LE(m.bitsRaw, budget) << k;
+            }
+            else
+            {
+                EXPECT_LT(budget, n + 32.0) << k;
+            }
+        }
+    }
+    CompressionContext nested;
+    nested.client = 1;
+    nested.bitBudget = n * std::log2(4.0) + 32.0 * 64;
+    EXPECT_EQ(dynamic_cast<const NdqsgPayload&>(*c.Encode(g[1].data(), n, nested, nullptr).payload).ratio, 4);
+}
+
+/// Same round: bit-identical estimates; rejects out-of-range parameters.
+TEST(Ndqsg, DeterministicAndValidated)
+{
+    const NdqsgCompressor c({3, 3, 256, 0.5, 6});
+    const auto g = CorrelatedClients(2000, 6, 0.3, 3);
+    EXPECT_EQ(DecodeRound(c, g, 7).estimate, DecodeRound(c, g, 7).estimate);
+    EXPECT_NE(DecodeRound(c, g, 7).estimate, DecodeRound(c, g, 8).estimate);
+    EXPECT_THROW(NdqsgCompressor({0, 2, 64, 0.5, 2}), std::invalid_argument);
+    EXPECT_THROW(NdqsgCompressor({3, 8, 64, 0.5, 2}), std::invalid_argument);
+    EXPECT_THROW(NdqsgCompressor({3, 1, 64, 0.5, 2}), std::invalid_argument);
+    EXPECT_THROW(NdqsgCompressor({3, 3, 64, 1.5, 2}), std::invalid_argument);
+    EXPECT_THROW(NdqsgCompressor({3, 3, 64, 0.5, 0}), std::invalid_argument);
+}
+
+/*
+ * How often decoding fails on correlated clients, and what it costs: P = 8
+ * (4 fine, 4 nested), Q1 = 3, rho = 3, bucket 512, n = 2^14, 10 rounds per
+ * noise level r (g_k = c + r z_k). Prints failure rate, share of nested
+ * messages with a failure, NMSE of the estimate and of the failure-free
+ * estimate, bits per coordinate, and for reference the NMSE of plain DQSG
+ * at Q = 2 (log2 5 + 32/512 = 2.38 bits, the nearest plain rate). Checks:
+ * no failure at r = 0, and the failure rate grows with r.
+ */
+TEST(Ndqsg, FailureRateAgainstCorrelation)
+{
+    const size_t n = 1 << 14;
+    const uint32_t clients = 8;
+    const NdqsgCompressor c({3, 3, 512, 0.5, clients});
+    std::printf("NDQSG Q1=3 rho=3 bucket=512 P=8 (4 fine, 4 nested), n=%zu, 10 rounds\n", n);
+    std::printf("%8s %12s %12s %12s %12s %10s %12s\n", "r", "fail_rate", "msg_w_fail", "nmse", "nmse_nofail", "bits/coord",
+                "nmse_dqsg2");
+    const wfl::DqsgCompressor dqsg({2, 512});
+    double previous = -1.0;
+    for (const double r : {0.0, 0.03, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0})
+    {
+        double wrong = 0.0;
+        double entries = 0.0;
+        double failedMessages = 0.0;
+        double nmse = 0.0;
+        double nmseFree = 0.0;
+        double bits = 0.0;
+        double nmseDqsg = 0.0;
+        for (uint32_t round = 0; round < 10; ++round)
+        {
+            const auto g = CorrelatedClients(n, clients, r, 100 + round);
+            const RoundResult res = DecodeRound(c, g, round);
+            wrong += static_cast<double>(res.stats.wrongCosets);
+            entries += static_cast<double>(res.stats.nestedEntries);
+            failedMessages += static_cast<double>(res.stats.messagesWithFailure);
+            nmse += Nmse(res.estimate, g) / 10.0;
+            nmseFree += Nmse(res.failureFree, g) / 10.0;
+            bits += res.bits / (10.0 * clients * n);
+            auto plain = dqsg.NewRoundDecoder(n);
+            for (uint32_t k = 0; k < clients; ++k)
+            {
+                CompressionContext context;
+                context.round = round;
+                context.client = k;
+                plain->Add(dqsg.Encode(g[k].data(), n, context, nullptr), 1.0, context);
+            }
+            nmseDqsg += Nmse(plain->Finish(), g) / 10.0;
+        }
+        const double rate = wrong / entries;
+        std::printf("%8.2f %12.3e %12.2f %12.4e %12.4e %10.3f %12.4e\n", r, rate, failedMessages / 40.0, nmse, nmseFree,
+                    bits, nmseDqsg);
+        if (r == 0.0)
+        {
+            EXPECT_EQ(wrong, 0.0);
+        }
+        EXPECT_GE(rate, previous);
+        previous = rate;
+    }
+}
