@@ -147,8 +147,7 @@ const Triple kTriples[] = {{64, 16, 1}, {256, 64, 1}, {512, 400, 2}};
  * n near-chi-square terms: 1.5 is > 4 SD above 1 for n >= 64). A bias b adds
  * b^2: the smallest caught is b = sqrt(0.5 relMse / N), 0.0067 for
  * (64, 16, 1) and 0.009 for the one-bit form. Break tried: alpha = 1.02 in
- * Alpha() (bias 0.02) fails every case; so does the printed one-bit
- * reconstruction s (q - u) (bias 1).
+ * Alpha() (bias 0.02) fails every case (relBias2 3x to 5x the bound).
  */
 TEST(Qcs, UnbiasedByMonteCarlo)
 {
@@ -171,11 +170,11 @@ TEST(Qcs, UnbiasedByMonteCarlo)
  * Check 10.2: n/k - 1 <= relative MSE <= gamma(n, k, Q) (Theorem 2), and the
  * quantization term alone: E||g_hat - T^T T g||^2 = (n/12) E[sum_b s_b^2]
  * exactly (Schuchman: the dither error is uniform with variance s^2/12 and
- * independent of v; tr(T T^T) = n). That term is matched within 4 SE (SE
- * about 0.4 % of it), so a 2 % change of the dither-error variance (a scale
- * or step 1 % off) fails. Breaks tried: dequantizing with 0.99 s fails the
- * term match in every case; MSE above gamma fails if the bucket scale uses
- * 0.5 ||v||_inf / Q (overload clamping, bias).
+ * independent of v; tr(T T^T) = n). That term is matched within 4 SE: 4 SE
+ * is 1 % of it at (64, 16, 1), 0.5 % at (256, 64, 1), 0.2 % at (512, 400, 2),
+ * the smallest change of the quantization noise caught. Break tried:
+ * dequantizing with 0.99 s (in dithered-quantizer.cc; about -2 % on the
+ * term) fails all three (by 2x to 10x the tolerance).
  * Reference values (methods.md 5.3/5.7): 4.50 at (64, 16, 1).
  */
 TEST(Qcs, RelativeMseBetweenProjectionTermAndGamma)
@@ -200,8 +199,9 @@ TEST(Qcs, RelativeMseBetweenProjectionTermAndGamma)
  * MMSE-QCS (Lemma 3): relative MSE <= gamma/(1+gamma) < 1, and its output is
  * exactly alpha = 1/(1+gamma) times the unbiased one for the same randomness
  * (checked to float rounding, so any alpha error above 1e-6 fails). Breaks
- * tried: alpha = 1 fails the bound (4.5 > 0.86); alpha = 0.99/(1+gamma)
- * fails the exact ratio.
+ * tried: alpha = 1.02 for MMSE (in the unbiased break) and alpha =
+ * 0.99/(1+gamma) both fail the exact ratio. The bound alone would only catch
+ * an alpha off by a factor below about 0.7 or above about 1.9.
  */
 TEST(Qcs, MmseBelowGammaOverOnePlusGamma)
 {
@@ -264,8 +264,10 @@ ResidualTrajectory(const Params& p, int clients, int rounds)
  * m/(1 - (1-beta)^2 - m beta^2) is about 26 B); with beta = 1 it exceeds
  * 1e6 B within 40 rounds (growth about m per round). MMSE-QCS with beta = 1
  * stays below its eta_m* = gamma/(sqrt(gamma+1) - sqrt(gamma))^2 = 153 B.
- * Breaks tried: r <- r + e (no (1 - beta) decay, a random walk) passes
- * 41.5 B within 200 rounds and fails; beta = 1 for "weighted" fails.
+ * Breaks tried: r <- r + e (no (1 - beta) decay, a random walk) reaches
+ * 44.6 B within 200 rounds and fails; beta = 1 for "weighted" reaches 137 B
+ * and fails. Smallest error caught: a stationary residual 1.6x the correct
+ * one (26 B against the 41.5 B bound).
  */
 TEST(Qcs, WeightedFeedbackBoundedUnitFeedbackDiverges)
 {

@@ -9,13 +9,6 @@
 namespace wfl
 {
 
-int32_t
-DitherIndex(double x, double u, double delta, int32_t levels)
-{
-    const double q = std::nearbyint((x + u) / delta);
-    return static_cast<int32_t>(std::clamp(q, -static_cast<double>(levels), static_cast<double>(levels)));
-}
-
 DitheredVector
 DitherQuantize(const float* x, size_t n, size_t bucket, int32_t levels, Rng& dither)
 {

@@ -41,8 +41,20 @@ RandomLinearCode::RandomLinearCode(size_t dim,
     {
         std::swap(all[i], all[i + rowRng.UniformInt(bucket - i)]);
     }
-    m_rows.assign(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(rows));
-    std::sort(m_rows.begin(), m_rows.end());
+    // Sorted by marking, O(n) rather than an O(k log k) sort (same set, same order).
+    std::vector<uint8_t> chosen(bucket, 0);
+    for (size_t i = 0; i < rows; ++i)
+    {
+        chosen[all[i]] = 1;
+    }
+    m_rows.reserve(rows);
+    for (size_t j = 0; j < bucket; ++j)
+    {
+        if (chosen[j] != 0)
+        {
+            m_rows.push_back(static_cast<uint32_t>(j));
+        }
+    }
 
     // Rademacher signs, 64 per generator call.
     Rng signRng(seed, std::string(stream) + "-signs", a, b);

@@ -1,7 +1,9 @@
 #include "symbol-bits.h"
 
 #include <cmath>
-#include <unordered_map>
+#include <algorithm>
+#include <map>
+#include <utility>
 
 namespace wfl
 {
@@ -12,22 +14,55 @@ RawSymbolBits(size_t count, double alphabet)
     return static_cast<double>(count) * std::log2(alphabet);
 }
 
+namespace
+{
+
+/// -sum c log2(c / n) over the counts (zero counts skipped).
+template <typename Counts>
+double
+EntropyOfCounts(const Counts& counts, double n)
+{
+    double bits = 0.0;
+    for (const auto& entry : counts)
+    {
+        const double c = static_cast<double>(entry.second);
+        if (c > 0.0)
+        {
+            bits -= c * std::log2(c / n);
+        }
+    }
+    return bits;
+}
+
+} // namespace
+
 double
 EntropySymbolBits(const std::vector<int32_t>& symbols)
 {
-    std::unordered_map<int32_t, size_t> histogram;
+    if (symbols.empty())
+    {
+        return 0.0;
+    }
+    const auto [lo, hi] = std::minmax_element(symbols.begin(), symbols.end());
+    const int64_t range = static_cast<int64_t>(*hi) - static_cast<int64_t>(*lo) + 1;
+    const double n = static_cast<double>(symbols.size());
+    // Small alphabets (every quantizer here): a dense histogram, summed in
+    // ascending symbol order; a hash map only for wide ranges.
+    if (range <= (int64_t{1} << 16))
+    {
+        std::vector<std::pair<int32_t, size_t>> counts(static_cast<size_t>(range));
+        for (int32_t s : symbols)
+        {
+            ++counts[static_cast<size_t>(static_cast<int64_t>(s) - *lo)].second;
+        }
+        return EntropyOfCounts(counts, n);
+    }
+    std::map<int32_t, size_t> histogram;
     for (int32_t s : symbols)
     {
         ++histogram[s];
     }
-    const double n = static_cast<double>(symbols.size());
-    double bits = 0.0;
-    for (const auto& [symbol, count] : histogram)
-    {
-        const double c = static_cast<double>(count);
-        bits -= c * std::log2(c / n);
-    }
-    return bits;
+    return EntropyOfCounts(histogram, n);
 }
 
 } // namespace wfl
