@@ -199,8 +199,8 @@ TEST(Qcs, RelativeMseBetweenProjectionTermAndGamma)
  * MMSE-QCS (Lemma 3): relative MSE <= gamma/(1+gamma) < 1, and its output is
  * exactly alpha = 1/(1+gamma) times the unbiased one for the same randomness
  * (checked to float rounding, so any alpha error above 1e-6 fails). Breaks
- * tried: alpha = 1.02 for MMSE (in the unbiased break) and alpha =
- * 0.99/(1+gamma) both fail the exact ratio. The bound alone would only catch
+ * tried: alpha = 0.99/(1+gamma) for MMSE, and alpha = 1.02 for the unbiased
+ * form, both fail the exact ratio. The bound alone would only catch
  * an alpha off by a factor below about 0.7 or above about 1.9.
  */
 TEST(Qcs, MmseBelowGammaOverOnePlusGamma)
