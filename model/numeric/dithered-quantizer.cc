@@ -45,7 +45,11 @@ DitherQuantize(const float* x, size_t n, size_t bucket, int32_t levels, Rng& dit
             }
             else
             {
-                q.symbols[i] = x[i] / used + u >= 0.0 ? 1 : -1;
+                // +1 if t >= 0 else -1, from the sign bit: the sign is a coin
+                // flip, and a branch on it mispredicts half the time (10x
+                // slower). t is never -0.0 (u = Uniform() - 0.5 is never -0.0).
+                const double t = x[i] / used + u;
+                q.symbols[i] = 1 - 2 * static_cast<int32_t>(std::signbit(t));
             }
         }
     }

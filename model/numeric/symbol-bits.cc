@@ -50,10 +50,18 @@ EntropySymbolBits(const std::vector<int32_t>& symbols)
     // ascending symbol order; a hash map only for wide ranges.
     if (range <= (int64_t{1} << 16))
     {
-        std::vector<std::pair<int32_t, size_t>> counts(static_cast<size_t>(range));
-        for (int32_t s : symbols)
+        // Four interleaved tables: runs of one symbol do not serialise on one counter.
+        const size_t width = static_cast<size_t>(range);
+        std::vector<size_t> partial(4 * width, 0);
+        const size_t count = symbols.size();
+        for (size_t i = 0; i < count; ++i)
         {
-            ++counts[static_cast<size_t>(static_cast<int64_t>(s) - *lo)].second;
+            ++partial[(i & 3) * width + static_cast<size_t>(static_cast<int64_t>(symbols[i]) - *lo)];
+        }
+        std::vector<std::pair<int32_t, size_t>> counts(width);
+        for (size_t j = 0; j < width; ++j)
+        {
+            counts[j].second = partial[j] + partial[width + j] + partial[2 * width + j] + partial[3 * width + j];
         }
         return EntropyOfCounts(counts, n);
     }
