@@ -43,25 +43,45 @@ EntropySymbolBits(const std::vector<int32_t>& symbols)
     {
         return 0.0;
     }
-    const auto [lo, hi] = std::minmax_element(symbols.begin(), symbols.end());
-    const int64_t range = static_cast<int64_t>(*hi) - static_cast<int64_t>(*lo) + 1;
+    // Plain min/max loop (vectorises; std::minmax_element does not).
+    int32_t lo = symbols[0], hi = symbols[0];
+    for (int32_t s : symbols)
+    {
+        lo = std::min(lo, s);
+        hi = std::max(hi, s);
+    }
+    const int64_t range = static_cast<int64_t>(hi) - static_cast<int64_t>(lo) + 1;
     const double n = static_cast<double>(symbols.size());
     // Small alphabets (every quantizer here): a dense histogram, summed in
-    // ascending symbol order; a hash map only for wide ranges.
+    // ascending symbol order; an ordered map only for wide ranges.
     if (range <= (int64_t{1} << 16))
     {
-        // Four interleaved tables: runs of one symbol do not serialise on one counter.
+        // Four tables filled in turn: runs of one symbol do not serialise on
+        // one counter.
         const size_t width = static_cast<size_t>(range);
-        std::vector<size_t> partial(4 * width, 0);
+        std::vector<size_t> table(4 * width, 0);
+        size_t* t0 = table.data();
+        size_t* t1 = t0 + width;
+        size_t* t2 = t1 + width;
+        size_t* t3 = t2 + width;
+        const int32_t* s = symbols.data();
         const size_t count = symbols.size();
-        for (size_t i = 0; i < count; ++i)
+        size_t i = 0;
+        for (; i + 4 <= count; i += 4)
         {
-            ++partial[(i & 3) * width + static_cast<size_t>(static_cast<int64_t>(symbols[i]) - *lo)];
+            ++t0[static_cast<uint32_t>(s[i] - lo)];
+            ++t1[static_cast<uint32_t>(s[i + 1] - lo)];
+            ++t2[static_cast<uint32_t>(s[i + 2] - lo)];
+            ++t3[static_cast<uint32_t>(s[i + 3] - lo)];
+        }
+        for (; i < count; ++i)
+        {
+            ++t0[static_cast<uint32_t>(s[i] - lo)];
         }
         std::vector<std::pair<int32_t, size_t>> counts(width);
         for (size_t j = 0; j < width; ++j)
         {
-            counts[j].second = partial[j] + partial[width + j] + partial[2 * width + j] + partial[3 * width + j];
+            counts[j].second = t0[j] + t1[j] + t2[j] + t3[j];
         }
         return EntropyOfCounts(counts, n);
     }
