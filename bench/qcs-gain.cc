@@ -13,11 +13,15 @@
  * QcsFit's, the compressor's own budget rule (k <= bucket, Q <= 64), with the
  * vector zero-padded to one power-of-two bucket (1024 or 2^20), so gamma is
  * that of the padded bucket. QSG and sparsification are BENCH-ONLY versions
- * (gain-baselines.h). QSG takes the largest s that fits (n/a above G = 20.2).
+ * (gain-baselines.h). QSG takes the largest s that fits (n/a above G of
+ * about 20: log2(3) bits per entry at s = 1).
  * Sparsification keeps s = budget / 32 values on average (the paper's
  * accounting; "pos" columns also charge ceil(log2 n) bits per position).
  * Monte Carlo draws: N for n = 10^3 (default 200) and max(3, N / 20) for
  * n = 10^6 (default 10). Default seed is fixed: output is deterministic.
+ * Speed: the fastest of R runs (default 15) of each side, since the machine
+ * is shared; settings: buckets 512 to 2^20 at k/n = 1/2, Q = 1, plus
+ * (4096, 1/8, Q = 2) and the one-bit form (4096, 1, Q = 0).
  */
 #include "fwht.h"
 #include "gain-baselines.h"
