@@ -25,6 +25,8 @@
 #ifndef WFL_DITHERED_QUANTIZER_H
 #define WFL_DITHERED_QUANTIZER_H
 
+#include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -43,8 +45,15 @@ struct DitheredVector
     int32_t levels = 0;           ///< Q; 0 selects the one-bit form
 };
 
-/// round((x + u) / delta) clamped to [-levels, levels].
-int32_t DitherIndex(double x, double u, double delta, int32_t levels);
+/// round((x + u) / delta) clamped to [-levels, levels]. Inline: it runs once
+/// per entry, and the library is built position-independent, where an
+/// exported function is not inlined across calls.
+inline int32_t
+DitherIndex(double x, double u, double delta, int32_t levels)
+{
+    const double q = std::nearbyint((x + u) / delta);
+    return static_cast<int32_t>(std::clamp(q, -static_cast<double>(levels), static_cast<double>(levels)));
+}
 
 /// Bucketed subtractive dithered quantization of x[0..n) (see the file comment).
 /// levels = Q >= 1 gives 2Q + 1 levels; levels = 0 the unbiased one-bit form.

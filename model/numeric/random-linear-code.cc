@@ -7,11 +7,23 @@
 #include <cmath>
 #include <numeric>
 #include <stdexcept>
+#include <string>
 
 namespace wfl
 {
 
 RandomLinearCode::RandomLinearCode(size_t dim, size_t bucket, size_t rows, uint64_t seed, uint64_t round)
+    : RandomLinearCode(dim, bucket, rows, seed, "rlc", round, 0)
+{
+}
+
+RandomLinearCode::RandomLinearCode(size_t dim,
+                                   size_t bucket,
+                                   size_t rows,
+                                   uint64_t seed,
+                                   std::string_view stream,
+                                   uint64_t a,
+                                   uint64_t b)
     : m_dim(dim),
       m_bucket(bucket),
       m_buckets((dim + bucket - 1) / bucket),
@@ -22,18 +34,30 @@ RandomLinearCode::RandomLinearCode(size_t dim, size_t bucket, size_t rows, uint6
         throw std::invalid_argument("RandomLinearCode: need a power-of-two bucket and 1 <= rows <= bucket");
     }
     // The round's row subset: a uniformly random k-subset, sorted for locality.
-    Rng rowRng(seed, "rlc-rows", round);
+    Rng rowRng(seed, std::string(stream) + "-rows", a, b);
     std::vector<uint32_t> all(bucket);
     std::iota(all.begin(), all.end(), 0u);
     for (size_t i = 0; i < rows; ++i)
     {
         std::swap(all[i], all[i + rowRng.UniformInt(bucket - i)]);
     }
-    m_rows.assign(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(rows));
-    std::sort(m_rows.begin(), m_rows.end());
+    // Sorted by marking, O(n) rather than an O(k log k) sort (same set, same order).
+    std::vector<uint8_t> chosen(bucket, 0);
+    for (size_t i = 0; i < rows; ++i)
+    {
+        chosen[all[i]] = 1;
+    }
+    m_rows.reserve(rows);
+    for (size_t j = 0; j < bucket; ++j)
+    {
+        if (chosen[j] != 0)
+        {
+            m_rows.push_back(static_cast<uint32_t>(j));
+        }
+    }
 
     // Rademacher signs, 64 per generator call.
-    Rng signRng(seed, "rlc-signs", round);
+    Rng signRng(seed, std::string(stream) + "-signs", a, b);
     m_signs.resize(m_buckets * bucket);
     for (size_t i = 0; i < m_signs.size(); i += 64)
     {

@@ -18,6 +18,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 namespace wfl
@@ -32,6 +33,21 @@ class RandomLinearCode
      * @param rows    rows k kept per bucket, 1 <= k <= n
      */
     RandomLinearCode(size_t dim, size_t bucket, size_t rows, uint64_t seed, uint64_t round);
+
+    /**
+     * The same code drawn from other named streams: rows from
+     * (seed, "<stream>-rows", a, b), signs from (seed, "<stream>-signs", a, b).
+     * The constructor above is stream "rlc" with a = round, b = 0 (one code per
+     * round, shared by all clients); QCS uses stream "qcs" with a = client,
+     * b = round (its own code per client and round).
+     */
+    RandomLinearCode(size_t dim,
+                     size_t bucket,
+                     size_t rows,
+                     uint64_t seed,
+                     std::string_view stream,
+                     uint64_t a,
+                     uint64_t b);
 
     size_t Dim() const
     {

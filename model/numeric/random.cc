@@ -47,32 +47,6 @@ Rng::Rng(uint64_t rawSeed)
 // 128-bit products for Lemire's method (a GCC/Clang extension).
 __extension__ typedef unsigned __int128 Uint128;
 
-static inline uint64_t
-Rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
-uint64_t
-Rng::NextU64()
-{
-    const uint64_t result = Rotl(m_s[0] + m_s[3], 23) + m_s[0];
-    const uint64_t t = m_s[1] << 17;
-    m_s[2] ^= m_s[0];
-    m_s[3] ^= m_s[1];
-    m_s[1] ^= m_s[2];
-    m_s[0] ^= m_s[3];
-    m_s[2] ^= t;
-    m_s[3] = Rotl(m_s[3], 45);
-    return result;
-}
-
-double
-Rng::Uniform()
-{
-    return static_cast<double>(NextU64() >> 11) * 0x1.0p-53;
-}
-
 double
 Rng::Uniform(double lo, double hi)
 {

@@ -1,7 +1,9 @@
 #include "symbol-bits.h"
 
 #include <cmath>
-#include <unordered_map>
+#include <algorithm>
+#include <map>
+#include <utility>
 
 namespace wfl
 {
@@ -12,22 +14,83 @@ RawSymbolBits(size_t count, double alphabet)
     return static_cast<double>(count) * std::log2(alphabet);
 }
 
+namespace
+{
+
+/// -sum c log2(c / n) over the counts (zero counts skipped).
+template <typename Counts>
+double
+EntropyOfCounts(const Counts& counts, double n)
+{
+    double bits = 0.0;
+    for (const auto& entry : counts)
+    {
+        const double c = static_cast<double>(entry.second);
+        if (c > 0.0)
+        {
+            bits -= c * std::log2(c / n);
+        }
+    }
+    return bits;
+}
+
+} // namespace
+
 double
 EntropySymbolBits(const std::vector<int32_t>& symbols)
 {
-    std::unordered_map<int32_t, size_t> histogram;
+    if (symbols.empty())
+    {
+        return 0.0;
+    }
+    // Plain min/max loop (vectorises; std::minmax_element does not).
+    int32_t lo = symbols[0], hi = symbols[0];
+    for (int32_t s : symbols)
+    {
+        lo = std::min(lo, s);
+        hi = std::max(hi, s);
+    }
+    const int64_t range = static_cast<int64_t>(hi) - static_cast<int64_t>(lo) + 1;
+    const double n = static_cast<double>(symbols.size());
+    // Small alphabets (every quantizer here): a dense histogram, summed in
+    // ascending symbol order; an ordered map only for wide ranges.
+    if (range <= (int64_t{1} << 16))
+    {
+        // Four tables filled in turn: runs of one symbol do not serialise on
+        // one counter.
+        const size_t width = static_cast<size_t>(range);
+        std::vector<size_t> table(4 * width, 0);
+        size_t* t0 = table.data();
+        size_t* t1 = t0 + width;
+        size_t* t2 = t1 + width;
+        size_t* t3 = t2 + width;
+        const int32_t* s = symbols.data();
+        const size_t count = symbols.size();
+        size_t i = 0;
+        for (; i + 4 <= count; i += 4)
+        {
+            ++t0[static_cast<uint32_t>(s[i] - lo)];
+            ++t1[static_cast<uint32_t>(s[i + 1] - lo)];
+            ++t2[static_cast<uint32_t>(s[i + 2] - lo)];
+            ++t3[static_cast<uint32_t>(s[i + 3] - lo)];
+        }
+        for (; i < count; ++i)
+        {
+            ++t0[static_cast<uint32_t>(s[i] - lo)];
+        }
+        std::vector<std::pair<int32_t, size_t>> counts(width);
+        for (size_t j = 0; j < width; ++j)
+        {
+            counts[j].second = t0[j] + t1[j] + t2[j] + t3[j];
+        }
+        return EntropyOfCounts(counts, n);
+    }
+    std::map<int32_t, size_t> histogram;
     for (int32_t s : symbols)
     {
         ++histogram[s];
     }
-    const double n = static_cast<double>(symbols.size());
-    double bits = 0.0;
-    for (const auto& [symbol, count] : histogram)
-    {
-        const double c = static_cast<double>(count);
-        bits -= c * std::log2(c / n);
-    }
-    return bits;
+    return EntropyOfCounts(histogram, n);
 }
 
 } // namespace wfl
