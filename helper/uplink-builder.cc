@@ -1,5 +1,6 @@
 #include "uplink-builder.h"
 
+#include "compressor-registry.h"
 #include "digital-aggregator.h"
 #include "input-error.h"
 #include "over-the-air-aggregator.h"
@@ -218,7 +219,12 @@ BuildUplink(const ScenarioConfig& config, ns3::Ptr<ns3::Node> server, const ns3:
             "CodingRatio", ns3::DoubleValue(config.codingRatio),
             "BucketLength", ns3::UintegerValue(config.codingBucket),
             "FeedbackUses", ns3::UintegerValue(feedback ? config.feedbackUses : 0),
-            "MatchPilots", ns3::BooleanValue(!feedback));
+            "MatchPilots", ns3::BooleanValue(!feedback),
+            "Link", ns3::EnumValue(config.compressionLink == "pipe" ? DigitalAggregator::PIPE
+                                                                    : DigitalAggregator::TDMA),
+            "PipeBits", ns3::DoubleValue(config.compressionBits));
+        ns3::DynamicCast<DigitalAggregator>(aggregator)->SetCompressor(
+            BuildCompressor(config.compressionScheme, config.compressionValues));
     }
     else
     {
