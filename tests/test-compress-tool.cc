@@ -165,7 +165,7 @@ TEST(CompressTool, QsgdStudyMatchesTheoryFromNpyAndHdf5)
         exact += double(r) * r * d * (1.0 - d);
     }
     exact /= norm * norm;
-    for (const std::string input : {dir + "/g.npy", dir + "/g.h5:/grads/g"})
+    for (const std::string& input : {dir + "/g.npy", dir + "/g.h5:/grads/g"})
     {
         const auto result = wfltest::Run({WFL_COMPRESS_BINARY, input, "--compression.levels", "1", "--draws", "400",
                                           "--seed", "3"});
