@@ -98,7 +98,7 @@ TEST(NpyReader, ReadsFloat32AndFloat64VectorsOfEveryVersion)
 }
 
 // Each malformation is one line naming the file. Break tried: accepting any
-// dtype -> the '<i4' case parses integers as floats and is not rejected.
+// dtype -> the '<i4' and '>f4' cases are not rejected (fails).
 TEST(NpyReader, MalformedFilesAreOneLineErrors)
 {
     const std::string three = Bytes(std::vector<float>{1, 2, 3});
@@ -130,7 +130,7 @@ TEST(NpyReader, MalformedFilesAreOneLineErrors)
 // The tool on a 1000-vector with QSGD s = 1 (one bucket): bits 32 + 1000
 // log2 3, unbiased (rel_bias ~ sqrt(rel_error / draws)), and rel_error_mean
 // within 5% of the exact stochastic-rounding variance, itself below
-// sqrt(n)/s. Break tried: decoding with s + 1 -> rel_error off by > 5%.
+// sqrt(n)/s. Break tried: decoding with s + 1 -> rel_error off by > 5% (fails).
 TEST(CompressTool, QsgdStudyMatchesTheoryFromNpyAndHdf5)
 {
     const std::string dir = wfltest::MakeTempDir("compress-tool");

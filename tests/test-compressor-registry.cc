@@ -94,8 +94,8 @@ ErrorOf(std::vector<std::string> args)
 
 } // namespace
 
-// Break tried: skipping AddCompressionKeys' per-compressor specs -> the key is
-// missing from the table and parsing reports it unknown.
+// Break tried: skipping the dummy's key in AddCompressionKeys -> missing from
+// --help and parsing reports it unknown (both tests fail).
 TEST(CompressorRegistry, ADummyCompressorsKeysAppearInHelpParsingAndStoredConfig)
 {
     ASSERT_TRUE(kRegistered);
@@ -134,7 +134,7 @@ TEST(CompressorRegistry, ADummyCompressorsKeysAppearInHelpParsingAndStoredConfig
 }
 
 // Break tried: an always-true generated rule -> the widgets-under-qsgd case
-// parses without error.
+// parses without error, and --print-config no longer marks qsgd's keys inert.
 TEST(CompressorRegistry, CompressionKeysAreInertOutsideTheirSchemesAndRangesComeFromTheRegistration)
 {
     EXPECT_EQ(ErrorOf({"--coding.scheme", "digital", "--compression.widgets", "3"}),

@@ -91,7 +91,8 @@ Pipe(double bits)
 } // namespace
 
 // Every message within compression.bits, no channel uses, airtime or energy.
-// Break tried: passing the budget plus 16 header bits to the compressor -> bits over budget.
+// Break tried: giving the compressor the budget plus 100 bits -> 4098 > 4000 bits,
+// fails; any excess is caught (exact comparison).
 TEST(DigitalLink, PipeKeepsItsBudgetAndTakesNoChannelUses)
 {
     const auto updates = Updates(4, 500);
@@ -119,7 +120,8 @@ TEST(DigitalLink, PipeKeepsItsBudgetAndTakesNoChannelUses)
 }
 
 // The TDMA budget holds for a compressor other than the default: bits <= S_k log2(1 + SNR_k).
-// Break tried: not subtracting the rate header from the budget -> exceeds by up to 16 bits.
+// Break tried: not subtracting the 16-bit rate header from the budget -> fails
+// (excesses of 4 to 16 bits seen); any excess above 1e-9 bits is caught.
 TEST(DigitalLink, TdmaShannonBudgetHoldsForBucketedQsgd)
 {
     const auto updates = Updates(4, 200);
@@ -147,7 +149,7 @@ TEST(DigitalLink, TdmaShannonBudgetHoldsForBucketedQsgd)
 }
 
 // State is per client, survives rounds, and is untouched in rounds the
-// client does not contribute to. Break tried: a fresh state every round -> bits stay 1.
+// client does not contribute to. Break tried: a fresh state every round -> bits stay 1 (fails).
 TEST(DigitalLink, ClientStateIsKeptPerClientAcrossRounds)
 {
     const auto updates = Updates(3, 10);

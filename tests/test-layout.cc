@@ -65,7 +65,7 @@ RelativeError(const Eigen::MatrixXf& a, const Eigen::MatrixXf& b)
 
 } // namespace
 
-// Break tried: the bias offset without out * in -> overlaps the weight (offset check fails).
+// Break tried: the bias offset without out * in -> overlaps the weight (fails).
 TEST(Layout, TensorsTileTheParameterVector)
 {
     for (const std::vector<int>& widths : {std::vector<int>{20, 5}, std::vector<int>{20, 16, 8, 5}})
@@ -90,9 +90,8 @@ TEST(Layout, TensorsTileTheParameterVector)
 }
 
 // Delta^T X equals each dense weight's gradient to 1e-5 relative (float sums
-// in another order differ by ~1e-7). Break tried: X from the layer's output
-// instead of its input -> shape mismatch / error ~1; Delta before the ReLU
-// mask -> relative error ~0.3.
+// in another order differ by ~1e-7). Break tried: Delta scaled by 1.00002 ->
+// fails for every layer: the smallest error caught is 1e-5 relative.
 TEST(Layout, DenseFactorsMultiplyToTheWeightGradient)
 {
     Rng rng(5, "factors-test");
@@ -128,7 +127,7 @@ TEST(Layout, DenseFactorsMultiplyToTheWeightGradient)
 // One FedSGD step: the kept factors multiply to the update of each dense
 // weight (-lr g). The update is w - lr g - w in float, whose rounding is
 // ulp(w) / |lr g| ~ 1e-5 relative here: tolerance 1e-4. Break tried: the
-// error not scaled by -lr -> relative error 11 (lr 0.1 -> factor -10).
+// error scaled by -1 instead of -lr -> fails (relative error 9).
 // Two steps, or adam, keep no factors (not a product of two factors).
 TEST(Layout, FedSgdUpdateFactorsMultiplyToTheUpdate)
 {

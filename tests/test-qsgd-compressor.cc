@@ -139,8 +139,9 @@ ExactVariance(const Eigen::VectorXf& g, size_t bucket, uint32_t s, QuantizerNorm
 
 // Default keys (one bucket, L2, levels fitted to the budget) decode exactly
 // as the pre-seam digital quantizer with the same stream, sparse and dense.
-// Break tried: rounding draws before the subset draws (order swapped) -> fails
-// on the first sparse case; any changed draw or scale changes some coordinate.
+// Breaks tried: decoding with s + 1 levels, and rounding up with probability
+// 0.97 (x - floor x): both fail here (any changed draw or scale changes some
+// coordinate, so the smallest error caught is one float ulp).
 TEST(QsgdCompressor, DefaultKeysReproduceThePreSeamQuantizerBitForBit)
 {
     const QsgdCompressor qsgd(QsgdCompressor::Params{});
@@ -178,11 +179,11 @@ TEST(QsgdCompressor, DefaultKeysReproduceThePreSeamQuantizerBitForBit)
 // Unbiased, and the Monte Carlo MSE matches the exact rounding variance
 // within 3% (2000 draws of n = 256: the MSE estimate's relative standard
 // error is about 1%), which is itself below min(n/s^2, sqrt(n)/s) ||g||^2
-// per bucket. Break tried: rounding up with probability (x - floor x) / 2
-// (biased) -> mean test fails at |bias| ~ 0.2 sigma per coordinate; variance
-// off by 1 level (s + 1 used in decode) -> the MSE check fails. Smallest
-// error caught: a 3% change of the MSE; a bias b per coordinate with
-// n b^2 > 0.3 exact / draws (b ~ 0.03 r/s here).
+// per bucket. Breaks tried: rounding up with probability 0.97 (x - floor x)
+// (a 3% bias of the rounding) -> both the MSE and the mean checks fail;
+// decoding with s + 1 levels -> the MSE check fails. Smallest error caught:
+// a 3% change of the MSE; a bias b per coordinate with n b^2 > 0.3 exact /
+// draws (b ~ 0.03 r/s here).
 TEST(QsgdCompressor, UnbiasedWithTheVarianceOfStochasticRoundingWithinTheQsgdBound)
 {
     const size_t dim = 256;
@@ -226,7 +227,8 @@ TEST(QsgdCompressor, UnbiasedWithTheVarianceOfStochasticRoundingWithinTheQsgdBou
 
 // bitsRaw never exceeds the budget, fits = false exactly when nothing fits,
 // and the entropy rate is at most the raw rate. Break tried: dropping the 32
-// bits per bucket from the fit -> bits over budget at the smallest budgets.
+// bits per bucket from the bucketed fit -> bits over budget (fails); the
+// smallest excess caught is any positive one (exact comparison).
 TEST(QsgdCompressor, BitsNeverAboveTheBudget)
 {
     const size_t dim = 300;
