@@ -94,6 +94,12 @@ DivergenceMessage(const ScenarioConfig& config, uint32_t round)
         {
             uplink += ", " + keys({"coding.ratio"});
         }
+        if (config.codingScheme == "digital")
+        {
+            // The bit pipe has no channel: only the compressor and its budget.
+            uplink = config.compressionLink == "pipe" ? keys({"compression.bits"}) : uplink;
+            uplink += ", " + keys({"compression.scheme"});
+        }
         message += ", or the uplink's noise under coding.scheme = " + config.codingScheme + " (" +
                    uplink + ")";
     }
