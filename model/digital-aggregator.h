@@ -47,7 +47,12 @@
  * (kept here, keyed by client index, across rounds; a client that does not
  * contribute in a round keeps its state untouched) and the round's messages
  * are decoded by the compressor's RoundDecoder in ascending client order,
- * each weighted by its sample count. The report's bits are the header plus
+ * each weighted by its sample count. The state lives here rather than in
+ * FederatedClient because the uplink is still one synchronous call in which
+ * the aggregator runs every client's encoder (design.md 8.3); only that
+ * client's Encode ever reads it, so it is the client's memory in all but
+ * storage. Encode runs concurrently for different clients on the workers
+ * (SetWorkers): a compressor's Encode must not write shared state. The report's bits are the header plus
  * the message's raw bits, bitsEntropy the header plus its entropy bits.
  */
 #ifndef WFL_DIGITAL_AGGREGATOR_H
