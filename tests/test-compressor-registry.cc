@@ -7,11 +7,13 @@
 #include "compressor-registry.h"
 #include "input-error.h"
 #include "scenario-config.h"
+#include "scenario-runner.h"
 #include "test-util.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <fstream>
 #include <sstream>
 
@@ -56,6 +58,39 @@ class DummyCompressor : public Compressor
     Params m_params;
 };
 
+/// Records what the uplink passes in the context (Encode runs on several threads).
+std::atomic<int> gLayoutTensors{-1};
+std::atomic<int> gFactorLayers{-1};
+std::atomic<int> gFactorBatch{-1};
+
+class ProbeCompressor : public Compressor
+{
+  public:
+    struct Params
+    {
+        uint32_t unused = 0;
+    };
+
+    explicit ProbeCompressor(const Params&)
+    {
+    }
+
+    CompressedMessage Encode(const float*, size_t, const CompressionContext& c, ClientState*) const override
+    {
+        gLayoutTensors = c.layout ? static_cast<int>(c.layout->size()) : 0;
+        gFactorLayers = c.factors ? static_cast<int>(c.factors->size()) : 0;
+        gFactorBatch = c.factors && !c.factors->empty() ? static_cast<int>(c.factors->front().input.rows()) : 0;
+        CompressedMessage m;
+        m.bitsRaw = 1.0;
+        return m;
+    }
+
+    void Decode(const CompressedMessage&, size_t dim, const CompressionContext&, float* out) const override
+    {
+        std::fill(out, out + dim, 0.0f);
+    }
+};
+
 // The whole registration of the test-only compressor: nothing else names its keys.
 const bool kRegistered = [] {
     using P = DummyCompressor::Params;
@@ -63,6 +98,7 @@ const bool kRegistered = [] {
         "dummy", "test-only compressor",
         {UnsignedParam("widgets", "widgets", 1, 99, &P::widgets, "how many widgets the dummy sends"),
          RealParam("gain", "", 0.0, 1.0, false, &P::gain, "the dummy's gain")}));
+    RegisterCompressor(Register<ProbeCompressor>("probe", "test-only: records its context", {}));
     return true;
 }();
 
@@ -147,7 +183,7 @@ TEST(CompressorRegistry, CompressionKeysAreInertOutsideTheirSchemesAndRangesCome
                        "100"}),
               "compression.widgets = '100': expected an integer in [1, 99]");
     EXPECT_EQ(ErrorOf({"--coding.scheme", "digital", "--compression.scheme", "nope"}),
-              "compression.scheme = 'nope': expected one of qsgd | dummy");
+              "compression.scheme = 'nope': expected one of qsgd | dummy | probe");
     EXPECT_EQ(ErrorOf({"--coding.scheme", "digital", "--compression.bits", "100"}),
               "compression.bits has no effect unless compression.link = pipe (it is tdma); remove it or set "
               "compression.link = pipe");
@@ -163,4 +199,32 @@ TEST(CompressorRegistry, CompressionKeysAreInertOutsideTheirSchemesAndRangesCome
     const auto table = InertRuleTable();
     EXPECT_NE(std::find(table.begin(), table.end(), "compression.widgets: only if compression.scheme = dummy"),
               table.end());
+}
+
+// A run with the digital uplink hands every compressor the learner's layout,
+// and the dense layers' factors exactly when a client sends one gradient step
+// (learner.local-steps = 1, local-epochs = 0). Break tried: not setting
+// keepFactors in the runner -> factor count 0 (fails).
+TEST(CompressorRegistry, TheUplinkPassesLayoutAlwaysAndFactorsOnlyForFedSgd)
+{
+    const std::string dir = wfltest::MakeTempDir("probe");
+    for (const char* steps : {"1", "3"})
+    {
+        gLayoutTensors = gFactorLayers = gFactorBatch = -1;
+        std::vector<std::string> args = wfltest::SyntheticRunArgs(dir + "/p" + steps + ".h5",
+                                                                  {{"coding.scheme", "digital"},
+                                                                   {"compression.scheme", "probe"},
+                                                                   {"compression.link", "pipe"},
+                                                                   {"learner.model", "mlp"},
+                                                                   {"learner.hidden", "16"},
+                                                                   {"learner.batch", "8"},
+                                                                   {"learner.local-steps", steps},
+                                                                   {"run.rounds", "2"}});
+        args.erase(args.begin());
+        const ParsedArguments parsed = Parse(args);
+        RunScenario(parsed, nullptr);
+        EXPECT_EQ(gLayoutTensors, 4) << steps; // mlp: two dense layers, weight and bias
+        EXPECT_EQ(gFactorLayers, std::string(steps) == "1" ? 2 : 0) << steps;
+        EXPECT_EQ(gFactorBatch, std::string(steps) == "1" ? 8 : 0) << steps;
+    }
 }
