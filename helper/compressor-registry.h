@@ -12,10 +12,14 @@
  * header. Several compressors may declare the same key name (bucket, levels);
  * each parses it with its own range.
  *
- * Registering a compressor (helper/compressor-list.cc, one entry per line):
+ * Registering a compressor (helper/compressor-list.cc, one entry in the list):
  *   Register<QsgdCompressor>("qsgd", "help",
  *       {UnsignedParam("bucket", "coordinates", 0, 16777216, &QsgdCompressor::Params::bucket, "help"),
  *        ...})
+ * Field kinds: UnsignedParam (any integer type, [lo, hi]), RealParam (double
+ * or float, [lo, hi] or (lo, hi]), ChoiceParam (named values of any type with
+ * ==, e.g. an enum), FlagParam (bool). Encode may run concurrently for
+ * different clients, so a compressor must keep no mutable shared state.
  */
 #ifndef WFL_COMPRESSOR_REGISTRY_H
 #define WFL_COMPRESSOR_REGISTRY_H
@@ -153,6 +157,15 @@ ChoiceParam(std::string name, std::vector<std::pair<std::string, T>> choices, T 
     p.key.canonical = [find](const std::string& text) { return find(text).first; };
     p.set = [find, field](const std::string& text, P& params) { params.*field = find(text).second; };
     return p;
+}
+
+/// A bool field: false | true.
+template <typename P>
+ParamKey<P>
+FlagParam(std::string name, bool P::*field, std::string help)
+{
+    return ChoiceParam(std::move(name), std::vector<std::pair<std::string, bool>>{{"false", false}, {"true", true}},
+                       field, std::move(help));
 }
 
 /// The registration of compressor C (constructed from C::Params, which

@@ -30,6 +30,7 @@ class DummyCompressor : public Compressor
     {
         uint32_t widgets = 7;
         double gain = 0.5;
+        bool loud = false;
     };
 
     explicit DummyCompressor(const Params& p)
@@ -97,7 +98,8 @@ const bool kRegistered = [] {
     RegisterCompressor(Register<DummyCompressor>(
         "dummy", "test-only compressor",
         {UnsignedParam("widgets", "widgets", 1, 99, &P::widgets, "how many widgets the dummy sends"),
-         RealParam("gain", "", 0.0, 1.0, false, &P::gain, "the dummy's gain")}));
+         RealParam("gain", "", 0.0, 1.0, false, &P::gain, "the dummy's gain"),
+         FlagParam("loud", &P::loud, "whether the dummy shouts")}));
     RegisterCompressor(Register<ProbeCompressor>("probe", "test-only: records its context", {}));
     return true;
 }();
@@ -148,6 +150,7 @@ TEST(CompressorRegistry, ADummyCompressorsKeysAppearInHelpParsingAndStoredConfig
     const auto resolved = ResolvedKeys(parsed.config);
     EXPECT_EQ(resolved.at("compression.widgets"), "12");
     EXPECT_EQ(resolved.at("compression.gain"), "0.5"); // the Params default
+    EXPECT_EQ(resolved.at("compression.loud"), "false");
     const std::string ini = ToIni(parsed.config);
     EXPECT_NE(ini.find("[compression]\n"), std::string::npos) << ini;
     EXPECT_NE(ini.find("\nwidgets = 12\n"), std::string::npos) << ini;
@@ -196,6 +199,8 @@ TEST(CompressorRegistry, CompressionKeysAreInertOutsideTheirSchemesAndRangesCome
               "");
     // The constructor's own check becomes an InputError naming the scheme.
     EXPECT_THROW(BuildCompressor("dummy", {{"widgets", "13"}}), InputError);
+    EXPECT_EQ(ErrorOf({"--coding.scheme", "digital", "--compression.scheme", "dummy", "--compression.loud", "yes"}),
+              "compression.loud = 'yes': expected one of false | true");
     const auto table = InertRuleTable();
     EXPECT_NE(std::find(table.begin(), table.end(), "compression.widgets: only if compression.scheme = dummy"),
               table.end());
