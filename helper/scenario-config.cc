@@ -1,5 +1,6 @@
 #include "scenario-config.h"
 
+#include "compressor-registry.h"
 #include "compute-speed.h"
 #include "input-error.h"
 
@@ -138,6 +139,13 @@ ParseArguments(int argc, const char* const* argv)
     ValidateComputeSpeed(parsed.config.computeDistribution, parsed.config.computeSpread);
     CheckGivenKeysTakeEffect(parsed.config, parsed.givenKeys);
     CheckCoordination(parsed.config);
+    // The compressor's own checks (a combination its keys' ranges cannot
+    // express, e.g. a power-of-two bucket) at parse time, as --print-config
+    // and sweeps see them: building it is cheap.
+    if (parsed.config.codingScheme == "digital")
+    {
+        BuildCompressor(parsed.config.compressionScheme, parsed.config.compressionValues);
+    }
     return parsed;
 }
 

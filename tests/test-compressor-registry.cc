@@ -199,6 +199,8 @@ TEST(CompressorRegistry, CompressionKeysAreInertOutsideTheirSchemesAndRangesCome
               "");
     // The constructor's own check becomes an InputError naming the scheme.
     EXPECT_THROW(BuildCompressor("dummy", {{"widgets", "13"}}), InputError);
+    EXPECT_EQ(ErrorOf({"--coding.scheme", "digital", "--compression.scheme", "dummy", "--compression.widgets", "13"}),
+              "compression.scheme = dummy: widgets = 13: unlucky, expected anything else in [1, 99]");
     EXPECT_EQ(ErrorOf({"--coding.scheme", "digital", "--compression.scheme", "dummy", "--compression.loud", "yes"}),
               "compression.loud = 'yes': expected one of false | true");
     const auto table = InertRuleTable();
