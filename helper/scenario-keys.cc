@@ -8,6 +8,7 @@
 #include "key-parsing.h"
 #include "scenario-config.h"
 #include "shortest-double.h"
+#include "uplink-parts.h"
 
 #include <cmath>
 #include <limits>
@@ -347,7 +348,7 @@ BuildKeys()
         "rlc: k/n, real symbols per coordinate; digital: the same spectrum share"));
     keys.push_back(BucketKey());
     AddCompressionKeys(keys);
-    keys.push_back(ChoiceKey("channel.fading", {"none", "rayleigh", "rician", "nakagami"},
+    keys.push_back(ChoiceKey("channel.fading", PartChoiceNames(UplinkPart("channel.fading")),
         [](C& c) -> std::string& { return c.fading; }, "small-scale block fading, E|h|^2 = 1"));
     keys.push_back(RealKey("channel.rician-k", "", 0.0, 1e6, false,
         [](C& c) -> double& { return c.ricianK; }, "rician K factor (linear)"));
@@ -375,7 +376,7 @@ BuildKeys()
         [](C& c) -> double& { return c.cellRadiusM; },
         "clients drop uniformly in a disk of this radius around the server"));
     keys.push_back(PositionsKey());
-    keys.push_back(ChoiceKey("power.policy", {"full", "inversion", "truncated", "mse-optimal"},
+    keys.push_back(ChoiceKey("power.policy", PartChoiceNames(UplinkPart("power.policy")),
         [](C& c) -> std::string& { return c.powerPolicy; },
         "over-the-air power allocation"));
     keys.push_back(RealKey("power.max-dbm", "dBm", -100.0, 100.0, false,

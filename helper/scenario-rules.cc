@@ -10,6 +10,7 @@
  */
 #include "compression-keys.h"
 #include "input-error.h"
+#include "uplink-parts.h"
 #include "scenario-config.h"
 #include "shortest-double.h"
 
@@ -61,6 +62,33 @@ bool
 OverTheChannel(const ScenarioConfig& c)
 {
     return OverTheAir(c) || (c.codingScheme == "digital" && c.compressionLink == "tdma");
+}
+
+/// One row per attribute key of an uplink part (uplink-parts.h): it acts only
+/// under the choice that has it (channel.rician-k only if channel.fading = rician).
+std::vector<InertRule>
+PartRules()
+{
+    std::vector<InertRule> rules;
+    for (const PartTable& table : UplinkParts())
+    {
+        for (const PartChoice& choice : table.choices)
+        {
+            for (const auto& attribute : choice.attributes)
+            {
+                const std::string& key = attribute.first;
+                if (std::find(table.manualRules.begin(), table.manualRules.end(), key) != table.manualRules.end())
+                {
+                    continue;
+                }
+                rules.push_back({key, table.key + " = " + choice.name, table.key,
+                                 [choiceKey = table.key, name = choice.name](const ScenarioConfig& c) {
+                                     return ResolvedKeys(c).at(choiceKey) == name;
+                                 }});
+            }
+        }
+    }
+    return rules;
 }
 
 /// One row per compressor key: it acts only under the schemes that declare it.
@@ -121,10 +149,6 @@ BuildRules()
         // Digital is given the rlc slot's report uses too (equal spectrum).
         {"power.feedback-uses", "power.coordination = feedback", "power.coordination",
          [](const ScenarioConfig& c) { return c.coordination == "feedback"; }},
-        {"channel.rician-k", "channel.fading = rician", "channel.fading",
-         [](const ScenarioConfig& c) { return c.fading == "rician"; }},
-        {"channel.nakagami-m", "channel.fading = nakagami", "channel.fading",
-         [](const ScenarioConfig& c) { return c.fading == "nakagami"; }},
         // Normalized mode: unit path loss, noise from snr-db; physical mode:
         // thermal noise and geometry.
         {"channel.snr-db", "channel.normalized = true", "channel.normalized",
@@ -175,9 +199,11 @@ BuildRules()
         {"data.path", "data.dataset = fashion-mnist", "data.dataset",
          [](const ScenarioConfig& c) { return c.dataset == "fashion-mnist"; }},
     };
-    const std::vector<InertRule> compressor = CompressorRules();
     // After the compression.bits row (index 3): scheme-wide rows stay first.
-    rules.insert(rules.begin() + 4, compressor.begin(), compressor.end());
+    std::vector<InertRule> generated = CompressorRules();
+    const std::vector<InertRule> parts = PartRules();
+    generated.insert(generated.end(), parts.begin(), parts.end());
+    rules.insert(rules.begin() + 4, generated.begin(), generated.end());
     return rules;
 }
 // clang-format on
