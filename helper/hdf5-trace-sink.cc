@@ -64,6 +64,8 @@ Hdf5TraceSink::Hdf5TraceSink(const std::string& path, bool overwrite, const RunM
                       "||g_hat - g_avg||^2 / ||g_avg||^2 against the exact average"},
                      {"active_clients", T::Int64, "1", "clients that transmitted"},
                      {"bits", T::Float64, "bit", "payload bits of all clients (digital)"},
+                     {"bits_entropy", T::Float64, "bit",
+                      "the same messages at their empirical entropy (digital)"},
                      {"data_uses", T::Int64, "1", "channel uses carrying update symbols (over the air)"},
                      {"pilot_uses", T::Int64, "1", "pilot channel uses, one per coherence block if any"},
                      {"feedback_uses", T::Int64, "1",
@@ -93,7 +95,9 @@ Hdf5TraceSink::Hdf5TraceSink(const std::string& path, bool overwrite, const RunM
                       "largest mean transmit power over a coherence block it sent in"},
                      {"peak_power_w", T::Float64, "W", "largest transmitted symbol power"},
                      {"active", T::Int64, "1", "1 if it transmitted (not truncated or dropped)"},
-                     {"bits", T::Float64, "bit", "payload bits (digital)"},
+                     {"bits", T::Float64, "bit", "payload bits (digital): raw, rate header included"},
+                     {"bits_entropy", T::Float64, "bit",
+                      "the same message at its empirical entropy, header included (digital)"},
                      {"straggler", T::Int64, "1", "1 if it missed the deadline (update unused)"}});
     m_file.AddTable("timing",
                     {{"round", T::Int64, "1", "round index"},
@@ -133,6 +137,7 @@ Hdf5TraceSink::OnRoundCompleted(const RoundRecord& record)
                                    {up.nmse},
                                    {static_cast<double>(up.activeClients)},
                                    {up.bits},
+                                   {up.bitsEntropy},
                                    {static_cast<double>(up.dataUses)},
                                    {static_cast<double>(up.pilotUses)},
                                    {static_cast<double>(up.feedbackUses)},
@@ -142,7 +147,7 @@ Hdf5TraceSink::OnRoundCompleted(const RoundRecord& record)
                                    {up.activeWeight},
                                    {up.activeWeightEstimate},
                                    {static_cast<double>(up.clippedClients)}});
-    std::vector<std::vector<double>> clients(12);
+    std::vector<std::vector<double>> clients(13);
     for (const ClientRecord& c : record.clients)
     {
         const std::vector<double> row{static_cast<double>(record.round),
@@ -156,6 +161,7 @@ Hdf5TraceSink::OnRoundCompleted(const RoundRecord& record)
                                       c.link.peakPowerW,
                                       c.link.active ? 1.0 : 0.0,
                                       c.link.bits,
+                                      c.link.bitsEntropy,
                                       c.straggler ? 1.0 : 0.0};
         for (size_t i = 0; i < row.size(); ++i)
         {

@@ -1,5 +1,6 @@
 #include "scenario-config.h"
 
+#include "compressor-registry.h"
 #include "compute-speed.h"
 #include "input-error.h"
 
@@ -208,6 +209,13 @@ ParseArguments(int argc, const char* const* argv)
     ValidateComputeSpeed(parsed.config.computeDistribution, parsed.config.computeSpread);
     CheckGivenKeysTakeEffect(parsed.config, parsed.givenKeys);
     CheckCoordination(parsed.config);
+    // The compressor's own checks (a combination its keys' ranges cannot
+    // express, e.g. a power-of-two bucket) at parse time, as --print-config
+    // and sweeps see them: building it is cheap.
+    if (parsed.config.codingScheme == "digital")
+    {
+        BuildCompressor(parsed.config.compressionScheme, parsed.config.compressionValues);
+    }
     return parsed;
 }
 
@@ -217,15 +225,18 @@ PrintKeyTable(std::ostream& os)
     const ScenarioConfig defaults;
     // Wide enough for the longest key name plus a space.
     size_t width = 4;
+    size_t unitWidth = 6;
     for (const KeySpec& key : ScenarioKeys())
     {
         width = std::max(width, key.name.size() + 2);
+        unitWidth = std::max(unitWidth, key.unit.size() + 2);
     }
-    os << std::left << std::setw(static_cast<int>(width)) << "key" << std::setw(10) << "unit" << std::setw(36)
+    const int units = static_cast<int>(unitWidth);
+    os << std::left << std::setw(static_cast<int>(width)) << "key" << std::setw(units) << "unit" << std::setw(36)
        << "default" << "accepted\n";
     for (const KeySpec& key : ScenarioKeys())
     {
-        os << std::left << std::setw(static_cast<int>(width)) << key.name << std::setw(10)
+        os << std::left << std::setw(static_cast<int>(width)) << key.name << std::setw(units)
            << (key.unit.empty() ? "-" : key.unit) << std::setw(36) << key.show(defaults)
            << key.range << "\n"
            << std::setw(4) << "" << key.help << "\n";

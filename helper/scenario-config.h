@@ -65,6 +65,13 @@ struct ScenarioConfig
     std::string codingScheme = "ideal";
     double codingRatio = 0.1;
     uint32_t codingBucket = 4096;
+    // [compression] (digital; compression-keys.cc, compressor-registry.h)
+    std::string compressionLink = "tdma";
+    double compressionBits = 0.0; ///< pipe budget per client and round; 0 = unlimited
+    std::string compressionScheme = "qsgd";
+    /// Compressor keys as given (name without "compression." -> canonical text);
+    /// absent keys take the compressor's defaults.
+    std::map<std::string, std::string> compressionValues;
     // [channel]
     std::string fading = "rayleigh";
     double ricianK = 3.0;

@@ -3,13 +3,14 @@
  * parsed into a ScenarioConfig and shown back (scenario-config.h).
  */
 #include "compute-speed.h"
+#include "compression-keys.h"
 #include "input-error.h"
+#include "key-parsing.h"
 #include "scenario-config.h"
 #include "shortest-double.h"
+#include "uplink-parts.h"
 
-#include <cerrno>
 #include <cmath>
-#include <cstdlib>
 #include <limits>
 #include <sstream>
 
@@ -22,54 +23,25 @@ namespace
 [[noreturn]] void
 Reject(const std::string& key, const std::string& text, const std::string& expected)
 {
-    throw InputError(key + " = '" + text + "': expected " + expected);
+    RejectKey(key, text, expected);
 }
 
 std::string
 Trim(const std::string& s)
 {
-    const size_t first = s.find_first_not_of(" \t");
-    if (first == std::string::npos)
-    {
-        return "";
-    }
-    return s.substr(first, s.find_last_not_of(" \t") - first + 1);
+    return TrimKey(s);
 }
 
 uint64_t
 ParseUnsigned(const std::string& key, const std::string& raw, uint64_t lo, uint64_t hi)
 {
-    const std::string text = Trim(raw);
-    const std::string expected =
-        "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
-    if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos)
-    {
-        Reject(key, raw, expected);
-    }
-    errno = 0;
-    const unsigned long long value = std::strtoull(text.c_str(), nullptr, 10);
-    if (errno == ERANGE || value < lo || value > hi)
-    {
-        Reject(key, raw, expected);
-    }
-    return value;
+    return ParseUnsignedKey(key, raw, lo, hi);
 }
 
-/// Accepts lo < x (lowOpen) or lo <= x, and x <= hi.
 double
 ParseReal(const std::string& key, const std::string& raw, double lo, double hi, bool lowOpen)
 {
-    const std::string text = Trim(raw);
-    const std::string expected = std::string("a number in ") + (lowOpen ? "(" : "[") +
-                                 ShortestDouble(lo) + ", " + ShortestDouble(hi) + "]";
-    char* end = nullptr;
-    const double value = std::strtod(text.c_str(), &end);
-    if (text.empty() || *end != '\0' || !std::isfinite(value) || value > hi ||
-        (lowOpen ? value <= lo : value < lo))
-    {
-        Reject(key, raw, expected);
-    }
-    return value;
+    return ParseRealKey(key, raw, lo, hi, lowOpen);
 }
 
 template <typename T, typename Access>
@@ -375,7 +347,8 @@ BuildKeys()
         [](C& c) -> double& { return c.codingRatio; },
         "rlc: k/n, real symbols per coordinate; digital: the same spectrum share"));
     keys.push_back(BucketKey());
-    keys.push_back(ChoiceKey("channel.fading", {"none", "rayleigh", "rician", "nakagami"},
+    AddCompressionKeys(keys);
+    keys.push_back(ChoiceKey("channel.fading", PartChoiceNames(UplinkPart("channel.fading")),
         [](C& c) -> std::string& { return c.fading; }, "small-scale block fading, E|h|^2 = 1"));
     keys.push_back(RealKey("channel.rician-k", "", 0.0, 1e6, false,
         [](C& c) -> double& { return c.ricianK; }, "rician K factor (linear)"));
@@ -403,7 +376,7 @@ BuildKeys()
         [](C& c) -> double& { return c.cellRadiusM; },
         "clients drop uniformly in a disk of this radius around the server"));
     keys.push_back(PositionsKey());
-    keys.push_back(ChoiceKey("power.policy", {"full", "inversion", "truncated", "mse-optimal"},
+    keys.push_back(ChoiceKey("power.policy", PartChoiceNames(UplinkPart("power.policy")),
         [](C& c) -> std::string& { return c.powerPolicy; },
         "over-the-air power allocation"));
     keys.push_back(RealKey("power.max-dbm", "dBm", -100.0, 100.0, false,

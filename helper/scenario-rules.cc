@@ -8,12 +8,15 @@
  * a rule is adding one row. The rows are checked in order and the first one
  * that fails for a key is reported, so scheme-wide rows come first.
  */
+#include "compression-keys.h"
 #include "input-error.h"
+#include "uplink-parts.h"
 #include "scenario-config.h"
 #include "shortest-double.h"
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <sstream>
 
 namespace wfl
@@ -21,20 +24,20 @@ namespace wfl
 namespace
 {
 
-using Holds = bool (*)(const ScenarioConfig&);
+using Holds = std::function<bool(const ScenarioConfig&)>;
 
 struct InertRule
 {
     /// Space-separated keys; "prefix.*" matches every key of the section,
     /// "!key" exempts one key from a wildcard.
-    const char* keys;
+    std::string keys;
     /// When the keys take effect, as a setting: "channel.normalized = true".
-    const char* condition;
+    std::string condition;
     /// Space-separated keys whose values decide the condition.
-    const char* deciders;
+    std::string deciders;
     Holds holds;
     /// What to do besides removing the key ("" = "set <condition>").
-    const char* fix = "";
+    std::string fix = "";
 };
 
 /// Clients sampled per round, as the runner computes it (scenario-runner.cc).
@@ -54,19 +57,82 @@ OverTheAir(const ScenarioConfig& c)
     return c.codingScheme == "analog" || c.codingScheme == "rlc";
 }
 
-// clang-format off
-const std::vector<InertRule>&
-Rules()
+/// The uplink has a radio channel: over the air, or digital over TDMA (not the bit pipe).
+bool
+OverTheChannel(const ScenarioConfig& c)
 {
-    static const std::vector<InertRule> rules{
+    return OverTheAir(c) || (c.codingScheme == "digital" && c.compressionLink == "tdma");
+}
+
+/// One row per attribute key of an uplink part (uplink-parts.h): it acts only
+/// under the choice that has it (channel.rician-k only if channel.fading = rician).
+std::vector<InertRule>
+PartRules()
+{
+    std::vector<InertRule> rules;
+    for (const PartTable& table : UplinkParts())
+    {
+        for (const PartChoice& choice : table.choices)
+        {
+            for (const auto& attribute : choice.attributes)
+            {
+                const std::string& key = attribute.first;
+                if (std::find(table.manualRules.begin(), table.manualRules.end(), key) != table.manualRules.end())
+                {
+                    continue;
+                }
+                rules.push_back({key, table.key + " = " + choice.name, table.key,
+                                 [choiceKey = table.key, name = choice.name](const ScenarioConfig& c) {
+                                     return ResolvedKeys(c).at(choiceKey) == name;
+                                 }});
+            }
+        }
+    }
+    return rules;
+}
+
+/// One row per compressor key: it acts only under the schemes that declare it.
+std::vector<InertRule>
+CompressorRules()
+{
+    std::vector<InertRule> rules;
+    for (const auto& [name, owners] : CompressorKeyOwners())
+    {
+        std::string condition;
+        for (size_t i = 0; i < owners.size(); ++i)
+        {
+            condition += (i == 0 ? "" : i + 1 == owners.size() ? " or " : ", ") + owners[i];
+        }
+        rules.push_back({"compression." + name, "compression.scheme = " + condition, "compression.scheme",
+                         [owners = owners](const ScenarioConfig& c) {
+                             return std::find(owners.begin(), owners.end(), c.compressionScheme) != owners.end();
+                         }});
+    }
+    return rules;
+}
+
+// clang-format off
+std::vector<InertRule>
+BuildRules()
+{
+    std::vector<InertRule> rules{
         // The exact average has no channel and no power. Idle clients
         // (power.participation) are decided at the client, whatever the uplink.
         {"channel.* power.* !power.participation", "coding.scheme = analog, rlc or digital",
          "coding.scheme", [](const ScenarioConfig& c) { return c.codingScheme != "ideal"; }},
-        // rlc's code rate and bucket; digital gets the same spectrum share
-        // (and matches rlc's channel uses through the bucket).
+        // The compressor and its digital link.
+        {"compression.*", "coding.scheme = digital", "coding.scheme",
+         [](const ScenarioConfig& c) { return c.codingScheme == "digital"; }},
+        // The error-free bit pipe has no channel and no power.
+        {"channel.* power.* !power.participation", "compression.link = tdma", "compression.link",
+         OverTheChannel},
+        {"compression.bits", "compression.link = pipe", "compression.link",
+         [](const ScenarioConfig& c) { return c.compressionLink == "pipe"; }},
+        // rlc's code rate and bucket; digital over TDMA gets the same spectrum
+        // share (and matches rlc's channel uses through the bucket).
         {"coding.ratio coding.bucket", "coding.scheme = rlc or digital", "coding.scheme",
          [](const ScenarioConfig& c) { return c.codingScheme == "rlc" || c.codingScheme == "digital"; }},
+        {"coding.ratio coding.bucket", "compression.link = tdma", "compression.link", OverTheChannel},
         // Digital TDMA sends at full power in its slot: no allocation rule.
         {"power.policy", "coding.scheme = analog or rlc", "coding.scheme", OverTheAir},
         // The threshold also sizes the blind broadcast scale (docs/over-the-air.md).
@@ -83,10 +149,6 @@ Rules()
         // Digital is given the rlc slot's report uses too (equal spectrum).
         {"power.feedback-uses", "power.coordination = feedback", "power.coordination",
          [](const ScenarioConfig& c) { return c.coordination == "feedback"; }},
-        {"channel.rician-k", "channel.fading = rician", "channel.fading",
-         [](const ScenarioConfig& c) { return c.fading == "rician"; }},
-        {"channel.nakagami-m", "channel.fading = nakagami", "channel.fading",
-         [](const ScenarioConfig& c) { return c.fading == "nakagami"; }},
         // Normalized mode: unit path loss, noise from snr-db; physical mode:
         // thermal noise and geometry.
         {"channel.snr-db", "channel.normalized = true", "channel.normalized",
@@ -137,12 +199,24 @@ Rules()
         {"data.path", "data.dataset = fashion-mnist", "data.dataset",
          [](const ScenarioConfig& c) { return c.dataset == "fashion-mnist"; }},
     };
+    // After the compression.bits row (index 3): scheme-wide rows stay first.
+    std::vector<InertRule> generated = CompressorRules();
+    const std::vector<InertRule> parts = PartRules();
+    generated.insert(generated.end(), parts.begin(), parts.end());
+    rules.insert(rules.begin() + 4, generated.begin(), generated.end());
     return rules;
 }
 // clang-format on
 
+const std::vector<InertRule>&
+Rules()
+{
+    static const std::vector<InertRule> rules = BuildRules();
+    return rules;
+}
+
 std::vector<std::string>
-Words(const char* text)
+Words(const std::string& text)
 {
     std::istringstream stream(text);
     std::vector<std::string> words;
@@ -192,7 +266,7 @@ Message(const InertRule& rule, const std::string& key, const ScenarioConfig& con
         state += (state.empty() ? "" : ", ") +
                  (deciders.size() == 1 ? "it is " + shown : decider + " is " + shown);
     }
-    const std::string fix = *rule.fix ? rule.fix : std::string("set ") + rule.condition;
+    const std::string fix = !rule.fix.empty() ? rule.fix : "set " + rule.condition;
     return key + " has no effect unless " + rule.condition + " (" + state + "); remove it or " + fix;
 }
 

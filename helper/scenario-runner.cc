@@ -1,5 +1,7 @@
 #include "scenario-runner.h"
 
+#include "digital-aggregator.h"
+
 #include "compute-speed.h"
 #include "federation-helper.h"
 #include "hdf5-trace-sink.h"
@@ -54,8 +56,13 @@ MakeLearningTask(const ScenarioConfig& config)
                            partitionRng)
             : PartitionDirichlet(data->train.labels, data->train.numClasses, clients,
                                  config.dirichletAlpha, 1, partitionRng);
-    return std::make_shared<LearningTask>(data, std::move(partition), config.model,
-                                          config.training, config.seed, config.threads);
+    LocalTrainingSpec training = config.training;
+    // FedSGD over the digital uplink: clients keep their dense layers' gradient
+    // factors for compressors that quantize them (ISGQ; compressor.h).
+    training.keepFactors = config.codingScheme == "digital" && training.localEpochs == 0 &&
+                           training.localSteps == 1;
+    return std::make_shared<LearningTask>(data, std::move(partition), config.model, training,
+                                          config.seed, config.threads);
 }
 
 std::string
@@ -86,6 +93,12 @@ DivergenceMessage(const ScenarioConfig& config, uint32_t round)
         if (config.codingScheme != "analog")
         {
             uplink += ", " + keys({"coding.ratio"});
+        }
+        if (config.codingScheme == "digital")
+        {
+            // The bit pipe has no channel: only the compressor and its budget.
+            uplink = config.compressionLink == "pipe" ? keys({"compression.bits"}) : uplink;
+            uplink += ", " + keys({"compression.scheme"});
         }
         message += ", or the uplink's noise under coding.scheme = " + config.codingScheme + " (" +
                    uplink + ")";
@@ -128,7 +141,15 @@ RunScenario(const ParsedArguments& arguments, std::ostream* progress)
     helper.SetServerAttribute("Deadline", ns3::TimeValue(ns3::Seconds(config.deadlineS)));
     helper.SetClientAttribute("ComputeTime", ns3::TimeValue(ns3::Seconds(config.computeTimeS)));
     helper.SetClientAttribute("ParticipationProbability", ns3::DoubleValue(config.participation));
-    helper.SetAggregator(BuildUplink(config, serverNode.Get(0), clientNodes));
+    ns3::Ptr<Aggregator> uplink = BuildUplink(config, serverNode.Get(0), clientNodes);
+    if (auto digital = ns3::DynamicCast<DigitalAggregator>(uplink))
+    {
+        // Both sides know the architecture: the layout costs no bits.
+        digital->SetLayout(MakeModel<float>(config.model, static_cast<int>(task->Data().train.Dim()),
+                                            task->Data().train.numClasses)
+                               ->Layout());
+    }
+    helper.SetAggregator(uplink);
     FederationApps apps = helper.Install(serverNode.Get(0), clientNodes, task);
     // Heterogeneous devices: a fixed speed per client.
     for (const auto& client : apps.clients)

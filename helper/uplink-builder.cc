@@ -1,10 +1,12 @@
 #include "uplink-builder.h"
 
+#include "compressor-registry.h"
 #include "digital-aggregator.h"
 #include "input-error.h"
 #include "over-the-air-aggregator.h"
 #include "random.h"
 #include "shortest-double.h"
+#include "uplink-parts.h"
 #include "wireless-aggregator.h"
 
 #include "ns3/boolean.h"
@@ -111,43 +113,6 @@ MakePathLoss(const std::string& spec)
     return factory.Create<ns3::PropagationLossModel>();
 }
 
-ns3::Ptr<FadingModel>
-MakeFading(const ScenarioConfig& config)
-{
-    if (config.fading == "none")
-    {
-        return ns3::CreateObject<NoFading>();
-    }
-    if (config.fading == "rician")
-    {
-        return ns3::CreateObjectWithAttributes<RicianFading>("KFactor", ns3::DoubleValue(config.ricianK));
-    }
-    if (config.fading == "nakagami")
-    {
-        return ns3::CreateObjectWithAttributes<NakagamiFading>("M", ns3::DoubleValue(config.nakagamiM));
-    }
-    return ns3::CreateObject<RayleighFading>();
-}
-
-ns3::Ptr<PowerAllocator>
-MakePowerAllocator(const ScenarioConfig& config)
-{
-    if (config.powerPolicy == "full")
-    {
-        return ns3::CreateObject<FullPowerAllocator>();
-    }
-    if (config.powerPolicy == "truncated")
-    {
-        return ns3::CreateObjectWithAttributes<TruncatedInversionPowerAllocator>(
-            "GainThreshold", ns3::DoubleValue(config.gainThreshold));
-    }
-    if (config.powerPolicy == "mse-optimal")
-    {
-        return ns3::CreateObject<MseOptimalPowerAllocator>();
-    }
-    return ns3::CreateObject<InversionPowerAllocator>();
-}
-
 double
 MaxPowerW(const ScenarioConfig& config)
 {
@@ -218,7 +183,12 @@ BuildUplink(const ScenarioConfig& config, ns3::Ptr<ns3::Node> server, const ns3:
             "CodingRatio", ns3::DoubleValue(config.codingRatio),
             "BucketLength", ns3::UintegerValue(config.codingBucket),
             "FeedbackUses", ns3::UintegerValue(feedback ? config.feedbackUses : 0),
-            "MatchPilots", ns3::BooleanValue(!feedback));
+            "MatchPilots", ns3::BooleanValue(!feedback),
+            "Link", ns3::EnumValue(config.compressionLink == "pipe" ? DigitalAggregator::PIPE
+                                                                    : DigitalAggregator::TDMA),
+            "PipeBits", ns3::DoubleValue(config.compressionBits));
+        ns3::DynamicCast<DigitalAggregator>(aggregator)->SetCompressor(
+            BuildCompressor(config.compressionScheme, config.compressionValues));
     }
     else
     {
@@ -227,7 +197,7 @@ BuildUplink(const ScenarioConfig& config, ns3::Ptr<ns3::Node> server, const ns3:
                                                                   : OverTheAirAggregator::ANALOG),
             "CodingRatio", ns3::DoubleValue(config.codingRatio),
             "BucketLength", ns3::UintegerValue(config.codingBucket),
-            "PowerAllocator", ns3::PointerValue(MakePowerAllocator(config)),
+            "PowerAllocator", ns3::PointerValue(BuildPart(UplinkPart("power.policy"), config)),
             "Coordination", ns3::EnumValue(config.coordination == "blind" ? OverTheAirAggregator::BLIND
                                                                           : OverTheAirAggregator::FEEDBACK),
             "FeedbackUses", ns3::UintegerValue(config.feedbackUses),
@@ -242,7 +212,7 @@ BuildUplink(const ScenarioConfig& config, ns3::Ptr<ns3::Node> server, const ns3:
                              ns3::EnumValue(config.powerLimit == "peak" ? WirelessAggregator::PEAK
                                                                         : WirelessAggregator::AVERAGE));
     aggregator->SetAttribute("Channel", ns3::PointerValue(MakeChannel(config)));
-    aggregator->SetAttribute("Fading", ns3::PointerValue(MakeFading(config)));
+    aggregator->SetAttribute("Fading", ns3::PointerValue(BuildPart(UplinkPart("channel.fading"), config)));
     aggregator->SetAttribute("Links", ns3::PointerValue(links));
     return aggregator;
 }

@@ -9,6 +9,8 @@
 #ifndef WFL_AGGREGATOR_H
 #define WFL_AGGREGATOR_H
 
+#include "compressor.h"
+
 #include "ns3/nstime.h"
 #include "ns3/object.h"
 
@@ -30,6 +32,8 @@ struct ClientContribution
     uint32_t client = 0;                    ///< client index
     const Eigen::VectorXf* update = nullptr; ///< model delta [numParams]
     double weight = 0.0;                    ///< FedAvg weight (its sample count)
+    /// Factors of the update's dense-layer gradients (FedSGD only; null otherwise).
+    const std::vector<LayerFactors>* factors = nullptr;
 };
 
 /**
@@ -54,7 +58,8 @@ struct ClientLinkReport
     double peakPowerW = 0.0; ///< largest symbol power it sent
     double powerW = 0.0;     ///< largest mean power over a coherence block it sent in
     bool active = true;      ///< it transmitted (not truncated, not dropped)
-    double bits = 0.0;       ///< payload bits (digital schemes)
+    double bits = 0.0;       ///< payload bits (digital schemes): raw, rate header included
+    double bitsEntropy = 0.0; ///< the same message at its empirical entropy, header included
 };
 
 struct AggregationResult
@@ -66,6 +71,7 @@ struct AggregationResult
     double energyJ = 0.0;                ///< all clients' transmit energy
     uint32_t activeClients = 0;          ///< clients that transmitted
     double bits = 0.0;                   ///< payload bits (digital schemes)
+    double bitsEntropy = 0.0;            ///< the same at the messages' empirical entropy
     /// Uplink channel uses by purpose (over the air; they sum to channelUses).
     uint64_t dataUses = 0;
     uint64_t pilotUses = 0;

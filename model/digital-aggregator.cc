@@ -1,5 +1,6 @@
 #include "digital-aggregator.h"
 
+#include "qsgd-compressor.h"
 #include "random.h"
 #include "slot-budget.h"
 #include "stochastic-quantizer.h"
@@ -7,6 +8,7 @@
 #include "ns3/abort.h"
 #include "ns3/boolean.h"
 #include "ns3/double.h"
+#include "ns3/enum.h"
 #include "ns3/uinteger.h"
 
 #include <algorithm>
@@ -21,6 +23,27 @@ namespace wfl
 {
 
 NS_OBJECT_ENSURE_REGISTERED(DigitalAggregator);
+
+DigitalAggregator::DigitalAggregator()
+    : m_compressor(std::make_shared<QsgdCompressor>(QsgdCompressor::Params{}))
+{
+}
+
+DigitalAggregator::~DigitalAggregator() = default;
+
+void
+DigitalAggregator::SetCompressor(std::shared_ptr<const Compressor> compressor)
+{
+    NS_ABORT_MSG_IF(!compressor, "digital: null compressor");
+    m_compressor = std::move(compressor);
+    m_states.clear();
+}
+
+void
+DigitalAggregator::SetLayout(const ParameterLayout& layout)
+{
+    m_layout = layout;
+}
 
 ns3::TypeId
 DigitalAggregator::GetTypeId()
@@ -67,7 +90,19 @@ DigitalAggregator::GetTypeId()
                           "limit the mean power backs off by it (default 4.77, square QAM).",
                           ns3::DoubleValue(10.0 * std::log10(3.0)),
                           ns3::MakeDoubleAccessor(&DigitalAggregator::m_paprDb),
-                          ns3::MakeDoubleChecker<double>(0.0, 30.0));
+                          ns3::MakeDoubleChecker<double>(0.0, 30.0))
+            .AddAttribute("Link",
+                          "The digital link: TDMA over the fading channel with Shannon budgets, or "
+                          "an error-free bit pipe of PipeBits per client (no channel uses).",
+                          ns3::EnumValue(TDMA),
+                          ns3::MakeEnumAccessor(&DigitalAggregator::m_link),
+                          ns3::MakeEnumChecker(TDMA, "tdma", PIPE, "pipe"))
+            .AddAttribute("PipeBits",
+                          "Bits each client may send per round over the pipe; 0 = unlimited "
+                          "(default 0).",
+                          ns3::DoubleValue(0.0),
+                          ns3::MakeDoubleAccessor(&DigitalAggregator::m_pipeBits),
+                          ns3::MakeDoubleChecker<double>(0.0));
     return tid;
 }
 
@@ -147,27 +182,24 @@ DigitalAggregator::WarnUnscheduled(uint64_t slotUses, size_t scheduled)
     std::cerr << "wfl: digital: " << line.str() << "\n";
 }
 
-namespace
+std::vector<DigitalAggregator::LinkGrant>
+DigitalAggregator::PipeGrants(const std::vector<ClientContribution>& contributions) const
 {
+    LinkGrant grant;
+    grant.scheduled = true;
+    grant.budgetBits = m_pipeBits > 0.0 ? m_pipeBits : std::numeric_limits<double>::infinity();
+    return std::vector<LinkGrant>(contributions.size(), grant);
+}
 
-/// One scheduled client's transmission over its TDMA slot.
-struct DigitalLink
-{
-    double powerW = 0.0;       ///< constant mean power P_k
-    double capacityBits = 0.0; ///< floor(sum_b S_kb log2(1 + snr_b)), 1e300 without noise
-    double meanSnr = 0.0;      ///< use-weighted mean received SNR
-    double firstFadingAbs = 0.0;
-};
-
-} // namespace
-
-AggregationResult
-DigitalAggregator::DoAggregate(uint32_t round, const std::vector<ClientContribution>& contributions)
+std::vector<DigitalAggregator::LinkGrant>
+DigitalAggregator::TdmaGrants(uint32_t round,
+                              size_t dim,
+                              const std::vector<ClientContribution>& contributions,
+                              AggregationResult& result)
 {
     EnsureParts();
-    const size_t dim = static_cast<size_t>(contributions.front().update->size());
-    const uint64_t totalUses = SlotUses(dim, Scheduled().size());
     const std::vector<ScheduledClient>& scheduled = Scheduled();
+    const uint64_t totalUses = SlotUses(dim, scheduled.size());
     const std::vector<TdmaSlot> slots = Schedule(totalUses, scheduled.size(), m_seed, round);
     WarnUnscheduled(totalUses, scheduled.size());
     std::unordered_map<uint32_t, size_t> position;
@@ -183,85 +215,146 @@ DigitalAggregator::DoAggregate(uint32_t round, const std::vector<ClientContribut
     const uint64_t blockUses = m_coherenceUses == 0 ? totalUses : m_coherenceUses;
     const size_t blocks = static_cast<size_t>((totalUses + blockUses - 1) / blockUses);
 
-    // Mean power, capacity and mean SNR of client `client` over `slot`.
-    auto link = [&](uint32_t client, const TdmaSlot& slot, double lossDb) {
-        DigitalLink out;
-        const auto fading = DrawFading(client, round, blocks);
-        out.firstFadingAbs = std::abs(fading[slot.start / blockUses]);
-        out.powerW = std::min(powerLimitW, m_energyBudgetJ / (useSeconds * static_cast<double>(slot.uses)));
-        const double loss = std::pow(10.0, -lossDb / 10.0);
-        double bits = 0.0;
-        for (uint64_t u = slot.start; u < slot.start + slot.uses;)
-        {
-            const size_t b = static_cast<size_t>(u / blockUses);
-            const uint64_t end = std::min<uint64_t>(slot.start + slot.uses, (b + 1) * blockUses);
-            const double snr = noiseW > 0.0 ? out.powerW * std::norm(fading[b]) * loss / noiseW : INFINITY;
-            bits += static_cast<double>(end - u) * std::log2(1.0 + snr);
-            out.meanSnr += static_cast<double>(end - u) * snr / static_cast<double>(slot.uses);
-            u = end;
-        }
-        out.capacityBits = std::isinf(bits) ? 1e300 : std::floor(bits);
-        return out;
-    };
-
-    using Clock = std::chrono::steady_clock;
-    const auto start = Clock::now();
-    double codingS = 0.0; // quantization at the client and reconstruction at the server (one call)
-    double decodeS = 0.0; // the server's weighted sum of the reconstructions
-    AggregationResult result;
-    Eigen::VectorXd sum = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(dim));
-    Eigen::VectorXf decoded(static_cast<Eigen::Index>(dim));
-    double receivedWeight = 0.0;
-    double snrSum = 0.0;
+    std::vector<LinkGrant> grants;
     for (const ClientContribution& c : contributions)
     {
-        ClientLinkReport report;
-        report.client = c.client;
-        report.pathLossDb = PathLossDb(c.client);
-        report.active = false;
+        LinkGrant g;
+        g.pathLossDb = PathLossDb(c.client);
         const auto found = position.find(c.client);
         NS_ABORT_MSG_IF(found == position.end(), "digital: a contribution from an unscheduled client");
         const TdmaSlot slot = slots[found->second];
         if (slot.uses > 0)
         {
-            const DigitalLink l = link(c.client, slot, report.pathLossDb);
-            report.fadingAbs = l.firstFadingAbs;
-            const QuantizerFit fit = FitQuantizer(dim, l.capacityBits - kRateHeaderBits);
-            if (fit.coordinates > 0)
+            // Mean power, capacity and mean SNR over the client's slot.
+            const auto fading = DrawFading(c.client, round, blocks);
+            g.scheduled = true;
+            g.fadingAbs = std::abs(fading[slot.start / blockUses]);
+            g.powerW = std::min(powerLimitW, m_energyBudgetJ / (useSeconds * static_cast<double>(slot.uses)));
+            g.energyJ = g.powerW * useSeconds * static_cast<double>(slot.uses);
+            const double loss = std::pow(10.0, -g.pathLossDb / 10.0);
+            double bits = 0.0;
+            for (uint64_t u = slot.start; u < slot.start + slot.uses;)
             {
-                Rng rng(m_seed, "digital-quantizer", c.client, round);
-                const auto codingStart = Clock::now();
-                report.bits = kRateHeaderBits + QuantizeDequantize(c.update->data(), dim, fit, rng, decoded.data());
-                const auto codingEnd = Clock::now();
-                codingS += std::chrono::duration<double>(codingEnd - codingStart).count();
-                report.active = true;
-                report.txEnergyJ = l.powerW * useSeconds * static_cast<double>(slot.uses);
-                report.powerW = l.powerW;
-                report.peakPowerW = papr * l.powerW;
-                sum += c.weight * decoded.cast<double>();
-                decodeS += std::chrono::duration<double>(Clock::now() - codingEnd).count();
-                receivedWeight += c.weight;
-                result.bits += report.bits;
-                result.activeClients += 1;
-                snrSum += l.meanSnr;
+                const size_t b = static_cast<size_t>(u / blockUses);
+                const uint64_t end = std::min<uint64_t>(slot.start + slot.uses, (b + 1) * blockUses);
+                const double snr = noiseW > 0.0 ? g.powerW * std::norm(fading[b]) * loss / noiseW : INFINITY;
+                bits += static_cast<double>(end - u) * std::log2(1.0 + snr);
+                g.meanSnr += static_cast<double>(end - u) * snr / static_cast<double>(slot.uses);
+                u = end;
             }
-            // else: cannot even send the header and the scale: stays silent.
+            const double capacityBits = std::isinf(bits) ? 1e300 : std::floor(bits);
+            g.headerBits = kRateHeaderBits;
+            g.budgetBits = capacityBits - kRateHeaderBits;
         }
+        grants.push_back(g);
+    }
+    result.channelUses = totalUses;
+    result.airtime = ns3::Seconds(useSeconds * static_cast<double>(totalUses));
+    return grants;
+}
+
+ClientState*
+DigitalAggregator::StateOf(uint32_t client, size_t dim)
+{
+    auto it = m_states.find(client);
+    if (it == m_states.end())
+    {
+        it = m_states.emplace(client, m_compressor->NewClientState(dim)).first;
+    }
+    return it->second.get();
+}
+
+void
+DigitalAggregator::Compress(uint32_t round,
+                            const std::vector<ClientContribution>& contributions,
+                            const std::vector<LinkGrant>& grants,
+                            AggregationResult& result)
+{
+    using Clock = std::chrono::steady_clock;
+    const size_t dim = static_cast<size_t>(contributions.front().update->size());
+    const size_t count = contributions.size();
+    std::vector<CompressionContext> contexts(count);
+    std::vector<ClientState*> states(count, nullptr);
+    for (size_t i = 0; i < count; ++i)
+    {
+        contexts[i].seed = m_seed;
+        contexts[i].round = round;
+        contexts[i].client = contributions[i].client;
+        contexts[i].bitBudget = grants[i].budgetBits;
+        contexts[i].layout = m_layout.empty() ? nullptr : &m_layout;
+        contexts[i].factors = contributions[i].factors;
+        if (grants[i].scheduled)
+        {
+            states[i] = StateOf(contributions[i].client, dim); // created here: the map is not thread-safe
+        }
+    }
+    // Each client encodes alone (its own state and stream): any thread order gives the same messages.
+    std::vector<CompressedMessage> messages(count);
+    std::vector<double> encodeS(count, 0.0);
+    ForEachClient(count, [&](size_t i, unsigned) {
+        if (!grants[i].scheduled)
+        {
+            return;
+        }
+        const auto start = Clock::now();
+        messages[i] = m_compressor->Encode(contributions[i].update->data(), dim, contexts[i], states[i]);
+        encodeS[i] = std::chrono::duration<double>(Clock::now() - start).count();
+    });
+    const auto decodeStart = Clock::now();
+    std::unique_ptr<RoundDecoder> decoder = m_compressor->NewRoundDecoder(dim);
+    double snrSum = 0.0;
+    for (size_t i = 0; i < count; ++i)
+    {
+        const LinkGrant& g = grants[i];
+        ClientLinkReport report;
+        report.client = contributions[i].client;
+        report.pathLossDb = g.pathLossDb;
+        report.fadingAbs = g.fadingAbs;
+        report.active = false;
+        if (g.scheduled && messages[i].fits)
+        {
+            // A message above its budget is a compressor bug, not a channel event.
+            NS_ABORT_MSG_IF(messages[i].bitsRaw > g.budgetBits, "digital: a message of " << messages[i].bitsRaw
+                                                                << " bits over a budget of " << g.budgetBits);
+            decoder->Add(messages[i], contributions[i].weight, contexts[i]);
+            report.active = true;
+            report.bits = g.headerBits + messages[i].bitsRaw;
+            report.bitsEntropy = g.headerBits + messages[i].bitsEntropy;
+            report.txEnergyJ = g.energyJ;
+            report.powerW = g.powerW;
+            report.peakPowerW = std::pow(10.0, m_paprDb / 10.0) * g.powerW;
+            result.bits += report.bits;
+            result.bitsEntropy += report.bitsEntropy;
+            result.activeClients += 1;
+            snrSum += g.meanSnr;
+        }
+        // else: unscheduled, or the budget cannot hold a message: silent.
         result.energyJ += report.txEnergyJ;
         result.clients.push_back(report);
     }
-    // Nobody got through: the global model stays where it is.
-    result.estimate = (receivedWeight > 0.0 ? sum / receivedWeight : sum).cast<float>();
-    result.channelUses = totalUses;
-    result.airtime = ns3::Seconds(useSeconds * static_cast<double>(totalUses));
-    result.meanRxSnrDb = result.activeClients > 0 ? 10.0 * std::log10(snrSum / result.activeClients)
-                                                  : std::numeric_limits<double>::quiet_NaN();
-    // Quantization and reconstruction are one pass here, counted as encoding;
-    // link budgets and capacity are the channel's share.
-    result.wallEncodeS = codingS;
-    result.wallDecodeS = decodeS;
-    result.wallChannelS =
-        std::max(0.0, std::chrono::duration<double>(Clock::now() - start).count() - codingS - decodeS);
+    // Nobody got through: the decoder returns zero and the global model stays where it is.
+    result.estimate = decoder->Finish();
+    result.wallDecodeS = std::chrono::duration<double>(Clock::now() - decodeStart).count();
+    result.wallEncodeS = std::accumulate(encodeS.begin(), encodeS.end(), 0.0);
+    result.meanRxSnrDb = m_link == TDMA && result.activeClients > 0
+                             ? 10.0 * std::log10(snrSum / result.activeClients)
+                             : std::numeric_limits<double>::quiet_NaN();
+}
+
+AggregationResult
+DigitalAggregator::DoAggregate(uint32_t round, const std::vector<ClientContribution>& contributions)
+{
+    using Clock = std::chrono::steady_clock;
+    const auto start = Clock::now();
+    const size_t dim = static_cast<size_t>(contributions.front().update->size());
+    AggregationResult result;
+    const std::vector<LinkGrant> grants =
+        m_link == PIPE ? PipeGrants(contributions) : TdmaGrants(round, dim, contributions, result);
+    Compress(round, contributions, grants, result);
+    // Link budgets and capacity are the channel's share of the wall clock.
+    result.wallChannelS = std::max(0.0,
+                                   std::chrono::duration<double>(Clock::now() - start).count() -
+                                       result.wallEncodeS - result.wallDecodeS);
     return result;
 }
 

@@ -32,18 +32,37 @@
  * fading blocks its slot spans (it knows each block's gain):
  *   B_k = floor(sum_b S_kb log2(1 + P_k |h_kb|^2 / sigma^2)) bits
  * (an upper bound: the 1.53 dB shaping gap of QAM is not charged). 16 of
- * these bits are a rate header that tells the server B_k (the quantizer fit
- * follows from it); the rest carry the update, quantized to fit (unbiased
- * QSGD with sparsification, see stochastic-quantizer.h). A client that
- * cannot fit the header, the 32-bit scale and one coordinate is dropped for
- * the round. The server averages the decoded updates it received, weighted by
- * sample counts.
+ * these bits are a rate header that tells the server B_k (the compressor's
+ * fit follows from it); the rest, B_k - 16, is the bit budget the client's
+ * compressor must fit (compressor.h; QSGD by default, see
+ * qsgd-compressor.h). A client whose compressor cannot fit that budget
+ * (fits = false) stays silent for the round and spends no energy.
+ *
+ * Link = PIPE replaces all of the above by an error-free bit pipe for
+ * compressor-only studies: every client that contributes gets PipeBits bits
+ * (0 = unlimited), no rate header (the server knows the configured budget),
+ * no channel uses, no airtime and no energy; channel and fading are unused.
+ *
+ * Compression. Each client encodes its update with its own ClientState
+ * (kept here, keyed by client index, across rounds; a client that does not
+ * contribute in a round keeps its state untouched) and the round's messages
+ * are decoded by the compressor's RoundDecoder in ascending client order,
+ * each weighted by its sample count. The state lives here rather than in
+ * FederatedClient because the uplink is still one synchronous call in which
+ * the aggregator runs every client's encoder (design.md 8.3); only that
+ * client's Encode ever reads it, so it is the client's memory in all but
+ * storage. Encode runs concurrently for different clients on the workers
+ * (SetWorkers): a compressor's Encode must not write shared state. The report's bits are the header plus
+ * the message's raw bits, bitsEntropy the header plus its entropy bits.
  */
 #ifndef WFL_DIGITAL_AGGREGATOR_H
 #define WFL_DIGITAL_AGGREGATOR_H
 
+#include "compressor.h"
 #include "wireless-aggregator.h"
 
+#include <map>
+#include <memory>
 #include <vector>
 
 namespace wfl
@@ -62,7 +81,35 @@ class DigitalAggregator : public WirelessAggregator
         uint64_t uses = 0;
     };
 
+    /// The digital link the messages travel over.
+    enum Link
+    {
+        TDMA, ///< Shannon budgets over the fading channel (the class comment)
+        PIPE, ///< error-free bit pipe with PipeBits per client, no channel uses
+    };
+
+    /// One client's grant from the link in a round.
+    struct LinkGrant
+    {
+        bool scheduled = false;    ///< got channel uses (TDMA) or the pipe
+        double budgetBits = 0.0;   ///< bits its message may take (header excluded)
+        double headerBits = 0.0;   ///< rate header it sends besides
+        double powerW = 0.0;       ///< constant mean power P_k (TDMA)
+        double energyJ = 0.0;      ///< energy if it transmits
+        double meanSnr = 0.0;      ///< use-weighted mean received SNR (TDMA)
+        double fadingAbs = std::numeric_limits<double>::quiet_NaN();
+        double pathLossDb = std::numeric_limits<double>::quiet_NaN();
+    };
+
     static ns3::TypeId GetTypeId();
+    DigitalAggregator();
+    ~DigitalAggregator() override;
+
+    /// The compressor every client uses (default: QSGD with default Params,
+    /// the digital baseline's behaviour before the compressor seam).
+    void SetCompressor(std::shared_ptr<const Compressor> compressor);
+    /// The learner's parameter layout, passed to the compressor (null context layout when unset).
+    void SetLayout(const ParameterLayout& layout);
 
     /// Uses S of the round's slot for a model of `dim` coordinates with
     /// `scheduledClients` scheduled (the rlc slot's reports scale with them).
@@ -76,6 +123,20 @@ class DigitalAggregator : public WirelessAggregator
                                   const std::vector<ClientContribution>& contributions) override;
     /// Say once per run that some scheduled clients got no use.
     void WarnUnscheduled(uint64_t slotUses, size_t scheduled);
+    /// The TDMA link's grant to each contribution (fills the round's uses and airtime).
+    std::vector<LinkGrant> TdmaGrants(uint32_t round,
+                                      size_t dim,
+                                      const std::vector<ClientContribution>& contributions,
+                                      AggregationResult& result);
+    /// The bit pipe's grant to each contribution.
+    std::vector<LinkGrant> PipeGrants(const std::vector<ClientContribution>& contributions) const;
+    /// Encode every contribution (in parallel on the workers), then decode in client order.
+    void Compress(uint32_t round,
+                  const std::vector<ClientContribution>& contributions,
+                  const std::vector<LinkGrant>& grants,
+                  AggregationResult& result);
+    /// The state of `client`, created on first use.
+    ClientState* StateOf(uint32_t client, size_t dim);
 
     uint64_t m_totalUses = 0;
     double m_ratio = 0.1;
@@ -84,6 +145,11 @@ class DigitalAggregator : public WirelessAggregator
     bool m_matchPilots = false;
     double m_paprDb = 4.771212547196624; // 10 log10(3)
     bool m_warnedUnscheduled = false;
+    Link m_link = TDMA;
+    double m_pipeBits = 0.0;
+    std::shared_ptr<const Compressor> m_compressor;
+    ParameterLayout m_layout;
+    std::map<uint32_t, std::unique_ptr<ClientState>> m_states;
 };
 
 } // namespace wfl

@@ -312,6 +312,7 @@ FederatedServer::FinishAggregation()
         c.client = client->GetIndex();
         c.update = &update.delta;
         c.weight = client->GetSampleCount();
+        c.factors = update.factors.empty() ? nullptr : &update.factors;
         contributions.push_back(c);
         ClientRecord clientRecord;
         clientRecord.client = c.client;

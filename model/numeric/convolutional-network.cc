@@ -489,6 +489,32 @@ ConvolutionalNetwork<Scalar>::Clone() const
     return std::make_unique<ConvolutionalNetwork<Scalar>>(m_spec);
 }
 
+template <typename Scalar>
+ParameterLayout
+ConvolutionalNetwork<Scalar>::Layout() const
+{
+    ParameterLayout layout;
+    for (size_t i = 0; i < m_stages.size(); ++i)
+    {
+        const Stage& s = m_stages[i];
+        const size_t k2c = static_cast<size_t>(s.k2c);
+        const size_t out = static_cast<size_t>(s.outC);
+        const size_t offset = static_cast<size_t>(s.offset);
+        layout.push_back({"conv" + std::to_string(i) + ".weight", {k2c, out}, offset});
+        layout.push_back({"conv" + std::to_string(i) + ".bias", {out}, offset + out * k2c});
+    }
+    for (size_t l = 0; l < m_dense.size(); ++l)
+    {
+        const Dense& d = m_dense[l];
+        const size_t in = static_cast<size_t>(d.in);
+        const size_t out = static_cast<size_t>(d.out);
+        const size_t offset = static_cast<size_t>(d.offset);
+        layout.push_back({"dense" + std::to_string(l) + ".weight", {in, out}, offset});
+        layout.push_back({"dense" + std::to_string(l) + ".bias", {out}, offset + out * in});
+    }
+    return layout;
+}
+
 template class ConvolutionalNetwork<float>;
 template class ConvolutionalNetwork<double>;
 

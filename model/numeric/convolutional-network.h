@@ -74,6 +74,10 @@ class ConvolutionalNetwork : public Model<Scalar>
                            const std::vector<int>& labels,
                            Vector& grad) override;
     std::unique_ptr<Model<Scalar>> Clone() const override;
+    /// "conv<i>.weight" {Cin*k*k, Cout} and "conv<i>.bias" {Cout} per stage,
+    /// "dense<l>.weight" {in, out} and "dense<l>.bias" {out} per dense layer:
+    /// the column-major [Cout x Cin*k*k] and [out x in] matrices read row-major.
+    ParameterLayout Layout() const override;
 
     const ConvSpec& Spec() const
     {

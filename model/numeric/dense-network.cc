@@ -168,6 +168,13 @@ DenseNetwork<Scalar>::LossAndGradient(const Vector& params,
         const Matrix& input = l == 0 ? x : m_hidden[l - 1];
         Eigen::Map<RowMajorMatrix> dW(grad.data() + m_offsets[l], m_widths[l + 1], m_widths[l]);
         Eigen::Map<Vector> db(grad.data() + m_offsets[l] + dW.size(), m_widths[l + 1]);
+        if (m_recordFactors)
+        {
+            LayerFactors& f = m_factors[l];
+            f.tensor = 2 * l;
+            f.input = input.transpose().template cast<float>();
+            f.error = m_delta.transpose().template cast<float>();
+        }
         if (UsesNarrowKernel(l))
         {
             NarrowGradient(m_delta.data(), m_widths[l + 1], m_widths[l], input.data(),
@@ -195,6 +202,31 @@ std::unique_ptr<Model<Scalar>>
 DenseNetwork<Scalar>::Clone() const
 {
     return std::make_unique<DenseNetwork<Scalar>>(m_widths);
+}
+
+template <typename Scalar>
+ParameterLayout
+DenseNetwork<Scalar>::Layout() const
+{
+    ParameterLayout layout;
+    for (size_t l = 0; l < NumLayers(); ++l)
+    {
+        const size_t in = static_cast<size_t>(m_widths[l]);
+        const size_t out = static_cast<size_t>(m_widths[l + 1]);
+        const size_t offset = static_cast<size_t>(m_offsets[l]);
+        layout.push_back({"dense" + std::to_string(l) + ".weight", {out, in}, offset});
+        layout.push_back({"dense" + std::to_string(l) + ".bias", {out}, offset + out * in});
+    }
+    return layout;
+}
+
+template <typename Scalar>
+bool
+DenseNetwork<Scalar>::RecordFactors(bool on)
+{
+    m_recordFactors = on;
+    m_factors.assign(on ? NumLayers() : 0, LayerFactors{});
+    return true;
 }
 
 template <typename Scalar>

@@ -4,6 +4,9 @@
  *
  * Parameter layout, layer by layer: W_l [out x in] row-major (each unit's
  * weights contiguous, as the narrow-layer kernels want), then b_l [out].
+ * Layer l's weight gradient is dL/dW_l = Delta_l^T X_l, X_l [batch x in] the
+ * layer's input and Delta_l [batch x out] the error at its output (the mean
+ * loss's, so 1/batch is inside Delta); RecordFactors keeps both.
  */
 #ifndef WFL_DENSE_NETWORK_H
 #define WFL_DENSE_NETWORK_H
@@ -32,6 +35,14 @@ class DenseNetwork : public Model<Scalar>
                            const std::vector<int>& labels,
                            Vector& grad) override;
     std::unique_ptr<Model<Scalar>> Clone() const override;
+    /// "dense<l>.weight" {out, in} and "dense<l>.bias" {out} per layer.
+    ParameterLayout Layout() const override;
+    /// Factors of every layer: X = input^T [batch x in], Delta = dLoss/dz^T [batch x out].
+    bool RecordFactors(bool on) override;
+    const std::vector<LayerFactors>& Factors() const override
+    {
+        return m_factors;
+    }
 
   private:
     using RowMajorMatrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
@@ -57,6 +68,8 @@ class DenseNetwork : public Model<Scalar>
     Matrix m_logits;
     Matrix m_delta;                      ///< back-propagated error of the current layer
     Matrix m_deltaPrev;
+    bool m_recordFactors = false;
+    std::vector<LayerFactors> m_factors;
 };
 
 } // namespace wfl

@@ -47,6 +47,9 @@ LocalTrainer::Train(const Eigen::VectorXf& global,
 
     LocalUpdate update;
     update.steps = StepsFor(spec, n);
+    // The update is -lr times one gradient only for one plain (or first momentum) step.
+    const bool factors = spec.keepFactors && update.steps == 1 && optimizer.kind != "adam" &&
+                         optimizer.weightDecay == 0.0 && m_model->RecordFactors(true);
     double lossSum = 0.0;
     size_t cursor = 0;
     for (int step = 0; step < update.steps; ++step)
@@ -71,6 +74,15 @@ LocalTrainer::Train(const Eigen::VectorXf& global,
     }
     update.meanLoss = update.steps > 0 ? lossSum / update.steps : 0.0;
     update.delta = m_params - global;
+    if (factors)
+    {
+        update.factors = m_model->Factors();
+        for (LayerFactors& f : update.factors)
+        {
+            f.error *= -static_cast<float>(spec.learningRate);
+        }
+        m_model->RecordFactors(false);
+    }
     return update;
 }
 

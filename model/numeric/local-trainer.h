@@ -25,6 +25,8 @@ struct LocalTrainingSpec
     int batchSize = 32;
     int localSteps = 10; ///< SGD steps per round when localEpochs == 0
     int localEpochs = 0; ///< if > 0, passes over the client's data per round
+    /// FedSGD: keep the factors of the dense layers' update (LocalUpdate::factors).
+    bool keepFactors = false;
 };
 
 struct LocalUpdate
@@ -33,6 +35,14 @@ struct LocalUpdate
     double meanLoss = 0.0; ///< mean mini-batch training loss over the steps
     int steps = 0;
     double wallSeconds = 0.0; ///< wall-clock time of the training
+    /**
+     * With keepFactors, one step (FedSGD) of sgd or momentum without weight
+     * decay and a model that records factors: per dense layer, X and
+     * Delta' = -lr Delta, so that the layer's update is -lr dL/dW = Delta'^T X
+     * (exactly, up to the float rounding of w - lr g - w in delta). Else empty:
+     * other updates are not a product of two factors.
+     */
+    std::vector<LayerFactors> factors;
 };
 
 /**

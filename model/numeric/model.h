@@ -9,6 +9,8 @@
 #ifndef WFL_MODEL_H
 #define WFL_MODEL_H
 
+#include "compressor.h"
+
 #include <Eigen/Dense>
 
 #include <memory>
@@ -47,6 +49,24 @@ class Model
                                    Vector& grad) = 0;
     /// A fresh instance with the same architecture (own scratch buffers).
     virtual std::unique_ptr<Model> Clone() const = 0;
+    /// The named tensors of the parameter vector, in order; they tile
+    /// [0, NumParams()) (each shape as stored, row-major).
+    virtual ParameterLayout Layout() const = 0;
+    /**
+     * Keep, in later LossAndGradient calls, the factors X and Delta of each
+     * fully connected layer's weight gradient (compressor.h, LayerFactors).
+     * Returns false if the model cannot (then none are kept).
+     */
+    virtual bool RecordFactors(bool /* on */)
+    {
+        return false;
+    }
+    /// The factors of the last LossAndGradient call (empty unless recording).
+    virtual const std::vector<LayerFactors>& Factors() const
+    {
+        static const std::vector<LayerFactors> none;
+        return none;
+    }
 };
 
 /// Which model to build; `hidden` lists the hidden layer widths (of the MLP,

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
-#include <vector>
 
 namespace wfl
 {
@@ -13,7 +12,55 @@ namespace wfl
 namespace
 {
 constexpr double kScaleBits = 32.0;
-constexpr uint32_t kMaxLevels = 1u << 20;
+
+/// Subset entries [first, last) of one bucket.
+struct BucketRange
+{
+    size_t first;
+    size_t last;
+};
+
+BucketRange
+Bucket(size_t b, size_t bucket, size_t m)
+{
+    return {b * bucket, std::min(m, (b + 1) * bucket)};
+}
+
+/// The bucket's norm as a float, rounded up so that |g_i| / norm <= 1.
+float
+BucketNorm(const float* g, const std::vector<uint32_t>& chosen, BucketRange r, QuantizerNorm kind)
+{
+    double norm = 0.0;
+    if (kind == QuantizerNorm::L2)
+    {
+        double norm2 = 0.0;
+        for (size_t j = r.first; j < r.last; ++j)
+        {
+            norm2 += static_cast<double>(g[chosen[j]]) * g[chosen[j]];
+        }
+        norm = std::sqrt(norm2);
+    }
+    else
+    {
+        for (size_t j = r.first; j < r.last; ++j)
+        {
+            norm = std::max(norm, std::abs(static_cast<double>(g[chosen[j]])));
+        }
+    }
+    float normFloat = static_cast<float>(norm);
+    if (normFloat < norm)
+    {
+        normFloat = std::nextafter(normFloat, INFINITY);
+    }
+    return normFloat;
+}
+
+size_t
+EffectiveBucket(size_t bucket, size_t m)
+{
+    return bucket == 0 || bucket >= m ? std::max<size_t>(m, 1) : bucket;
+}
+
 } // namespace
 
 QuantizerFit
@@ -32,7 +79,7 @@ FitQuantizer(size_t dim, double budgetBits)
         // Largest s with dim log2(2s + 1) <= payload.
         const double perCoordinate = payload / static_cast<double>(dim);
         const double maxLevels = (std::exp2(std::min(perCoordinate, 40.0)) - 1.0) / 2.0;
-        fit.levels = static_cast<uint32_t>(std::min<double>(kMaxLevels, std::floor(maxLevels)));
+        fit.levels = static_cast<uint32_t>(std::min<double>(kMaxQuantizerLevels, std::floor(maxLevels)));
         fit.levels = std::max<uint32_t>(fit.levels, 1);
     }
     else
@@ -44,56 +91,98 @@ FitQuantizer(size_t dim, double budgetBits)
     return fit;
 }
 
-double
-QuantizeDequantize(const float* g, size_t dim, const QuantizerFit& fit, Rng& rng, float* out)
+std::vector<uint32_t>
+SubsetCoordinates(size_t dim, size_t m, Rng& rng)
+{
+    std::vector<uint32_t> chosen(dim);
+    std::iota(chosen.begin(), chosen.end(), 0u);
+    if (m < dim)
+    {
+        for (size_t i = 0; i < m; ++i)
+        {
+            std::swap(chosen[i], chosen[i + rng.UniformInt(dim - i)]);
+        }
+        chosen.resize(m);
+    }
+    return chosen;
+}
+
+QuantizedLevels
+StochasticQuantize(const float* g, size_t dim, const QuantizerFit& fit, size_t bucket, QuantizerNorm norm, Rng& rng)
+{
+    QuantizedLevels q;
+    if (fit.coordinates == 0)
+    {
+        return q;
+    }
+    const std::vector<uint32_t> chosen = SubsetCoordinates(dim, fit.coordinates, rng);
+    const size_t m = chosen.size();
+    const size_t b = EffectiveBucket(bucket, m);
+    const double s = fit.levels;
+    q.symbols.assign(m, 0);
+    for (size_t k = 0; k * b < m; ++k)
+    {
+        const BucketRange r = Bucket(k, b, m);
+        const float normFloat = BucketNorm(g, chosen, r, norm);
+        q.norms.push_back(normFloat);
+        if (normFloat == 0.0f)
+        {
+            continue; // all zero: no rounding draws (as the decoder sees norm 0)
+        }
+        const double n = normFloat;
+        for (size_t j = r.first; j < r.last; ++j)
+        {
+            const double x = std::abs(static_cast<double>(g[chosen[j]])) / n * s;
+            double level = std::floor(x);
+            if (rng.Uniform() < x - level)
+            {
+                level += 1.0;
+            }
+            q.symbols[j] = static_cast<int32_t>(g[chosen[j]] < 0.0f ? -level : level);
+        }
+    }
+    return q;
+}
+
+void
+StochasticDequantize(const QuantizedLevels& q,
+                     size_t dim,
+                     const QuantizerFit& fit,
+                     size_t bucket,
+                     Rng& subsetRng,
+                     float* out)
 {
     std::fill(out, out + dim, 0.0f);
     if (fit.coordinates == 0)
     {
-        return 0.0;
+        return;
     }
-    std::vector<uint32_t> chosen(dim);
-    std::iota(chosen.begin(), chosen.end(), 0u);
-    if (fit.coordinates < dim)
-    {
-        for (size_t i = 0; i < fit.coordinates; ++i)
-        {
-            std::swap(chosen[i], chosen[i + rng.UniformInt(dim - i)]);
-        }
-        chosen.resize(fit.coordinates);
-    }
-    // The scale is the norm of the coordinates actually sent: for a sparse
-    // subset this keeps the rounding variance at sqrt(m), not sqrt(D), times ||g_S||^2.
-    double norm2 = 0.0;
-    for (uint32_t i : chosen)
-    {
-        norm2 += static_cast<double>(g[i]) * g[i];
-    }
-    // The norm travels as a 32-bit float, rounded up so that |g_i| / norm <= 1
-    // and the level never exceeds s.
-    float normFloat = static_cast<float>(std::sqrt(norm2));
-    if (normFloat < std::sqrt(norm2))
-    {
-        normFloat = std::nextafter(normFloat, INFINITY);
-    }
-    const double norm = normFloat;
-    if (norm == 0.0)
-    {
-        return fit.bits;
-    }
+    const std::vector<uint32_t> chosen = SubsetCoordinates(dim, fit.coordinates, subsetRng);
+    const size_t m = chosen.size();
+    const size_t b = EffectiveBucket(bucket, m);
     const double s = fit.levels;
-    const double sparsityScale = static_cast<double>(dim) / static_cast<double>(fit.coordinates);
-    for (uint32_t i : chosen)
+    // Unbiased random sparsification: each coordinate is sent with probability m / D.
+    const double sparsityScale = static_cast<double>(dim) / static_cast<double>(m);
+    for (size_t k = 0; k * b < m; ++k)
     {
-        const double r = std::abs(static_cast<double>(g[i])) / norm * s;
-        double level = std::floor(r);
-        if (rng.Uniform() < r - level)
+        const BucketRange r = Bucket(k, b, m);
+        const double n = q.norms[k];
+        for (size_t j = r.first; j < r.last; ++j)
         {
-            level += 1.0;
+            const double level = std::abs(static_cast<double>(q.symbols[j]));
+            out[chosen[j]] = static_cast<float>(std::copysign(n * level / s * sparsityScale,
+                                                              static_cast<double>(q.symbols[j])));
         }
-        out[i] = static_cast<float>(std::copysign(norm * level / s * sparsityScale, g[i]));
     }
-    return fit.bits;
+}
+
+double
+QuantizeDequantize(const float* g, size_t dim, const QuantizerFit& fit, Rng& rng, float* out)
+{
+    Rng subsetRng = rng; // the decoder regenerates the subset from the same stream
+    const QuantizedLevels q = StochasticQuantize(g, dim, fit, 0, QuantizerNorm::L2, rng);
+    StochasticDequantize(q, dim, fit, 0, subsetRng, out);
+    return fit.coordinates == 0 ? 0.0 : fit.bits;
 }
 
 } // namespace wfl

@@ -1,0 +1,54 @@
+/*
+ * wfl-compress: one compressor on one vector, many independent draws of the
+ * shared randomness (issue 10, section 3).
+ *
+ *   wfl-compress INPUT [--compression.KEY VALUE ...] [--draws N] [--seed S]
+ *
+ * INPUT is a 1-D .npy file (float32 or float64, npy-reader.h) or
+ * FILE.h5:/path/to/dataset (a 1-D numeric dataset). The compression keys are
+ * wfl-run's (compression-keys.h), checked the same way (a key the chosen
+ * compressor does not declare is an error); the compressor runs over an
+ * error-free pipe whose budget is compression.bits (0 = unlimited).
+ * Draw d encodes g as client 0 in round d with seed S and a fresh client
+ * state, and decodes it as a round of one. Output, one JSON line:
+ * compressor, dim, draws, bits_raw and bits_entropy (means over draws),
+ * gain = 32 dim / bits_raw, rel_error_mean and rel_error_std (sample mean
+ * and standard deviation of ||g_hat - g||^2 / ||g||^2), rel_bias =
+ * ||mean(g_hat) - g|| / ||g||, and the resolved compression keys.
+ */
+#ifndef WFL_COMPRESS_STUDY_H
+#define WFL_COMPRESS_STUDY_H
+
+#include "scenario-config.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace wfl
+{
+
+struct CompressStudyArguments
+{
+    std::string input;
+    uint32_t draws = 100;
+    uint64_t seed = 1;
+    ScenarioConfig config; ///< coding.scheme = digital, compression.link = pipe, the keys given
+    bool helpRequested = false;
+};
+
+/// @throws InputError for a missing INPUT, an unknown option or a bad value.
+CompressStudyArguments ParseCompressStudyArguments(int argc, const char* const* argv);
+
+/// The vector INPUT names (InputError if unreadable or not 1-D).
+std::vector<float> ReadStudyInput(const std::string& input);
+
+/// Run the draws and return the JSON line (no newline).
+std::string RunCompressStudy(const CompressStudyArguments& arguments, const std::vector<float>& g);
+
+/// The usage text with the compression keys.
+std::string CompressStudyUsage();
+
+} // namespace wfl
+
+#endif

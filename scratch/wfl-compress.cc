@@ -1,0 +1,38 @@
+/*
+ * wfl-compress: a compressor study on one vector (helper/compress-study.h).
+ *
+ *   wfl-compress grad.npy --compression.scheme qsgd --compression.levels 4 --draws 200
+ *
+ * Exit codes: 0 success, 2 bad input (one line), 1 anything else.
+ */
+#include "compress-study.h"
+#include "input-error.h"
+
+#include <iostream>
+
+int
+main(int argc, char** argv)
+{
+    try
+    {
+        const wfl::CompressStudyArguments arguments = wfl::ParseCompressStudyArguments(argc, argv);
+        if (arguments.helpRequested)
+        {
+            std::cout << wfl::CompressStudyUsage();
+            return 0;
+        }
+        const std::vector<float> g = wfl::ReadStudyInput(arguments.input);
+        std::cout << wfl::RunCompressStudy(arguments, g) << "\n";
+        return 0;
+    }
+    catch (const wfl::InputError& e)
+    {
+        std::cerr << "wfl-compress: " << e.what() << "\n";
+        return wfl::kExitBadInput;
+    }
+    catch (const std::exception& e)
+    {
+        std::cerr << "wfl-compress: internal error: " << e.what() << "\n";
+        return 1;
+    }
+}
