@@ -1,0 +1,427 @@
+// Tests of the RePurpose numeric core: the Hungarian assignment, the
+// restructured network and its traffic, pruning/refit and the driver.
+
+#include "hungarian-assignment.h"
+#include "input-error.h"
+#include "random.h"
+#include "repurpose-traffic.h"
+#include "repurpose.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <numeric>
+#include <vector>
+
+using namespace wfl;
+
+namespace
+{
+
+Eigen::MatrixXd
+RandomMatrix(Eigen::Index rows, Eigen::Index cols, Rng& rng, bool integer)
+{
+    Eigen::MatrixXd m(rows, cols);
+    for (Eigen::Index i = 0; i < rows; ++i)
+    {
+        for (Eigen::Index j = 0; j < cols; ++j)
+        {
+            // Integers in {0..3}: many ties among optimal assignments.
+            m(i, j) = integer ? static_cast<double>(rng.UniformInt(4)) : rng.Uniform(-1.0, 1.0);
+        }
+    }
+    return m;
+}
+
+/// Minimum over all injective maps of the smaller side into the larger one.
+double
+BruteForceMinCost(const Eigen::MatrixXd& cost)
+{
+    const Eigen::MatrixXd c = cost.rows() <= cost.cols() ? cost : Eigen::MatrixXd(cost.transpose());
+    std::vector<int> perm(static_cast<size_t>(c.cols()));
+    std::iota(perm.begin(), perm.end(), 0);
+    double best = std::numeric_limits<double>::infinity();
+    do
+    {
+        double sum = 0.0;
+        for (Eigen::Index i = 0; i < c.rows(); ++i)
+        {
+            sum += c(i, perm[static_cast<size_t>(i)]);
+        }
+        best = std::min(best, sum);
+    } while (std::next_permutation(perm.begin(), perm.end()));
+    return best;
+}
+
+/// Every row gets a distinct column (or, for tall matrices, every column one row).
+void
+ExpectValidAssignment(const Eigen::MatrixXd& cost, const std::vector<int>& col)
+{
+    ASSERT_EQ(col.size(), static_cast<size_t>(cost.rows()));
+    std::vector<int> used;
+    for (int c : col)
+    {
+        if (c >= 0)
+        {
+            ASSERT_LT(c, cost.cols());
+            used.push_back(c);
+        }
+    }
+    std::sort(used.begin(), used.end());
+    EXPECT_TRUE(std::adjacent_find(used.begin(), used.end()) == used.end()) << "a column used twice";
+    EXPECT_EQ(used.size(), static_cast<size_t>(std::min(cost.rows(), cost.cols())));
+}
+
+// Checks optimality against enumeration of all permutations, square and
+// rectangular, integer costs with ties and real costs. Deliberate break:
+// making the column scan in SolveWide skip the last column (j < m) gives
+// invalid or suboptimal assignments within the first few matrices.
+TEST(HungarianAssignment, MatchesBruteForce)
+{
+    Rng rng(7, "test-hungarian");
+    const std::vector<std::pair<int, int>> shapes{{1, 1}, {2, 2}, {3, 3}, {4, 4}, {5, 5}, {6, 6},
+                                                  {7, 7}, {8, 8}, {2, 5}, {3, 7}, {6, 8}, {5, 2}, {7, 4}};
+    for (const auto& [rows, cols] : shapes)
+    {
+        const int trials = rows * cols >= 49 ? 3 : 20;
+        for (int trial = 0; trial < 2 * trials; ++trial)
+        {
+            const bool integer = trial % 2 == 0;
+            const Eigen::MatrixXd cost = RandomMatrix(rows, cols, rng, integer);
+            const std::vector<int> col = MinCostAssignment(cost);
+            ExpectValidAssignment(cost, col);
+            const double expected = BruteForceMinCost(cost);
+            if (integer)
+            {
+                EXPECT_EQ(AssignmentCost(cost, col), expected) << rows << "x" << cols << "\n" << cost;
+            }
+            else
+            {
+                EXPECT_NEAR(AssignmentCost(cost, col), expected, 1e-12) << rows << "x" << cols;
+            }
+        }
+    }
+}
+
+TEST(HungarianAssignment, AllTiedAndNonFinite)
+{
+    const Eigen::MatrixXd zeros = Eigen::MatrixXd::Zero(5, 5);
+    ExpectValidAssignment(zeros, MinCostAssignment(zeros));
+    Eigen::MatrixXd bad = Eigen::MatrixXd::Zero(2, 2);
+    bad(0, 1) = std::numeric_limits<double>::infinity();
+    EXPECT_THROW(MinCostAssignment(bad), std::invalid_argument);
+}
+
+// Capacity slots: the Hungarian over capacity copies equals enumeration of
+// every neuron-to-worker map with the right block sizes.
+TEST(RepurposeAssign, CapacitatedAssignmentMatchesBruteForce)
+{
+    Rng rng(11, "test-capacitated");
+    const std::vector<int> capacities{3, 2, 1};
+    for (int trial = 0; trial < 20; ++trial)
+    {
+        const Eigen::MatrixXd cost = RandomMatrix(6, 3, rng, trial % 2 == 0);
+        const std::vector<int> worker = AssignToWorkers(cost, capacities);
+        std::vector<int> counts(3, 0);
+        for (int k : worker)
+        {
+            ++counts[static_cast<size_t>(k)];
+        }
+        EXPECT_EQ(counts, capacities);
+        double best = std::numeric_limits<double>::infinity();
+        for (int code = 0; code < 729; ++code) // 3^6 maps
+        {
+            std::vector<int> w(6), c(3, 0);
+            for (int i = 0, v = code; i < 6; ++i, v /= 3)
+            {
+                w[static_cast<size_t>(i)] = v % 3;
+                ++c[static_cast<size_t>(v % 3)];
+            }
+            if (c == capacities)
+            {
+                best = std::min(best, AssignedCost(cost, w));
+            }
+        }
+        EXPECT_NEAR(AssignedCost(cost, worker), best, 1e-12);
+    }
+}
+
+/// Dense network with the given widths, weights U(-1, 1), biases U(-0.1, 0.1).
+DenseStack
+RandomNetwork(const std::vector<int>& widths, Rng& rng)
+{
+    DenseStack net;
+    for (size_t l = 0; l + 1 < widths.size(); ++l)
+    {
+        DenseLayer layer;
+        layer.weights = RandomMatrix(widths[l + 1], widths[l], rng, false);
+        layer.bias = 0.1 * RandomMatrix(widths[l + 1], 1, rng, false);
+        net.push_back(layer);
+    }
+    return net;
+}
+
+/// Zero every weight between different blocks (K contiguous balanced blocks per layer).
+void
+MakeBlockDiagonal(DenseStack& net, int workers, bool firstLayerToo)
+{
+    for (size_t l = firstLayerToo ? 0 : 1; l < net.size(); ++l)
+    {
+        auto& w = net[l].weights;
+        const auto out = ContiguousAssignment(BalancedCapacities(static_cast<int>(w.rows()), workers));
+        const auto in = ContiguousAssignment(BalancedCapacities(static_cast<int>(w.cols()), workers));
+        for (Eigen::Index i = 0; i < w.rows(); ++i)
+        {
+            for (Eigen::Index j = 0; j < w.cols(); ++j)
+            {
+                if (out[static_cast<size_t>(i)] != in[static_cast<size_t>(j)])
+                {
+                    w(i, j) = 0.0;
+                }
+            }
+        }
+    }
+}
+
+/// Relabel the hidden neurons of every hidden layer by a random permutation
+/// (rows of W_l and b_l, columns of W_{l+1}): the function is unchanged.
+void
+ShuffleHidden(DenseStack& net, Rng& rng)
+{
+    for (size_t l = 0; l + 1 < net.size(); ++l)
+    {
+        std::vector<int> perm(static_cast<size_t>(net[l].weights.rows()));
+        std::iota(perm.begin(), perm.end(), 0);
+        rng.Shuffle(perm);
+        const DenseLayer a = net[l];
+        const Eigen::MatrixXd next = net[l + 1].weights;
+        for (size_t p = 0; p < perm.size(); ++p)
+        {
+            net[l].weights.row(static_cast<Eigen::Index>(p)) = a.weights.row(perm[p]);
+            net[l].bias(static_cast<Eigen::Index>(p)) = a.bias(perm[p]);
+            net[l + 1].weights.col(static_cast<Eigen::Index>(p)) = next.col(perm[p]);
+        }
+    }
+}
+
+std::vector<int>
+Labels(const Eigen::MatrixXd& logits)
+{
+    std::vector<int> labels;
+    for (Eigen::Index s = 0; s < logits.cols(); ++s)
+    {
+        Eigen::Index best = 0;
+        logits.col(s).maxCoeff(&best);
+        labels.push_back(static_cast<int>(best));
+    }
+    return labels;
+}
+
+// A network made of K independent sub-networks, its hidden neurons shuffled:
+// RePurpose must find the blocks (no cross traffic) without changing the
+// function, even with a budget of 0 cross units. Deliberate break: summing
+// IncomingCost over the local worker instead of the others (indicator
+// holder == k) leaves traffic > 0 here.
+TEST(Repurpose, RecognisesShuffledBlockDiagonalNetwork)
+{
+    Rng rng(3, "test-block-diagonal");
+    for (int workers : {2, 3, 4})
+    {
+        for (InputPlacement input : {InputPlacement::kSplit, InputPlacement::kSource})
+        {
+            DenseStack net = RandomNetwork({24, 24, 36, 12}, rng);
+            MakeBlockDiagonal(net, workers, input == InputPlacement::kSplit);
+            ShuffleHidden(net, rng);
+            const Eigen::MatrixXd x = RandomMatrix(24, 200, rng, false).cwiseAbs();
+            RepurposeConfig config;
+            config.workers = workers;
+            config.input = input;
+            config.budget = {0};
+            const RepurposeResult result = Repurpose(net, x, config);
+            const NetworkTraffic traffic = CountTraffic(result.network);
+            EXPECT_EQ(traffic.crossActivations, 0) << "K=" << workers << " split=" << (input == InputPlacement::kSplit);
+            const Eigen::MatrixXd original = ForwardDense(net, x);
+            const Eigen::MatrixXd restructured = ForwardRestructured(result.network, x);
+            EXPECT_LT((original - restructured).cwiseAbs().maxCoeff(), 1e-12);
+            EXPECT_EQ(Accuracy(restructured, Labels(original)), 1.0);
+            // The naive split of the shuffled network does need traffic.
+            EXPECT_GT(CountTraffic(NaiveSplit(net, config)).crossActivations, 0);
+        }
+    }
+}
+
+// With no pruning the restructured network is a re-assignment of the
+// original: same logits up to summation order, and the assignment is not
+// the trivial one. Deliberate break: permuting the bias with the input
+// order instead of the output order in ForwardRestructured fails it
+// (errors of order 0.1).
+TEST(Repurpose, NoPruningIsAPermutation)
+{
+    Rng rng(5, "test-permutation");
+    const DenseStack net = RandomNetwork({20, 16, 12, 5}, rng);
+    const Eigen::MatrixXd x = RandomMatrix(20, 100, rng, false);
+    for (InputPlacement input : {InputPlacement::kSplit, InputPlacement::kSource})
+    {
+        RepurposeConfig config;
+        config.workers = 3;
+        config.input = input;
+        const RepurposeResult result = Repurpose(net, x, config);
+        bool moved = false;
+        for (size_t l = 0; l < net.size(); ++l)
+        {
+            EXPECT_TRUE((result.network.layers[l].mask.array() == 1).all());
+            EXPECT_EQ(result.network.layers[l].weights, net[l].weights);
+            moved = moved || result.network.layers[l].worker !=
+                                 ContiguousAssignment(BalancedCapacities(static_cast<int>(net[l].weights.rows()), 3));
+        }
+        EXPECT_TRUE(moved) << "the test needs a non-trivial assignment";
+        const Eigen::MatrixXd diff = ForwardDense(net, x) - ForwardRestructured(result.network, x);
+        EXPECT_LT(diff.cwiseAbs().maxCoeff(), 1e-5);
+    }
+}
+
+// The least-squares refit over the kept support never has a larger
+// calibration error than the masked original layer. Deliberate break:
+// anchoring the proximal term at 0 instead of the original weights (rhs
+// without lambda * W) fails with ridge = 10 (refit error above the masked
+// layer's by tens of percent).
+TEST(RepurposePrune, RefitNeverIncreasesCalibrationError)
+{
+    Rng rng(9, "test-refit");
+    for (double ridge : {0.0, 1e-4, 1e-1, 10.0})
+    {
+        for (int trial = 0; trial < 5; ++trial)
+        {
+            const Eigen::MatrixXd w = RandomMatrix(10, 15, rng, false);
+            const Eigen::VectorXd b = RandomMatrix(10, 1, rng, false);
+            // Correlated inputs, one of them never active: the Gram matrix is singular.
+            Eigen::MatrixXd x = RandomMatrix(15, 15, rng, false) * RandomMatrix(15, 60, rng, false);
+            x.row(3).setZero();
+            const Eigen::MatrixXd target = w * x + RandomMatrix(10, 60, rng, false);
+            Mask mask(10, 15);
+            for (Eigen::Index i = 0; i < mask.size(); ++i)
+            {
+                mask(i) = rng.Uniform() < 0.5 ? 1 : 0;
+            }
+            Eigen::MatrixXd refit;
+            Eigen::VectorXd refitBias;
+            RefitLayer(w, b, mask, x, target, ridge, refit, refitBias);
+            EXPECT_TRUE((refit.array() == 0.0 || mask.cast<double>().array() == 1.0).all());
+            const double before = LayerMse(w, b, mask, x, target);
+            const double after = LayerMse(refit, refitBias, mask, x, target);
+            EXPECT_LE(after, before * (1.0 + 1e-12)) << "ridge " << ridge;
+            if (ridge <= 1e-4)
+            {
+                EXPECT_LT(after, 0.9 * before) << "the refit should help on this problem";
+            }
+        }
+    }
+}
+
+/// Direct count: worker k needs input j from p != k iff (onehot^T mask)(k, j) > 0.
+long
+DirectCrossCount(const RestructuredLayer& layer, const std::vector<int>& holder, int workers)
+{
+    Eigen::MatrixXd onehot = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(layer.worker.size()), workers);
+    for (size_t i = 0; i < layer.worker.size(); ++i)
+    {
+        onehot(static_cast<Eigen::Index>(i), layer.worker[i]) = 1.0;
+    }
+    const Eigen::MatrixXd uses = onehot.transpose() * layer.mask.cast<double>();
+    long count = 0;
+    for (Eigen::Index k = 0; k < uses.rows(); ++k)
+    {
+        for (Eigen::Index j = 0; j < uses.cols(); ++j)
+        {
+            const int h = holder[static_cast<size_t>(j)];
+            count += (uses(k, j) > 0.0 && h != kSourceHolder && h != k) ? 1 : 0;
+        }
+    }
+    return count;
+}
+
+// Traffic from the masks equals a direct count, for all four methods.
+// Deliberate break: counting a needed input once per using neuron instead
+// of once per worker in CountLayerTraffic fails every layer with cross weights.
+TEST(RepurposeTraffic, CountsMatchDirectCount)
+{
+    Rng rng(13, "test-traffic");
+    const DenseStack net = RandomNetwork({16, 12, 10, 4}, rng);
+    const Eigen::MatrixXd x = RandomMatrix(16, 80, rng, false);
+    RepurposeConfig config;
+    config.workers = 3;
+    config.input = InputPlacement::kSplit;
+    config.budget = {5};
+    const std::vector<RestructuredNetwork> methods{NaiveSplit(net, config), DirectParallel(net, config),
+                                                   MagnitudePruned(net, config),
+                                                   Repurpose(net, x, config).network};
+    for (size_t m = 0; m < methods.size(); ++m)
+    {
+        const NetworkTraffic t = CountTraffic(methods[m]);
+        long total = 0;
+        for (size_t l = 0; l < net.size(); ++l)
+        {
+            const long direct = DirectCrossCount(methods[m].layers[l], methods[m].InputHolders(l), 3);
+            EXPECT_EQ(t.layers[l].crossActivations, direct) << "method " << m << " layer " << l;
+            total += direct;
+            if (m >= 2)
+            {
+                EXPECT_LE(direct, 5) << "budget of 5 activation units per layer";
+            }
+        }
+        EXPECT_EQ(t.CrossBytes(), 4 * total);
+    }
+    // Naive keeps every cross activation: each worker needs all inputs it does not hold.
+    EXPECT_EQ(CountTraffic(methods[0]).layers[1].crossActivations, 2 * 12);
+    EXPECT_EQ(CountTraffic(methods[1]).crossActivations, 0);
+}
+
+TEST(Repurpose, IsDeterministicAndRecordsEveryIterate)
+{
+    Rng rng(17, "test-determinism");
+    const DenseStack net = RandomNetwork({16, 14, 10, 4}, rng);
+    const Eigen::MatrixXd x = RandomMatrix(16, 90, rng, false);
+    RepurposeConfig config;
+    config.workers = 2;
+    config.input = InputPlacement::kSplit;
+    config.budget = {6};
+    config.iterations = 4;
+    const RepurposeResult a = Repurpose(net, x, config);
+    const RepurposeResult b = Repurpose(net, x, config);
+    ASSERT_EQ(a.history.size(), b.history.size());
+    for (size_t l = 0; l < net.size(); ++l)
+    {
+        EXPECT_EQ(a.network.layers[l].worker, b.network.layers[l].worker);
+        EXPECT_EQ(a.network.layers[l].mask, b.network.layers[l].mask);
+        EXPECT_EQ(a.network.layers[l].weights, b.network.layers[l].weights); // bitwise
+        EXPECT_EQ(a.network.layers[l].bias, b.network.layers[l].bias);
+    }
+    for (size_t i = 0; i < a.history.size(); ++i)
+    {
+        EXPECT_EQ(a.history[i].objective, b.history[i].objective);
+    }
+    EXPECT_GE(a.history.size(), net.size());
+}
+
+TEST(Repurpose, RejectsBadConfiguration)
+{
+    Rng rng(19, "test-config");
+    const DenseStack net = RandomNetwork({8, 6, 3}, rng);
+    const Eigen::MatrixXd x = RandomMatrix(8, 10, rng, false);
+    RepurposeConfig config;
+    config.workers = 0;
+    EXPECT_THROW(Repurpose(net, x, config), InputError);
+    config.workers = 2;
+    config.iterations = 0;
+    EXPECT_THROW(Repurpose(net, x, config), InputError);
+    config.iterations = 1;
+    config.budget = {1, 2, 3};
+    EXPECT_THROW(Repurpose(net, x, config), InputError);
+    config.budget = {};
+    config.capacities = {{3, 3}, {2, 2}};
+    EXPECT_THROW(Repurpose(net, x, config), InputError);
+    config.capacities = {};
+    EXPECT_THROW(Repurpose(net, RandomMatrix(7, 10, rng, false), config), InputError);
+}
+
+} // namespace
