@@ -242,7 +242,7 @@ TEST(Repurpose, RecognisesShuffledBlockDiagonalNetwork)
             EXPECT_EQ(traffic.crossActivations, 0) << "K=" << workers << " split=" << (input == InputPlacement::kSplit);
             const Eigen::MatrixXd original = ForwardDense(net, x);
             const Eigen::MatrixXd restructured = ForwardRestructured(result.network, x);
-            EXPECT_LT((original - restructured).cwiseAbs().maxCoeff(), 1e-12);
+            EXPECT_LT((original - restructured).cwiseAbs().maxCoeff(), 1e-12) << "K=" << workers << " split=" << (input == InputPlacement::kSplit);
             EXPECT_EQ(Accuracy(restructured, Labels(original)), 1.0);
             // The naive split of the shuffled network does need traffic.
             EXPECT_GT(CountTraffic(NaiveSplit(net, config)).crossActivations, 0);

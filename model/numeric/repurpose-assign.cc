@@ -1,22 +1,14 @@
 #include "repurpose-assign.h"
 
 #include "hungarian-assignment.h"
+#include "repurpose-spectral.h"
+
+#include <algorithm>
 
 namespace wfl
 {
 namespace
 {
-
-/// c(w, s) elementwise for a matrix whose column j has scale s_j.
-Eigen::MatrixXd
-ElementCost(const Eigen::MatrixXd& w, const Eigen::VectorXd& columnScale, AssignCost kind)
-{
-    if (kind == AssignCost::kMagnitude)
-    {
-        return w.cwiseAbs();
-    }
-    return w.cwiseAbs2() * columnScale.asDiagonal();
-}
 
 /// N[j, k] = 1 when input j is held by a worker other than k (the source never).
 Eigen::MatrixXd
@@ -34,6 +26,16 @@ CrossIndicator(const std::vector<int>& holder, int workers)
 }
 
 } // namespace
+
+Eigen::MatrixXd
+ElementCost(const Eigen::MatrixXd& w, const Eigen::VectorXd& columnScale, AssignCost kind)
+{
+    if (kind == AssignCost::kMagnitude)
+    {
+        return w.cwiseAbs();
+    }
+    return w.cwiseAbs2() * columnScale.asDiagonal();
+}
 
 Eigen::VectorXd
 RowMeanSquares(const Eigen::MatrixXd& x)
@@ -92,20 +94,20 @@ AssignedCost(const Eigen::MatrixXd& workerCost, const std::vector<int>& worker)
     return total;
 }
 
-std::vector<std::vector<int>>
-InitialAssignments(const DenseStack& net,
-                   const std::vector<Eigen::MatrixXd>& inputs,
-                   const std::vector<int>& inputHolder,
-                   const std::vector<std::vector<int>>& capacities,
-                   int workers,
-                   AssignCost kind,
-                   int sweeps)
+namespace
 {
-    std::vector<std::vector<int>> worker;
-    for (const auto& c : capacities)
-    {
-        worker.push_back(ContiguousAssignment(c));
-    }
+
+/// The sweeps of InitialAssignments from a given start.
+void
+Sweep(const DenseStack& net,
+      const std::vector<Eigen::MatrixXd>& inputs,
+      const std::vector<int>& inputHolder,
+      const std::vector<std::vector<int>>& capacities,
+      int workers,
+      AssignCost kind,
+      int sweeps,
+      std::vector<std::vector<int>>& worker)
+{
     for (int sweep = 0; sweep < sweeps; ++sweep)
     {
         bool changed = false;
@@ -137,7 +139,41 @@ InitialAssignments(const DenseStack& net,
             break;
         }
     }
-    return worker;
+}
+
+} // namespace
+
+std::vector<std::vector<int>>
+InitialAssignments(const DenseStack& net,
+                   const std::vector<Eigen::MatrixXd>& inputs,
+                   const std::vector<int>& inputHolder,
+                   const std::vector<std::vector<int>>& capacities,
+                   int workers,
+                   AssignCost kind,
+                   int sweeps)
+{
+    std::vector<std::vector<int>> worker;
+    for (const auto& c : capacities)
+    {
+        worker.push_back(ContiguousAssignment(c));
+    }
+    const bool freeFirstLayer =
+        std::all_of(inputHolder.begin(), inputHolder.end(), [](int h) { return h == kSourceHolder; });
+    if (sweeps == 0 || !freeFirstLayer || net.size() < 2)
+    {
+        Sweep(net, inputs, inputHolder, capacities, workers, kind, sweeps, worker);
+        return worker;
+    }
+    // Two starts for the free first layer: contiguous blocks and the spectral
+    // grouping by the second layer's weights; the cheaper result wins
+    // (contiguous on ties).
+    std::vector<std::vector<int>> spectral = worker;
+    spectral[0] = SpectralAssignment(ElementCost(net[1].weights, RowMeanSquares(inputs[1]), kind), capacities[0]);
+    Sweep(net, inputs, inputHolder, capacities, workers, kind, sweeps, worker);
+    Sweep(net, inputs, inputHolder, capacities, workers, kind, sweeps, spectral);
+    const double contiguousCost = NetworkCrossCost(net, inputs, inputHolder, worker, workers, kind);
+    const double spectralCost = NetworkCrossCost(net, inputs, inputHolder, spectral, workers, kind);
+    return spectralCost < contiguousCost ? spectral : worker;
 }
 
 double

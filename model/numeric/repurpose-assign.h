@@ -30,6 +30,9 @@ enum class AssignCost
     kMagnitude
 };
 
+/// c(w_ij, s_j) elementwise (column j of w has scale s_j).
+Eigen::MatrixXd ElementCost(const Eigen::MatrixXd& w, const Eigen::VectorXd& columnScale, AssignCost kind);
+
 /// incoming(i, k) [out x K] as above; inputs held by the source cost nothing.
 Eigen::MatrixXd IncomingCost(const Eigen::MatrixXd& weights,
                              const Eigen::VectorXd& inputScale,
@@ -59,7 +62,10 @@ double AssignedCost(const Eigen::MatrixXd& workerCost, const std::vector<int>& w
  * keeps its blocks); each further sweep reassigns layer by layer from
  * incoming + outgoing cost, which is exact block-coordinate descent on the
  * summed cross cost of the network, so it never increases it. Stops early
- * when a sweep changes nothing.
+ * when a sweep changes nothing. When the source holds the input, the first
+ * layer has no incoming cost, and the sweeps also run from a second start
+ * whose first layer is SpectralAssignment on the second layer's weights;
+ * the start with the lower final NetworkCrossCost wins (contiguous on ties).
  * @param inputs post-ReLU inputs of every layer on calibration data (LayerInputs).
  */
 std::vector<std::vector<int>> InitialAssignments(const DenseStack& net,
