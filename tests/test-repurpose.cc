@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 #include <vector>
 
@@ -73,9 +74,10 @@ ExpectValidAssignment(const Eigen::MatrixXd& cost, const std::vector<int>& col)
 }
 
 // Checks optimality against enumeration of all permutations, square and
-// rectangular, integer costs with ties and real costs. Deliberate break:
-// making the column scan in SolveWide skip the last column (j < m) gives
-// invalid or suboptimal assignments within the first few matrices.
+// rectangular, integer costs with ties and real costs. Catches any
+// suboptimality: exact for integer costs (one cost unit), 1e-12 for real
+// ones. Deliberate break: dropping the column potential v(j) from the
+// reduced cost in SolveWide fails this test and the capacitated one.
 TEST(HungarianAssignment, MatchesBruteForce)
 {
     Rng rng(7, "test-hungarian");
@@ -219,9 +221,12 @@ Labels(const Eigen::MatrixXd& logits)
 
 // A network made of K independent sub-networks, its hidden neurons shuffled:
 // RePurpose must find the blocks (no cross traffic) without changing the
-// function, even with a budget of 0 cross units. Deliberate break: summing
-// IncomingCost over the local worker instead of the others (indicator
-// holder == k) leaves traffic > 0 here.
+// function, even with a budget of 0 cross units (so a wrong assignment shows
+// as dropped nonzero weights: logits differ by O(1)). Deliberate breaks:
+// charging the local worker instead of the others in IncomingCost fails all
+// six cases; starting the source-fed first layer from contiguous blocks
+// only (no SpectralAssignment) fails K = 3 and 4 with the source input;
+// counting inputs a worker holds itself as traffic fails the traffic check.
 TEST(Repurpose, RecognisesShuffledBlockDiagonalNetwork)
 {
     Rng rng(3, "test-block-diagonal");
@@ -251,10 +256,10 @@ TEST(Repurpose, RecognisesShuffledBlockDiagonalNetwork)
 }
 
 // With no pruning the restructured network is a re-assignment of the
-// original: same logits up to summation order, and the assignment is not
-// the trivial one. Deliberate break: permuting the bias with the input
-// order instead of the output order in ForwardRestructured fails it
-// (errors of order 0.1).
+// original: same logits up to summation order (1e-5; observed ~1e-15), and
+// the assignment is not the trivial one. Deliberate break: un-permuting the
+// logits with the inverse permutation in ForwardRestructured fails it
+// (logits off by 16).
 TEST(Repurpose, NoPruningIsAPermutation)
 {
     Rng rng(5, "test-permutation");
@@ -281,10 +286,10 @@ TEST(Repurpose, NoPruningIsAPermutation)
 }
 
 // The least-squares refit over the kept support never has a larger
-// calibration error than the masked original layer. Deliberate break:
-// anchoring the proximal term at 0 instead of the original weights (rhs
-// without lambda * W) fails with ridge = 10 (refit error above the masked
-// layer's by tens of percent).
+// calibration error than the masked original layer (relative slack 1e-12).
+// Deliberate break: anchoring the proximal term at 0 instead of the original
+// weights (rhs without lambda * W and lambda * b) fails with ridge = 10
+// (refit MSE 58-77 against 32-46 for the masked layer).
 TEST(RepurposePrune, RefitNeverIncreasesCalibrationError)
 {
     Rng rng(9, "test-refit");
@@ -318,6 +323,57 @@ TEST(RepurposePrune, RefitNeverIncreasesCalibrationError)
     }
 }
 
+// In the driver, every layer's chosen weights fit the original
+// pre-activation on the restructured inputs at least as well as the pruned
+// original weights would (relative slack 1e-12), strictly better here, and
+// are the refit optimum on those inputs (gradient on the kept entries below
+// 1e-9 of the target's RMS). Deliberate break: refitting on the original
+// inputs X instead of the restructured ones Xh passes the two error checks
+// (so they alone would not catch it) but fails the gradient check on layers
+// 1 and 2.
+TEST(Repurpose, RefitBeatsUnrefitPrunedLayerInTheDriver)
+{
+    Rng rng(23, "test-driver-refit");
+    const DenseStack net = RandomNetwork({16, 14, 12, 4}, rng);
+    // Correlated inputs (rank 6 plus noise), so that kept weights can stand
+    // in for dropped ones; with independent inputs a refit can only move the bias.
+    const Eigen::MatrixXd x =
+        RandomMatrix(16, 6, rng, false) * RandomMatrix(6, 120, rng, false) + 0.1 * RandomMatrix(16, 120, rng, false);
+    RepurposeConfig config;
+    config.workers = 2;
+    config.input = InputPlacement::kSplit;
+    config.budget = {3};
+    const RepurposeResult result = Repurpose(net, x, config);
+    const std::vector<Eigen::MatrixXd> original = LayerInputs(net, x);
+    Eigen::MatrixXd inputs = x;
+    for (size_t l = 0; l < net.size(); ++l)
+    {
+        const RestructuredLayer& layer = result.network.layers[l];
+        Eigen::MatrixXd target = net[l].weights * original[l];
+        target.colwise() += net[l].bias;
+        const double refit = LayerMse(layer.weights, layer.bias, layer.mask, inputs, target);
+        const double pruned = LayerMse(net[l].weights, net[l].bias, layer.mask, inputs, target);
+        EXPECT_LE(refit, pruned * (1.0 + 1e-12)) << "layer " << l;
+        EXPECT_LT(refit, 0.9 * pruned) << "layer " << l;
+        // Stationarity of the refit objective on the kept entries and bias:
+        // (1/S) R Xh^T - lambda (W^ - W) = 0, R the residual on Xh.
+        Eigen::MatrixXd residual = target - layer.weights * inputs;
+        residual.colwise() -= layer.bias;
+        const double samples = static_cast<double>(inputs.cols());
+        const double lambda = config.ridge * inputs.rowwise().squaredNorm().mean() / samples;
+        const Eigen::MatrixXd gradient =
+            (residual * inputs.transpose() / samples - lambda * (layer.weights - net[l].weights))
+                .cwiseProduct(layer.mask.cast<double>());
+        const Eigen::VectorXd biasGradient = residual.rowwise().mean() - lambda * (layer.bias - net[l].bias);
+        const double scale = std::sqrt(target.squaredNorm() / samples);
+        EXPECT_LT(gradient.cwiseAbs().maxCoeff(), 1e-9 * scale) << "layer " << l;
+        EXPECT_LT(biasGradient.cwiseAbs().maxCoeff(), 1e-9 * scale) << "layer " << l;
+        Eigen::MatrixXd z = layer.weights * inputs;
+        z.colwise() += layer.bias;
+        inputs = z.cwiseMax(0.0);
+    }
+}
+
 /// Direct count: worker k needs input j from p != k iff (onehot^T mask)(k, j) > 0.
 long
 DirectCrossCount(const RestructuredLayer& layer, const std::vector<int>& holder, int workers)
@@ -340,9 +396,9 @@ DirectCrossCount(const RestructuredLayer& layer, const std::vector<int>& holder,
     return count;
 }
 
-// Traffic from the masks equals a direct count, for all four methods.
-// Deliberate break: counting a needed input once per using neuron instead
-// of once per worker in CountLayerTraffic fails every layer with cross weights.
+// Traffic from the masks equals a direct count, for all four methods, to
+// the single activation. Deliberate break: counting inputs a worker holds
+// itself as needed in CountLayerTraffic fails (48 vs 32, 36 vs 24, ...).
 TEST(RepurposeTraffic, CountsMatchDirectCount)
 {
     Rng rng(13, "test-traffic");
