@@ -169,7 +169,7 @@ main(int argc, char** argv)
                 base.input == wfl::InputPlacement::kSplit ? "split" : "source",
                 base.unit == wfl::PruneUnit::kWeight ? "weight" : "activation");
 
-    const std::vector<double> fractions{0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4};
+    const std::vector<double> fractions{0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8};
     for (int workers : workerCounts)
     {
         wfl::RepurposeConfig config = base;
