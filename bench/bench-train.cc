@@ -120,6 +120,49 @@ ConvFlopsPerSample(const wfl::ConvSpec& spec)
     return 2.0 * (2.0 * forward + inputGrad);
 }
 
+/// Training samples per second of `spec`, one trainer thread per shard, all
+/// at once (64 SGD steps per call, repeated for about `seconds`).
+double
+SamplesPerSecond(const wfl::ModelSpec& spec,
+                 const wfl::Dataset& train,
+                 const std::vector<std::vector<int>>& shards,
+                 int batch,
+                 double seconds)
+{
+    std::vector<double> rates(shards.size());
+    std::vector<std::thread> pool;
+    for (size_t t = 0; t < shards.size(); ++t)
+    {
+        pool.emplace_back([&, t] {
+            wfl::LocalTrainer trainer(wfl::MakeModel<float>(spec, 784, 10));
+            wfl::LocalTrainingSpec training;
+            training.batchSize = batch;
+            training.localSteps = 64;
+            Eigen::VectorXf params;
+            wfl::Rng init(1, "bench-init");
+            trainer.GetModel().Initialize(params, init);
+            uint64_t round = 0;
+            rates[t] = Rate(
+                           [&] {
+                               wfl::Rng rng(1, "bench-batches", t, ++round);
+                               trainer.Train(params, train, shards[t], training, rng);
+                           },
+                           seconds) *
+                       batch * training.localSteps;
+        });
+    }
+    for (auto& t : pool)
+    {
+        t.join();
+    }
+    double total = 0.0;
+    for (double r : rates)
+    {
+        total += r;
+    }
+    return total;
+}
+
 } // namespace
 
 int
@@ -195,27 +238,32 @@ main(int argc, char** argv)
     cases.push_back({"cnn lenet-5", cnn, ConvFlopsPerSample(lenet)});
     for (const Case& c : cases)
     {
-        for (int batch : {10, 64, 256})
+        for (int batch : {10, 16, 64, 256})
         {
-            wfl::LocalTrainer trainer(wfl::MakeModel<float>(c.model, 784, 10));
-            wfl::LocalTrainingSpec training;
-            training.batchSize = batch;
-            training.localSteps = 64;
-            Eigen::VectorXf params;
-            wfl::Rng init(1, "bench-init");
-            trainer.GetModel().Initialize(params, init);
-            uint64_t round = 0;
-            const double rate = Rate(
-                [&] {
-                    wfl::Rng rng(1, "bench-batches", 0, ++round);
-                    trainer.Train(params, data.train, indices, training, rng);
-                },
-                seconds);
-            const double samples = rate * batch * training.localSteps;
+            const double samples = SamplesPerSecond(c.model, data.train, {indices}, batch, seconds);
             const double gflops = samples * c.flopsPerSample / 1e9;
             std::printf("%-22s %6d %14.0f %10.1f %13.0f%%\n", c.name, batch, samples, gflops,
                         100.0 * gflops / peak1);
         }
+    }
+
+    // The federated set-up: one client per core, each training its own shard
+    // at once (what wfl-run does with one thread per core), against the
+    // all-core GEMM peak.
+    std::vector<std::vector<int>> shards(cores);
+    for (unsigned t = 0; t < cores; ++t)
+    {
+        shards[t].assign(indices.begin() + static_cast<long>(t * indices.size() / cores),
+                         indices.begin() + static_cast<long>((t + 1) * indices.size() / cores));
+    }
+    std::printf("\n%-22s %6s %14s %10s %14s\n", "model, 1 client/core", "batch", "samples/s",
+                "GFLOP/s", "of all-core peak");
+    for (int batch : {16, 64})
+    {
+        const double samples = SamplesPerSecond(cnn, data.train, shards, batch, seconds);
+        const double gflops = samples * ConvFlopsPerSample(lenet) / 1e9;
+        std::printf("%-22s %6d %14.0f %10.1f %13.0f%%\n", "cnn lenet-5", batch, samples, gflops,
+                    100.0 * gflops / peakAll);
     }
     return 0;
 }

@@ -95,6 +95,18 @@ ConvolutionalNetwork<Scalar>::ConvolutionalNetwork(ConvSpec spec)
         m_dense.push_back(Dense{widths[l], widths[l + 1], m_numParams});
         m_numParams += Eigen::Index{widths[l + 1]} * (widths[l] + 1);
     }
+    const Stage& first = m_stages.front();
+    m_direct = DirectConvSupports(k, first.outW);
+    if (m_direct)
+    {
+        m_directShape.inC = first.inC;
+        m_directShape.outC = first.outC;
+        m_directShape.k = k;
+        m_directShape.outH = first.outH;
+        m_directShape.outW = first.outW;
+        m_directShape.wp = DirectConvRowStride(first.outW, k);
+        m_directShape.planeStride = Eigen::Index{first.outH + k - 1} * m_directShape.wp;
+    }
     const size_t stages = m_stages.size();
     m_cols.resize(stages);
     m_conv.resize(stages);
@@ -244,6 +256,27 @@ ConvolutionalNetwork<Scalar>::Col2Im(const Stage& s,
 
 template <typename Scalar>
 void
+ConvolutionalNetwork<Scalar>::PadInput(const Scalar* x, Eigen::Index n)
+{
+    const DirectConvShape& d = m_directShape;
+    const Stage& s = m_stages.front();
+    MatrixMap padded = m_padded.View(d.planeStride, n * d.inC);
+    padded.setZero();
+    for (Eigen::Index plane = 0; plane < n * d.inC; ++plane)
+    {
+        // Input planes follow one another: sample-major CHW.
+        const Scalar* src = x + plane * s.inH * s.inW;
+        Scalar* dst = padded.data() + plane * d.planeStride + Eigen::Index{s.pad} * d.wp + s.pad;
+        for (int iy = 0; iy < s.inH; ++iy)
+        {
+            std::copy(src + Eigen::Index{iy} * s.inW, src + Eigen::Index{iy + 1} * s.inW,
+                      dst + Eigen::Index{iy} * d.wp);
+        }
+    }
+}
+
+template <typename Scalar>
+void
 ConvolutionalNetwork<Scalar>::ForwardChunk(const Vector& params, const Scalar* x, Eigen::Index n)
 {
     const int k = m_spec.kernel;
@@ -257,14 +290,22 @@ ConvolutionalNetwork<Scalar>::ForwardChunk(const Vector& params, const Scalar* x
         const Eigen::Index outPlane = Eigen::Index{s.outH} * s.outW;
         const Eigen::Index poolPlane = Eigen::Index{s.poolH} * s.poolW;
         const Eigen::Index rows = n * outPlane;
-        MatrixMap cols = m_cols[i].View(rows, s.k2c);
-        Im2Col(s, k, in, sampleStride, channelStride, n, cols.data());
-
         const ConstMatrixMap weights(params.data() + s.offset, s.outC, s.k2c);
         const ConstVectorMap bias(params.data() + s.offset + s.outC * s.k2c, s.outC);
         MatrixMap conv = m_conv[i].View(rows, s.outC);
-        conv.noalias() = cols * weights.transpose();
-        conv.rowwise() += bias.transpose();
+        if (i == 0 && m_direct)
+        {
+            PadInput(in, n);
+            DirectConvForward(m_directShape, m_padded.data.data(), n, weights.data(), bias.data(),
+                              conv.data());
+        }
+        else
+        {
+            MatrixMap cols = m_cols[i].View(rows, s.k2c);
+            Im2Col(s, k, in, sampleStride, channelStride, n, cols.data());
+            conv.noalias() = cols * weights.transpose();
+            conv.rowwise() += bias.transpose();
+        }
 
         // 2x2 max-pool of the pre-activations, then ReLU (the two commute);
         // argmax keeps the first maximum of each window.
@@ -411,10 +452,17 @@ ConvolutionalNetwork<Scalar>::BackwardChunk(const Vector& params, Eigen::Index n
             }
         }
 
-        const ConstMatrixMap cols(m_cols[i].data.data(), rows, s.k2c);
         Eigen::Map<Matrix> dW(grad.data() + s.offset, s.outC, s.k2c);
         Eigen::Map<Vector> db(grad.data() + s.offset + dW.size(), s.outC);
-        dW.noalias() += dConv.transpose() * cols;
+        if (i == 0 && m_direct)
+        {
+            DirectConvWeightGradient(m_directShape, m_padded.data.data(), n, dConv.data(), dW.data());
+        }
+        else
+        {
+            const ConstMatrixMap cols(m_cols[i].data.data(), rows, s.k2c);
+            dW.noalias() += dConv.transpose() * cols;
+        }
         db += dConv.colwise().sum().transpose();
         if (i > 0)
         {

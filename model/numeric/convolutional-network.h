@@ -23,7 +23,9 @@
  *  - dense layer l: W_l [out x in], then b_l [out]. The first dense layer
  *    reads the last pooled map flattened in the same CHW order.
  *
- * Convolutions run as im2col + GEMM over a whole chunk of samples; batches
+ * The first stage runs as a direct convolution over zero-padded input planes
+ * (conv-kernels.h) when its kernel size is supported; other stages run as
+ * im2col + GEMM over a whole chunk of samples; batches
  * larger than ConvSpec::chunk are processed chunk by chunk (gradients are
  * accumulated) so scratch memory stays bounded. Scratch buffers only grow, so
  * steady-state calls do not allocate. One instance per thread.
@@ -31,6 +33,7 @@
 #ifndef WFL_CONVOLUTIONAL_NETWORK_H
 #define WFL_CONVOLUTIONAL_NETWORK_H
 
+#include "conv-kernels.h"
 #include "model.h"
 
 #include <vector>
@@ -129,6 +132,8 @@ class ConvolutionalNetwork : public Model<Scalar>
     /// Forward pass of samples [x, x + n columns), keeping what backward needs;
     /// logits land in *m_out.
     void ForwardChunk(const Vector& params, const Scalar* x, Eigen::Index n);
+    /// Zero-padded copy of the chunk's input planes for the direct first stage.
+    void PadInput(const Scalar* x, Eigen::Index n);
     /// Backward pass of the chunk just forwarded, with dLoss/dlogits in
     /// *m_out; adds the chunk's gradient into grad.
     void BackwardChunk(const Vector& params, Eigen::Index n, Vector& grad);
@@ -177,6 +182,10 @@ class ConvolutionalNetwork : public Model<Scalar>
     Matrix m_tailLogits;
     Matrix* m_out = nullptr;
     std::vector<int> m_chunkLabels;
+    // Direct first stage (conv-kernels.h): its shape and the padded input planes.
+    bool m_direct = false;
+    DirectConvShape m_directShape{};
+    Buffer m_padded;
 };
 
 } // namespace wfl
