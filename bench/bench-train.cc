@@ -3,7 +3,7 @@
  * of this machine measured in the same run (one thread, and one GEMM per
  * core at once), so the fraction of peak each model reaches is printed.
  *
- *   bench-train [--seconds 1.0]
+ *   bench-train [--seconds 1.0] [--only cnn]   (--only: one model kind, no peak; for perf)
  */
 #include "convolutional-network.h"
 #include "dataset.h"
@@ -21,6 +21,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -169,11 +170,16 @@ int
 main(int argc, char** argv)
 {
     double seconds = 1.0;
+    std::string only;
     for (int i = 1; i + 1 < argc; ++i)
     {
         if (std::strcmp(argv[i], "--seconds") == 0)
         {
             seconds = std::atof(argv[i + 1]);
+        }
+        if (std::strcmp(argv[i], "--only") == 0)
+        {
+            only = argv[i + 1];
         }
     }
     // The best of a few square sizes: no single size is Eigen's best on every cache.
@@ -182,6 +188,11 @@ main(int argc, char** argv)
     double peakAll = 0.0;
     for (int n : {512, 1024, 1536})
     {
+        if (!only.empty())
+        {
+            peak1 = peakAll = 1.0;
+            break;
+        }
         peak1 = std::max(peak1, GemmGflops(n, seconds, 1));
         peakAll = std::max(peakAll, GemmGflops(n, seconds, cores));
     }
@@ -238,6 +249,10 @@ main(int argc, char** argv)
     cases.push_back({"cnn lenet-5", cnn, ConvFlopsPerSample(lenet)});
     for (const Case& c : cases)
     {
+        if (!only.empty() && c.model.kind != only)
+        {
+            continue;
+        }
         for (int batch : {10, 16, 64, 256})
         {
             const double samples = SamplesPerSecond(c.model, data.train, {indices}, batch, seconds);

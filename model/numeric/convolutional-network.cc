@@ -107,6 +107,22 @@ ConvolutionalNetwork<Scalar>::ConvolutionalNetwork(ConvSpec spec)
         m_directShape.wp = DirectConvRowStride(first.outW, k);
         m_directShape.planeStride = Eigen::Index{first.outH + k - 1} * m_directShape.wp;
     }
+    m_backShapes.resize(m_stages.size());
+    for (size_t i = 1; i < m_stages.size(); ++i)
+    {
+        const Stage& st = m_stages[i];
+        if (DirectConvSupports(k, st.inW))
+        {
+            DirectConvShape& b = m_backShapes[i];
+            b.inC = st.outC;
+            b.outC = st.inC;
+            b.k = k;
+            b.outH = st.inH;
+            b.outW = st.inW;
+            b.wp = DirectConvRowStride(st.inW, k);
+            b.planeStride = Eigen::Index{st.inH + k - 1} * b.wp;
+        }
+    }
     const size_t stages = m_stages.size();
     m_cols.resize(stages);
     m_conv.resize(stages);
@@ -385,6 +401,63 @@ ConvolutionalNetwork<Scalar>::ForwardChunk(const Vector& params, const Scalar* x
 
 template <typename Scalar>
 void
+ConvolutionalNetwork<Scalar>::DirectInputGradient(size_t i,
+                                                  const Vector& params,
+                                                  const Scalar* dConv,
+                                                  Eigen::Index n)
+{
+    // dIn(c, iy, ix) = sum_{o,ky,kx} W(o, c, ky, kx) dConv(o, iy - ky, ix - kx)
+    //               = sum_{o,ky,kx} Wf(c, o, ky, kx) dPad(o, iy + ky, ix + kx),
+    // Wf(c, o, ky, kx) = W(o, c, k-1-ky, k-1-kx), dPad = dConv shifted by k-1 in
+    // both directions with zeros around: a 'valid' convolution of dPad.
+    const Stage& s = m_stages[i];
+    const DirectConvShape& b = m_backShapes[i];
+    const int k = m_spec.kernel;
+    const Scalar* w = params.data() + s.offset;
+    Scalar* flipped = m_flipped.View(b.outC, Eigen::Index{b.inC} * k * k).data();
+    for (int o = 0; o < s.outC; ++o)
+    {
+        for (int c = 0; c < s.inC; ++c)
+        {
+            for (int ky = 0; ky < k; ++ky)
+            {
+                for (int kx = 0; kx < k; ++kx)
+                {
+                    const Eigen::Index from = ((Eigen::Index{c} * k + k - 1 - ky) * k + k - 1 - kx);
+                    const Eigen::Index to = ((Eigen::Index{o} * k + ky) * k + kx);
+                    flipped[to * b.outC + c] = w[from * s.outC + o];
+                }
+            }
+        }
+    }
+    // Padded planes in (sample, channel) order, as DirectConvForward reads them.
+    MatrixMap padded = m_dPadded.View(b.planeStride, n * b.inC);
+    padded.setZero();
+    const Eigen::Index outPlane = Eigen::Index{s.outH} * s.outW;
+    for (Eigen::Index j = 0; j < n; ++j)
+    {
+        for (int o = 0; o < s.outC; ++o)
+        {
+            const Scalar* src = dConv + (o * n + j) * outPlane;
+            Scalar* dst = padded.data() + (j * b.inC + o) * b.planeStride +
+                          Eigen::Index{k - 1} * b.wp + (k - 1);
+            for (int y = 0; y < s.outH; ++y)
+            {
+                for (int x = 0; x < s.outW; ++x)
+                {
+                    dst[Eigen::Index{y} * b.wp + x] = src[Eigen::Index{y} * s.outW + x];
+                }
+            }
+        }
+    }
+    const Scalar* zeros = m_zeroBias.View(b.outC, 1).setZero().data();
+    const Stage& prev = m_stages[i - 1];
+    MatrixMap dIn = m_dPooled[i - 1].View(n * prev.poolH * prev.poolW, prev.outC);
+    DirectConvForward(b, padded.data(), n, flipped, zeros, dIn.data());
+}
+
+template <typename Scalar>
+void
 ConvolutionalNetwork<Scalar>::BackwardChunk(const Vector& params, Eigen::Index n, Vector& grad)
 {
     // Dense layers, from dLoss/dlogits down to dLoss/dflat. The two delta
@@ -464,7 +537,11 @@ ConvolutionalNetwork<Scalar>::BackwardChunk(const Vector& params, Eigen::Index n
             dW.noalias() += dConv.transpose() * cols;
         }
         db += dConv.colwise().sum().transpose();
-        if (i > 0)
+        if (i > 0 && m_backShapes[i].inC > 0)
+        {
+            DirectInputGradient(i, params, dConv.data(), n);
+        }
+        else if (i > 0)
         {
             const ConstMatrixMap weights(params.data() + s.offset, s.outC, s.k2c);
             MatrixMap dCols = m_dCols.View(rows, s.k2c);

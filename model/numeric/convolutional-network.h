@@ -134,6 +134,8 @@ class ConvolutionalNetwork : public Model<Scalar>
     void ForwardChunk(const Vector& params, const Scalar* x, Eigen::Index n);
     /// Zero-padded copy of the chunk's input planes for the direct first stage.
     void PadInput(const Scalar* x, Eigen::Index n);
+    /// dLoss/d(input of stage i > 0) into m_dPooled[i - 1], by direct convolution.
+    void DirectInputGradient(size_t i, const Vector& params, const Scalar* dConv, Eigen::Index n);
     /// Backward pass of the chunk just forwarded, with dLoss/dlogits in
     /// *m_out; adds the chunk's gradient into grad.
     void BackwardChunk(const Vector& params, Eigen::Index n, Vector& grad);
@@ -186,6 +188,13 @@ class ConvolutionalNetwork : public Model<Scalar>
     bool m_direct = false;
     DirectConvShape m_directShape{};
     Buffer m_padded;
+    // Input gradients of later stages as direct 'full' convolutions of the
+    // (k-1)-padded output gradient with the flipped kernel, instead of a GEMM
+    // into an im2col-shaped matrix and col2im; per stage, inC == 0 if unused.
+    std::vector<DirectConvShape> m_backShapes;
+    Buffer m_flipped;   ///< flipped, transposed kernel of the current stage
+    Buffer m_dPadded;   ///< padded output gradient of the current stage
+    Buffer m_zeroBias;
 };
 
 } // namespace wfl
