@@ -37,23 +37,28 @@ Load(const Scalar* p)
     return v;
 }
 
-/// One output row of G output channels starting at o0, NB 16-column blocks.
-template <typename Scalar, int G, int NB>
+/// R consecutive output rows of G output channels starting at o0, NB
+/// 16-column blocks each: R * G * NB independent accumulators, enough to
+/// cover the FMA latency (4 cycles, 2 per cycle) even with one block per row.
+template <typename Scalar, int R, int G, int NB>
 void
-ForwardRow(const DirectConvShape& s,
-           const Scalar* in, // padded plane of channel 0 of this sample, at row oy
-           const Scalar* weights,
-           const Scalar* bias,
-           int o0,
-           Scalar* const* out) // G output rows
+ForwardRows(const DirectConvShape& s,
+            const Scalar* in, // padded plane of channel 0 of this sample, at the first row
+            const Scalar* weights,
+            const Scalar* bias,
+            int o0,
+            Scalar* const* out) // G output rows (of the first of the R rows)
 {
     using V = typename Lanes<Scalar>::type;
-    V acc[G][NB];
-    for (int g = 0; g < G; ++g)
+    V acc[R][G][NB];
+    for (int r = 0; r < R; ++r)
     {
-        for (int b = 0; b < NB; ++b)
+        for (int g = 0; g < G; ++g)
         {
-            acc[g][b] = V{} + bias[o0 + g];
+            for (int b = 0; b < NB; ++b)
+            {
+                acc[r][g][b] = V{} + bias[o0 + g];
+            }
         }
     }
     int t = 0;
@@ -64,27 +69,65 @@ ForwardRow(const DirectConvShape& s,
             const Scalar* row = in + c * s.planeStride + Eigen::Index{ky} * s.wp;
             for (int kx = 0; kx < s.k; ++kx, ++t)
             {
-                V x[NB];
-                for (int b = 0; b < NB; ++b)
-                {
-                    x[b] = Load(row + kx + kLanes * b);
-                }
                 const Scalar* w = weights + Eigen::Index{t} * s.outC + o0;
-                for (int g = 0; g < G; ++g)
+                for (int r = 0; r < R; ++r)
                 {
+                    V x[NB];
                     for (int b = 0; b < NB; ++b)
                     {
-                        acc[g][b] += w[g] * x[b];
+                        x[b] = Load(row + Eigen::Index{r} * s.wp + kx + kLanes * b);
+                    }
+                    for (int g = 0; g < G; ++g)
+                    {
+                        for (int b = 0; b < NB; ++b)
+                        {
+                            acc[r][g][b] += w[g] * x[b];
+                        }
                     }
                 }
             }
         }
     }
     Scalar tmp[NB * kLanes];
-    for (int g = 0; g < G; ++g)
+    for (int r = 0; r < R; ++r)
     {
-        std::memcpy(tmp, acc[g], sizeof(tmp));
-        std::memcpy(out[g], tmp, sizeof(Scalar) * static_cast<size_t>(s.outW));
+        for (int g = 0; g < G; ++g)
+        {
+            std::memcpy(tmp, acc[r][g], sizeof(tmp));
+            std::memcpy(out[g] + Eigen::Index{r} * s.outW, tmp, sizeof(Scalar) * static_cast<size_t>(s.outW));
+        }
+    }
+}
+
+template <typename Scalar, int R, int NB>
+void
+ForwardGroups(const DirectConvShape& s,
+              const Scalar* in,
+              const Scalar* weights,
+              const Scalar* bias,
+              Scalar* conv,
+              Eigen::Index n,
+              Eigen::Index j,
+              int oy)
+{
+    const Eigen::Index outPlane = Eigen::Index{s.outH} * s.outW;
+    Scalar* rows[6];
+    for (int o0 = 0; o0 < s.outC; o0 += 6)
+    {
+        const int g = std::min(6, s.outC - o0);
+        for (int i = 0; i < g; ++i)
+        {
+            rows[i] = conv + ((o0 + i) * n + j) * outPlane + Eigen::Index{oy} * s.outW;
+        }
+        switch (g)
+        {
+        case 6: ForwardRows<Scalar, R, 6, NB>(s, in, weights, bias, o0, rows); break;
+        case 5: ForwardRows<Scalar, R, 5, NB>(s, in, weights, bias, o0, rows); break;
+        case 4: ForwardRows<Scalar, R, 4, NB>(s, in, weights, bias, o0, rows); break;
+        case 3: ForwardRows<Scalar, R, 3, NB>(s, in, weights, bias, o0, rows); break;
+        case 2: ForwardRows<Scalar, R, 2, NB>(s, in, weights, bias, o0, rows); break;
+        default: ForwardRows<Scalar, R, 1, NB>(s, in, weights, bias, o0, rows); break;
+        }
     }
 }
 
@@ -97,88 +140,93 @@ ForwardBlocks(const DirectConvShape& s,
               const Scalar* bias,
               Scalar* conv)
 {
-    const Eigen::Index outPlane = Eigen::Index{s.outH} * s.outW;
-    Scalar* rows[6];
+    // Rows per register block: at most 24 accumulators of 32 registers.
+    constexpr int R = NB == 1 ? 4 : NB == 2 ? 2 : 1;
     for (Eigen::Index j = 0; j < n; ++j)
     {
         const Scalar* sample = padded + j * s.inC * s.planeStride;
-        for (int oy = 0; oy < s.outH; ++oy)
+        int oy = 0;
+        for (; oy + R <= s.outH; oy += R)
         {
-            const Scalar* in = sample + Eigen::Index{oy} * s.wp;
-            for (int o0 = 0; o0 < s.outC; o0 += 6)
-            {
-                const int g = std::min(6, s.outC - o0);
-                for (int i = 0; i < g; ++i)
-                {
-                    rows[i] = conv + ((o0 + i) * n + j) * outPlane + Eigen::Index{oy} * s.outW;
-                }
-                switch (g)
-                {
-                case 6: ForwardRow<Scalar, 6, NB>(s, in, weights, bias, o0, rows); break;
-                case 5: ForwardRow<Scalar, 5, NB>(s, in, weights, bias, o0, rows); break;
-                case 4: ForwardRow<Scalar, 4, NB>(s, in, weights, bias, o0, rows); break;
-                case 3: ForwardRow<Scalar, 3, NB>(s, in, weights, bias, o0, rows); break;
-                case 2: ForwardRow<Scalar, 2, NB>(s, in, weights, bias, o0, rows); break;
-                default: ForwardRow<Scalar, 1, NB>(s, in, weights, bias, o0, rows); break;
-                }
-            }
+            ForwardGroups<Scalar, R, NB>(s, sample + Eigen::Index{oy} * s.wp, weights, bias, conv, n, j, oy);
+        }
+        for (; oy < s.outH; ++oy)
+        {
+            ForwardGroups<Scalar, 1, NB>(s, sample + Eigen::Index{oy} * s.wp, weights, bias, conv, n, j, oy);
         }
     }
 }
 
-/// dW for one (output channel o, input channel c, kernel row ky): K taps
-/// accumulated in registers over every sample and output row.
-template <typename Scalar, int K, int NB>
+/// dW for O output channels from o0, input channel c and kernel row ky: O * K
+/// taps accumulated in registers over every sample and output row; each
+/// input vector load serves the O channels.
+template <typename Scalar, int O, int K, int NB>
 void
 WeightGradientRow(const DirectConvShape& s,
                   const Scalar* padded,
                   Eigen::Index n,
-                  const Scalar* dPadded, // dConv of channel o, rows of NB * 16 with zero tails
+                  const Scalar* dPadded, // dConv rows of NB * 16 with zero tails, channel-major
+                  int o0,
                   int c,
                   int ky,
-                  Scalar* taps) // K sums, added to
+                  Scalar* dW)
 {
     using V = typename Lanes<Scalar>::type;
-    V acc[K][NB];
-    for (int kx = 0; kx < K; ++kx)
+    const Eigen::Index width = NB * kLanes;
+    const Eigen::Index channelStride = n * s.outH * width;
+    V acc[O][K][NB];
+    for (int o = 0; o < O; ++o)
     {
-        for (int b = 0; b < NB; ++b)
+        for (int kx = 0; kx < K; ++kx)
         {
-            acc[kx][b] = V{};
+            for (int b = 0; b < NB; ++b)
+            {
+                acc[o][kx][b] = V{};
+            }
         }
     }
     for (Eigen::Index j = 0; j < n; ++j)
     {
         const Scalar* plane = padded + (j * s.inC + c) * s.planeStride + Eigen::Index{ky} * s.wp;
-        const Scalar* d = dPadded + j * s.outH * NB * kLanes;
-        for (int oy = 0; oy < s.outH; ++oy, d += NB * kLanes)
+        const Scalar* d = dPadded + o0 * channelStride + j * s.outH * width;
+        for (int oy = 0; oy < s.outH; ++oy, d += width)
         {
             const Scalar* row = plane + Eigen::Index{oy} * s.wp;
-            V dv[NB];
-            for (int b = 0; b < NB; ++b)
+            V dv[O][NB];
+            for (int o = 0; o < O; ++o)
             {
-                dv[b] = Load(d + kLanes * b);
+                for (int b = 0; b < NB; ++b)
+                {
+                    dv[o][b] = Load(d + o * channelStride + kLanes * b);
+                }
             }
             for (int kx = 0; kx < K; ++kx)
             {
                 for (int b = 0; b < NB; ++b)
                 {
-                    acc[kx][b] += dv[b] * Load(row + kx + kLanes * b);
+                    const V x = Load(row + kx + kLanes * b);
+                    for (int o = 0; o < O; ++o)
+                    {
+                        acc[o][kx][b] += dv[o][b] * x;
+                    }
                 }
             }
         }
     }
-    for (int kx = 0; kx < K; ++kx)
+    for (int o = 0; o < O; ++o)
     {
-        Scalar sum = 0;
-        for (int b = 0; b < NB; ++b)
+        for (int kx = 0; kx < K; ++kx)
         {
-            for (int l = 0; l < kLanes; ++l)
+            Scalar sum = 0;
+            for (int b = 0; b < NB; ++b)
             {
-                sum += acc[kx][b][l];
+                for (int l = 0; l < kLanes; ++l)
+                {
+                    sum += acc[o][kx][b][l];
+                }
             }
+            dW[Eigen::Index{(c * K + ky) * K + kx} * s.outC + o0 + o] += sum;
         }
-        taps[kx] += sum;
     }
 }
 
@@ -192,27 +240,33 @@ WeightGradientBlocks(const DirectConvShape& s,
 {
     // dConv rows copied to NB * 16 columns with zero tails, so whole vectors
     // can be read and the columns past outW add nothing.
-    const Eigen::Index outPlane = Eigen::Index{s.outH} * s.outW;
+    const Eigen::Index rows = n * s.outH;
     const int width = NB * kLanes;
     thread_local std::vector<Scalar> dPadded;
-    dPadded.assign(static_cast<size_t>(n * s.outH * width), Scalar(0));
-    Scalar taps[K];
-    for (int o = 0; o < s.outC; ++o)
+    dPadded.assign(static_cast<size_t>(s.outC * rows * width), Scalar(0));
+    for (Eigen::Index r = 0; r < s.outC * rows; ++r)
     {
-        for (Eigen::Index r = 0; r < n * s.outH; ++r)
+        const Scalar* src = dConv + r * s.outW;
+        Scalar* dst = dPadded.data() + r * width;
+        for (int x = 0; x < s.outW; ++x)
         {
-            const Scalar* src = dConv + o * n * outPlane + r * s.outW;
-            std::copy(src, src + s.outW, dPadded.data() + r * width);
+            dst[x] = src[x];
         }
+    }
+    int o0 = 0;
+    for (; o0 < s.outC; o0 += 2)
+    {
         for (int c = 0; c < s.inC; ++c)
         {
             for (int ky = 0; ky < K; ++ky)
             {
-                std::fill(taps, taps + K, Scalar(0));
-                WeightGradientRow<Scalar, K, NB>(s, padded, n, dPadded.data(), c, ky, taps);
-                for (int kx = 0; kx < K; ++kx)
+                if (o0 + 1 < s.outC)
                 {
-                    dW[Eigen::Index{(c * K + ky) * K + kx} * s.outC + o] += taps[kx];
+                    WeightGradientRow<Scalar, 2, K, NB>(s, padded, n, dPadded.data(), o0, c, ky, dW);
+                }
+                else
+                {
+                    WeightGradientRow<Scalar, 1, K, NB>(s, padded, n, dPadded.data(), o0, c, ky, dW);
                 }
             }
         }
