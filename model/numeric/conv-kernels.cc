@@ -88,13 +88,23 @@ ForwardRows(const DirectConvShape& s,
             }
         }
     }
-    Scalar tmp[NB * kLanes];
+    // Whole blocks as single vector stores, then the partial last block
+    // (a libc memcpy call of a run-time size cost more than the row itself).
+    const int full = s.outW / kLanes;
+    const int tail = s.outW - full * kLanes;
     for (int r = 0; r < R; ++r)
     {
         for (int g = 0; g < G; ++g)
         {
-            std::memcpy(tmp, acc[r][g], sizeof(tmp));
-            std::memcpy(out[g] + Eigen::Index{r} * s.outW, tmp, sizeof(Scalar) * static_cast<size_t>(s.outW));
+            Scalar* dst = out[g] + Eigen::Index{r} * s.outW;
+            for (int b = 0; b < full; ++b)
+            {
+                std::memcpy(dst + kLanes * b, &acc[r][g][b], sizeof(V));
+            }
+            for (int x = 0; x < tail; ++x)
+            {
+                dst[full * kLanes + x] = acc[r][g][full][x];
+            }
         }
     }
 }
