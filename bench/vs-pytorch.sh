@@ -31,6 +31,12 @@ out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 
 # wfl seconds per round (whole round without evaluation), mean over rounds 2..N.
+# Why the softmax ratio varies from run to run (issue 12): a softmax round is
+# only ~16 ms on two barrier-synchronized threads, so any other runnable
+# process on either core stretches it (one busy process: 16 -> 26 ms; the
+# load of other builds: up to 77 ms), while the 0.4 s single-thread PyTorch
+# round, measured at another moment, sees a different load. The table prints
+# the load average; trust ratios from a quiet machine (load < 1).
 wfl_round() {
   local name="$1"; shift
   # No scenario file: default.ini sets channel and power keys, which the ideal
