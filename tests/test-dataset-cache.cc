@@ -162,7 +162,8 @@ TEST_F(DatasetCacheTest, MissThenHitReturnsTheDecodedData)
 }
 
 // A source rewritten in place with the same size and its old mtime restored:
-// only the content hash can tell. Caught with a one-pixel change.
+// only the content hash can tell. Fails (served the stale data) when the
+// loader checks only the size, as checked by removing the hash comparison.
 TEST_F(DatasetCacheTest, ChangedSourceInvalidates)
 {
     Load(CacheStatus::Missing);
@@ -182,6 +183,8 @@ TEST_F(DatasetCacheTest, ChangedSourceInvalidates)
     ExpectSame(Load(CacheStatus::Hit), fresh);
 }
 
+// One flipped bit in the pixels: fails when the pixel hash is not checked
+// (tried by disabling that comparison).
 TEST_F(DatasetCacheTest, CorruptPayloadIsDetectedAndRebuilt)
 {
     Load(CacheStatus::Missing);
@@ -224,7 +227,9 @@ TEST_F(DatasetCacheTest, TruncatedFileIsDetectedAndRebuilt)
 }
 
 // Several processes create the same cache at once: each gets the right data,
-// and what is left is one valid file (no partial file, no temporary).
+// and what is left is one valid file (no partial file, no temporary). A race:
+// a non-atomic writer fails this only when the interleaving hits, so it is a
+// probabilistic guard; the payload hash is what makes a torn file harmless.
 TEST_F(DatasetCacheTest, ConcurrentWritersLeaveOneValidFile)
 {
     constexpr int kProcesses = 4;
@@ -278,6 +283,7 @@ TEST_F(DatasetCacheTest, UnwritableCacheDirectoryStillLoads)
 
 TEST(DatasetCacheDir, EnvironmentSelectsTheDirectory)
 {
+    // Each TEST runs in its own process under ctest: changing HOME is local.
     const char* saved = std::getenv("WFL_CACHE_DIR");
     const std::string keep = saved ? saved : "";
     setenv("WFL_CACHE_DIR", "/some/where", 1);
