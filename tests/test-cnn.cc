@@ -242,6 +242,11 @@ TEST(Cnn, GradientsMatchCentralFiniteDifferences)
         MakeSpec(10, 9, 2, {3, 2}, 3, {6, 5}, 3, 2),
         MakeSpec(20, 20, 1, {2, 2, 2}, 3, {4}, 3), // three stages
         MakeSpec(12, 12, 1, {2}, 5, {}, 3),        // one stage, no hidden layer
+        // LeNet's 5x5 kernel through both direct kernels (first-stage forward
+        // and weight gradient; later-stage input gradient) and chunks of 2.
+        MakeSpec(16, 16, 1, {2, 3}, 5, {4}, 3, 2),
+        // An even kernel: no direct kernel, im2col + GEMM and col2im throughout.
+        MakeSpec(12, 12, 1, {2, 2}, 4, {}, 3),
     };
     // Rounding dominates the error below h ~ 1e-5, truncation above.
     const double h = 1e-5;

@@ -23,7 +23,9 @@
  *  - dense layer l: W_l [out x in], then b_l [out]. The first dense layer
  *    reads the last pooled map flattened in the same CHW order.
  *
- * Convolutions run as im2col + GEMM over a whole chunk of samples; batches
+ * Stages run as direct convolutions over zero-padded input planes
+ * (conv-kernels.h) when the kernel size and width are supported, else as
+ * im2col + GEMM over a whole chunk of samples; batches
  * larger than ConvSpec::chunk are processed chunk by chunk (gradients are
  * accumulated) so scratch memory stays bounded. Scratch buffers only grow, so
  * steady-state calls do not allocate. One instance per thread.
@@ -31,6 +33,7 @@
 #ifndef WFL_CONVOLUTIONAL_NETWORK_H
 #define WFL_CONVOLUTIONAL_NETWORK_H
 
+#include "conv-kernels.h"
 #include "model.h"
 
 #include <vector>
@@ -133,6 +136,16 @@ class ConvolutionalNetwork : public Model<Scalar>
     /// Forward pass of samples [x, x + n columns), keeping what backward needs;
     /// logits land in *m_out.
     void ForwardChunk(const Vector& params, const Scalar* x, Eigen::Index n);
+    /// Zero-padded copy of stage i's input planes for its direct kernels.
+    /// Input plane (sample, channel) starts at in + sample * sampleStride +
+    /// channel * channelStride.
+    void PadInput(size_t i,
+                  const Scalar* in,
+                  Eigen::Index sampleStride,
+                  Eigen::Index channelStride,
+                  Eigen::Index n);
+    /// dLoss/d(input of stage i > 0) into m_dPooled[i - 1], by direct convolution.
+    void DirectInputGradient(size_t i, const Vector& params, const Scalar* dConv, Eigen::Index n);
     /// Backward pass of the chunk just forwarded, with dLoss/dlogits in
     /// *m_out; adds the chunk's gradient into grad.
     void BackwardChunk(const Vector& params, Eigen::Index n, Vector& grad);
@@ -181,6 +194,17 @@ class ConvolutionalNetwork : public Model<Scalar>
     Matrix m_tailLogits;
     Matrix* m_out = nullptr;
     std::vector<int> m_chunkLabels;
+    // Stages run by the direct kernels (conv-kernels.h): per stage its shape
+    // (inC == 0: im2col + GEMM instead) and its padded input planes.
+    std::vector<DirectConvShape> m_directShapes;
+    std::vector<Buffer> m_padded;
+    // Input gradients of later stages as direct 'full' convolutions of the
+    // (k-1)-padded output gradient with the flipped kernel, instead of a GEMM
+    // into an im2col-shaped matrix and col2im; per stage, inC == 0 if unused.
+    std::vector<DirectConvShape> m_backShapes;
+    Buffer m_flipped;   ///< flipped, transposed kernel of the current stage
+    Buffer m_dPadded;   ///< padded output gradient of the current stage
+    Buffer m_zeroBias;
 };
 
 } // namespace wfl

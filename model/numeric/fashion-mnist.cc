@@ -1,8 +1,12 @@
+#include "dataset-cache.h"
 #include "dataset.h"
 #include "idx-reader.h"
 #include "input-error.h"
 
 #include <sys/stat.h>
+
+#include <cstdio>
+#include <filesystem>
 
 namespace wfl
 {
@@ -73,6 +77,41 @@ LoadSplit(const std::string& directory, const std::string& prefix)
 TrainTestData
 LoadFashionMnist(const std::string& directory)
 {
+    return LoadFashionMnistCached(directory, DatasetCacheDir());
+}
+
+TrainTestData
+LoadFashionMnistCached(const std::string& directory, const std::string& cacheDir, CacheStatus* status)
+{
+    CacheStatus lookup = CacheStatus::Missing;
+    std::vector<std::string> sources;
+    std::string cachePath;
+    if (!cacheDir.empty())
+    {
+        std::error_code ec;
+        const std::string dir = std::filesystem::absolute(directory, ec).string();
+        for (const char* stem : {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                                 "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"})
+        {
+            sources.push_back(FindIdxFile(dir, stem));
+        }
+        char name[64];
+        std::snprintf(name, sizeof(name), "/fashion-mnist-%016llx.v1",
+                      static_cast<unsigned long long>(
+                          Hash64(reinterpret_cast<const uint8_t*>(dir.data()), dir.size())));
+        cachePath = cacheDir + name;
+        TrainTestData cached;
+        cached.name = "fashion-mnist";
+        lookup = ReadDatasetCache(cachePath, sources, cached);
+        if (lookup == CacheStatus::Hit)
+        {
+            if (status)
+            {
+                *status = lookup;
+            }
+            return cached;
+        }
+    }
     TrainTestData out;
     out.name = "fashion-mnist";
     out.train = LoadSplit(directory, "train");
@@ -81,6 +120,18 @@ LoadFashionMnist(const std::string& directory)
     {
         throw InputError("data.path: train and test images in " + directory +
                          " have different sizes");
+    }
+    if (!cachePath.empty())
+    {
+        const std::string error = WriteDatasetCache(cachePath, sources, out);
+        if (!error.empty())
+        {
+            std::fprintf(stderr, "wfl: dataset cache not written: %s\n", error.c_str());
+        }
+    }
+    if (status)
+    {
+        *status = lookup;
     }
     return out;
 }
