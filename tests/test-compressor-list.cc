@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <set>
 
@@ -229,5 +230,27 @@ TEST(CompressorList, IsgqSendsFactorsUnderFedSgd)
     {
         EXPECT_GT(bitsOf[0][i], 0.0);
         EXPECT_NE(bitsOf[0][i], bitsOf[1][i]) << "row " << i;
+    }
+}
+
+// NDQSG's client count is the run's (data.clients, a run fact, not a key):
+// with 7 clients and fine-fraction 0.5, clients 0..3 (ceil 3.5 = 4) send the
+// fine quantizer (log2 7 bits per entry) and 4..6 the nested one (log2 3),
+// every round. Break tried: the uplink not passing CompressorRunFacts (P = 1)
+// -> only client 0 sends fine, 1 fine row per round instead of 4.
+TEST(CompressorList, NdqsgTakesTheRunsClientCount)
+{
+    const std::string path = wfltest::MakeTempDir("compressor-list-ndqsg") + "/n.h5";
+    auto keys = RunKeys("ndqsg", "1");
+    keys["compression.link"] = "pipe";
+    const auto result = wfltest::Run(wfltest::SyntheticRunArgs(path, keys));
+    ASSERT_EQ(result.exitCode, 0) << result.err;
+    const auto client = wfltest::ReadColumn(path, "/clients/client");
+    const auto bits = wfltest::ReadColumn(path, "/clients/bits");
+    ASSERT_EQ(bits.size(), 14u);
+    const double fine = *std::max_element(bits.begin(), bits.end());
+    for (size_t i = 0; i < bits.size(); ++i)
+    {
+        EXPECT_EQ(bits[i] == fine, client[i] < 4.0) << "client " << client[i] << ": " << bits[i] << " bits";
     }
 }
