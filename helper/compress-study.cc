@@ -156,7 +156,9 @@ std::string
 RunCompressStudy(const CompressStudyArguments& a, const std::vector<float>& g)
 {
     const ScenarioConfig& c = a.config;
-    const std::unique_ptr<Compressor> compressor = BuildCompressor(c.compressionScheme, c.compressionValues);
+    // One vector, sent as client 0 in a round of its own: a run of one client.
+    const std::unique_ptr<Compressor> compressor =
+        BuildCompressor(c.compressionScheme, c.compressionValues, CompressorRunFacts{1});
     const size_t dim = g.size();
     const Eigen::Map<const Eigen::VectorXf> gv(g.data(), static_cast<Eigen::Index>(dim));
     const double norm2 = gv.cast<double>().squaredNorm();

@@ -53,7 +53,7 @@ FindCompressorKey(const CompressorRegistration& registration, const std::string&
 }
 
 std::unique_ptr<Compressor>
-BuildCompressor(const std::string& scheme, const CompressorValues& values)
+BuildCompressor(const std::string& scheme, const CompressorValues& values, const CompressorRunFacts& facts)
 {
     const CompressorRegistration* r = FindCompressor(scheme);
     if (r == nullptr)
@@ -65,7 +65,7 @@ BuildCompressor(const std::string& scheme, const CompressorValues& values)
         }
         RejectKey("compression.scheme", scheme, "one of " + range);
     }
-    return r->build(values);
+    return r->build(values, facts);
 }
 
 } // namespace wfl

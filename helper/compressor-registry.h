@@ -20,6 +20,10 @@
  * or float, [lo, hi] or (lo, hi]), ChoiceParam (named values of any type with
  * ==, e.g. an enum), FlagParam (bool). Encode may run concurrently for
  * different clients, so a compressor must keep no mutable shared state.
+ *
+ * Run facts: a Params field that is a fact of the run rather than a choice
+ * (NDQSG's client count P) is not a key; Register's optional last argument
+ * copies it from CompressorRunFacts, which the uplink fills from the scenario.
  */
 #ifndef WFL_COMPRESSOR_REGISTRY_H
 #define WFL_COMPRESSOR_REGISTRY_H
@@ -43,6 +47,12 @@ namespace wfl
 /// Compressor keys given: name without "compression." -> text.
 using CompressorValues = std::map<std::string, std::string>;
 
+/// Facts of the run a compressor may need that are not its keys.
+struct CompressorRunFacts
+{
+    uint32_t clients = 1; ///< the run's client count (data.clients)
+};
+
 /// One compression.<name> key of one compressor.
 struct CompressorKey
 {
@@ -60,9 +70,9 @@ struct CompressorRegistration
     std::string scheme; ///< compression.scheme value
     std::string help;   ///< one line for compression.scheme's help
     std::vector<CompressorKey> keys;
-    /// The compressor for the given values (absent keys at their defaults);
-    /// throws InputError naming the key for a bad value.
-    std::function<std::unique_ptr<Compressor>(const CompressorValues&)> build;
+    /// The compressor for the given values (absent keys at their defaults) in
+    /// a run with the given facts; throws InputError naming the key for a bad value.
+    std::function<std::unique_ptr<Compressor>(const CompressorValues&, const CompressorRunFacts&)> build;
 };
 
 /// Every registered compressor: the built-in list, then RegisterCompressor's, in order.
@@ -78,7 +88,9 @@ const CompressorRegistration* FindCompressor(const std::string& scheme);
 const CompressorKey* FindCompressorKey(const CompressorRegistration& registration, const std::string& name);
 
 /// The compressor of `scheme` (InputError for an unknown scheme or a bad value).
-std::unique_ptr<Compressor> BuildCompressor(const std::string& scheme, const CompressorValues& values);
+std::unique_ptr<Compressor> BuildCompressor(const std::string& scheme,
+                                            const CompressorValues& values,
+                                            const CompressorRunFacts& facts = {});
 
 /// A key bound to a field of a compressor's Params.
 template <typename P>
@@ -169,10 +181,14 @@ FlagParam(std::string name, bool P::*field, std::string help)
 }
 
 /// The registration of compressor C (constructed from C::Params, which
-/// throws std::invalid_argument for a combination its keys cannot express).
+/// throws std::invalid_argument for a combination its keys cannot express);
+/// `fromRun` sets the Params fields that are run facts, not keys.
 template <typename C>
 CompressorRegistration
-Register(std::string scheme, std::string help, std::vector<ParamKey<typename C::Params>> keys)
+Register(std::string scheme,
+         std::string help,
+         std::vector<ParamKey<typename C::Params>> keys,
+         std::function<void(const CompressorRunFacts&, typename C::Params&)> fromRun = nullptr)
 {
     using P = typename C::Params;
     CompressorRegistration r;
@@ -182,8 +198,13 @@ Register(std::string scheme, std::string help, std::vector<ParamKey<typename C::
     {
         r.keys.push_back(k.key);
     }
-    r.build = [scheme, keys](const CompressorValues& values) -> std::unique_ptr<Compressor> {
+    r.build = [scheme, keys, fromRun](const CompressorValues& values,
+                                      const CompressorRunFacts& facts) -> std::unique_ptr<Compressor> {
         P params{};
+        if (fromRun)
+        {
+            fromRun(facts, params);
+        }
         for (const ParamKey<P>& k : keys)
         {
             const auto it = values.find(k.key.name);

@@ -214,7 +214,8 @@ ParseArguments(int argc, const char* const* argv)
     // and sweeps see them: building it is cheap.
     if (parsed.config.codingScheme == "digital")
     {
-        BuildCompressor(parsed.config.compressionScheme, parsed.config.compressionValues);
+        BuildCompressor(parsed.config.compressionScheme, parsed.config.compressionValues,
+                        CompressorRunFacts{parsed.config.clients});
     }
     return parsed;
 }

@@ -188,7 +188,7 @@ BuildUplink(const ScenarioConfig& config, ns3::Ptr<ns3::Node> server, const ns3:
                                                                     : DigitalAggregator::TDMA),
             "PipeBits", ns3::DoubleValue(config.compressionBits));
         ns3::DynamicCast<DigitalAggregator>(aggregator)->SetCompressor(
-            BuildCompressor(config.compressionScheme, config.compressionValues));
+            BuildCompressor(config.compressionScheme, config.compressionValues, CompressorRunFacts{config.clients}));
     }
     else
     {

@@ -108,7 +108,7 @@ NdqsgCompressor::NdqsgCompressor(const Params& params)
     }
     if (params.ratio < 2 || params.ratio > 2 * params.levels + 1)
     {
-        throw std::invalid_argument("ndqsg: ratio (rho) must be in 2..2 levels + 1 = " +
+        throw std::invalid_argument("ndqsg: coarse-ratio (rho) must be in 2..2 levels + 1 = " +
                                     std::to_string(2 * params.levels + 1) + ", got " + std::to_string(params.ratio));
     }
     if (params.bucket == 0)
