@@ -8,6 +8,8 @@
 
 #include "test-util.h"
 
+#include "idx-fixtures.h"
+
 #include <gtest/gtest.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -25,32 +27,9 @@ using namespace wfl;
 namespace
 {
 
-using Bytes = std::vector<uint8_t>;
-
-Bytes
-IdxBytes(const std::vector<uint32_t>& dims, const Bytes& payload)
-{
-    Bytes out{0, 0, 0x08, static_cast<uint8_t>(dims.size())};
-    for (uint32_t d : dims)
-    {
-        for (int shift = 24; shift >= 0; shift -= 8)
-        {
-            out.push_back(static_cast<uint8_t>(d >> shift));
-        }
-    }
-    out.insert(out.end(), payload.begin(), payload.end());
-    return out;
-}
-
-void
-WriteGz(const std::string& path, const Bytes& bytes)
-{
-    gzFile f = gzopen(path.c_str(), "wb");
-    ASSERT_NE(f, nullptr) << path;
-    ASSERT_EQ(gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size())),
-              static_cast<int>(bytes.size()));
-    ASSERT_EQ(gzclose(f), Z_OK);
-}
+using wfltest::Bytes;
+using wfltest::IdxBytes;
+using wfltest::WriteGz;
 
 /// Writes a 4-file Fashion-MNIST directory whose pixels depend on `salt`.
 void
