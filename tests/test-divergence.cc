@@ -25,16 +25,7 @@ using namespace wfl;
 namespace
 {
 
-std::shared_ptr<const TrainTestData>
-SmallData(uint64_t seed)
-{
-    SyntheticSpec spec;
-    spec.dim = 16;
-    spec.classes = 5;
-    spec.trainSamples = 2000;
-    spec.testSamples = 500;
-    return std::make_shared<TrainTestData>(MakeSyntheticClusters(spec, seed));
-}
+using wfltest::SmallData;
 
 } // namespace
 

@@ -8,6 +8,7 @@
 #include "input-error.h"
 #include "model.h"
 #include "random.h"
+#include "dataset.h"
 #include "trace-reader.h"
 
 #include <Eigen/Dense>
@@ -18,6 +19,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -147,6 +149,18 @@ pid_t Spawn(const std::vector<std::string>& argv, int stdoutFd, int stderrFd);
 /// softmax); `overrides` replace or add keys ("run.rounds" -> "20").
 std::vector<std::string> SyntheticRunArgs(const std::string& output,
                                           const std::map<std::string, std::string>& overrides = {});
+
+/// A small synthetic task (16 features, 5 classes, 2000 train and 500 test samples).
+inline std::shared_ptr<const wfl::TrainTestData>
+SmallData(uint64_t seed)
+{
+    wfl::SyntheticSpec spec;
+    spec.dim = 16;
+    spec.classes = 5;
+    spec.trainSamples = 2000;
+    spec.testSamples = 500;
+    return std::make_shared<wfl::TrainTestData>(wfl::MakeSyntheticClusters(spec, seed));
+}
 
 } // namespace wfltest
 
