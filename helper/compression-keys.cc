@@ -63,6 +63,7 @@ LinkKey()
         c.compressionLink = text;
     };
     key.show = [](const ScenarioConfig& c) { return c.compressionLink; };
+    key.attribute = "Link";
     return key;
 }
 
@@ -78,6 +79,7 @@ BitsKey()
         c.compressionBits = ParseRealKey("compression.bits", raw, 0.0, 1e15, false);
     };
     key.show = [](const ScenarioConfig& c) { return ShortestDouble(c.compressionBits); };
+    key.attribute = "PipeBits";
     return key;
 }
 

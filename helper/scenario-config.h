@@ -109,6 +109,11 @@ struct KeySpec
     std::function<void(const std::string& text, ScenarioConfig&)> apply;
     /// Current value of the key in `config`, as it would be written in INI.
     std::function<std::string(const ScenarioConfig&)> show;
+    /// The ns-3 Attribute of the uplink objects (channel, aggregator) this key
+    /// sets, "" if none: the uplink builder applies every such key to every
+    /// object whose TypeId has the attribute, from `show` (so the INI text is
+    /// the one value, and no builder code names the key again).
+    std::string attribute;
 };
 
 /// All keys, in documentation order.

@@ -180,6 +180,7 @@ BucketKey()
         c.codingBucket = static_cast<uint32_t>(n);
     };
     key.show = [](const ScenarioConfig& c) { return std::to_string(c.codingBucket); };
+    key.attribute = "BucketLength";
     return key;
 }
 
@@ -221,6 +222,7 @@ BuildKeys()
     keys.push_back(UnsignedKey<uint64_t>("run.seed", "", 0, std::numeric_limits<int64_t>::max(),
         [](C& c) -> uint64_t& { return c.seed; },
         "seed of every random stream of the run (data split, init, batches)"));
+    keys.back().attribute = "Seed";
     keys.push_back(UnsignedKey<uint32_t>("run.eval-every", "rounds", 1, 1000000,
         [](C& c) -> uint32_t& { return c.evalEvery; },
         "evaluate the global model every this many rounds (and always in the last)"));
@@ -343,9 +345,11 @@ BuildKeys()
         [](C& c) -> std::string& { return c.codingScheme; },
         "uplink: exact average, uncoded over the air, random linear coding over the air, "
         "or orthogonal digital (TDMA + quantization)"));
+    keys.back().attribute = "Coding"; // over the air: analog | rlc
     keys.push_back(RealKey("coding.ratio", "", 0.0, 1.0, true,
         [](C& c) -> double& { return c.codingRatio; },
         "rlc: k/n, real symbols per coordinate; digital: the same spectrum share"));
+    keys.back().attribute = "CodingRatio";
     keys.push_back(BucketKey());
     AddCompressionKeys(keys);
     keys.push_back(ChoiceKey("channel.fading", PartChoiceNames(UplinkPart("channel.fading")),
@@ -358,16 +362,21 @@ BuildKeys()
         [](C& c) -> uint32_t& { return c.coherenceUses; },
         "channel uses per fading block within a round, pilot included (0 = one block per "
         "round; else >= 2)"));
+    keys.back().attribute = "CoherenceUses";
     keys.push_back(RealKey("channel.bandwidth-hz", "Hz", 1.0, 1e12, false,
         [](C& c) -> double& { return c.bandwidthHz; }, "bandwidth; a channel use lasts 1/B"));
+    keys.back().attribute = "BandwidthHz";
     keys.push_back(RealKey("channel.noise-figure-db", "dB", 0.0, 100.0, false,
         [](C& c) -> double& { return c.noiseFigureDb; }, "receiver noise figure"));
+    keys.back().attribute = "NoiseFigureDb";
     keys.push_back(ChoiceKey("channel.normalized", {"false", "true"},
         [](C& c) -> std::string& { return c.normalized; },
         "textbook mode: unit path loss and noise set by channel.snr-db"));
+    keys.back().attribute = "Normalized";
     keys.push_back(RealKey("channel.snr-db", "dB", -100.0, 200.0, false,
         [](C& c) -> double& { return c.snrDb; },
         "normalized mode: P_max / sigma^2 per channel use"));
+    keys.back().attribute = "SnrDb";
     keys.push_back(PathKey("channel.path-loss", [](C& c) -> std::string& { return c.pathLoss; },
         "ns-3 PropagationLossModel, with attributes: ns3::Type[Attr=value|...]"));
     keys.back().unit = "TypeId";
@@ -383,27 +392,34 @@ BuildKeys()
         [](C& c) -> double& { return c.maxPowerDbm; },
         "transmit power limit per client: bounds the block mean or every symbol, as power.limit "
         "says"));
+    keys.back().attribute = "MaxPowerDbm";
     keys.push_back(ChoiceKey("power.limit", {"average", "peak"},
         [](C& c) -> std::string& { return c.powerLimit; },
         "what power.max-dbm bounds: the mean power over each coherence block a client sends in "
         "(average; single symbols may exceed it), or every symbol (peak)"));
+    keys.back().attribute = "PowerLimit";
     keys.push_back(RealKey("power.energy-j", "J", 0.0, 1e6, true,
         [](C& c) -> double& { return c.energyBudgetJ; }, "uplink energy budget per client and round"));
+    keys.back().attribute = "EnergyBudgetJ";
     keys.push_back(RealKey("power.gain-threshold", "", 0.0, 1e6, false,
         [](C& c) -> double& { return c.gainThreshold; },
         "truncated: clients with fading power |h|^2 below this stay silent"));
+    keys.back().attribute = "BlindGainThreshold";
     keys.push_back(ChoiceKey("power.coordination", {"feedback", "blind"},
         [](C& c) -> std::string& { return c.coordination; },
         "over the air: per-client reports before the slot (charged uses and energy; the "
         "server knows W), or none (c from power.norm-bound, W from the pilot)"));
+    keys.back().attribute = "Coordination";
     keys.push_back(UnsignedKey<uint32_t>("power.feedback-uses", "uses", 0, 1000000,
         [](C& c) -> uint32_t& { return c.feedbackUses; },
         "feedback: channel uses of one client's report per coherence block (16 = two "
         "float32 at 4 bit/use; 0 = free feedback, an idealisation)"));
+    keys.back().attribute = "FeedbackUses";
     keys.push_back(RealKey("power.norm-bound", "", 0.0, 1e12, false,
         [](C& c) -> double& { return c.normBound; },
         "blind: clients clip ||w_k g_k|| to this bound G, from which the server sets c "
         "(required > 0 with blind)"));
+    keys.back().attribute = "NormBound";
     keys.push_back(RealKey("power.participation", "", 0.0, 1.0, false,
         [](C& c) -> double& { return c.participation; },
         "probability that a client takes part in a round (idle otherwise)"));

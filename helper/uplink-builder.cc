@@ -3,6 +3,7 @@
 #include "compressor-registry.h"
 #include "digital-aggregator.h"
 #include "input-error.h"
+#include "key-attributes.h"
 #include "over-the-air-aggregator.h"
 #include "random.h"
 #include "shortest-double.h"
@@ -127,12 +128,10 @@ MakeChannel(const ScenarioConfig& config)
         throw InputError("channel.coherence-uses = 1: expected 0 or an integer >= 2 "
                          "(a block holds data and one pilot use)");
     }
-    return ns3::CreateObjectWithAttributes<MultipleAccessChannel>(
-        "BandwidthHz", ns3::DoubleValue(config.bandwidthHz),
-        "NoiseFigureDb", ns3::DoubleValue(config.noiseFigureDb),
-        "Normalized", ns3::BooleanValue(config.normalized == "true"),
-        "SnrDb", ns3::DoubleValue(config.snrDb),
-        "ReferencePowerW", ns3::DoubleValue(MaxPowerW(config)));
+    auto channel = ns3::CreateObject<MultipleAccessChannel>();
+    ApplyKeyAttributes(config, *channel); // channel.bandwidth-hz, noise-figure-db, normalized, snr-db
+    channel->SetAttribute("ReferencePowerW", ns3::DoubleValue(MaxPowerW(config)));
+    return channel;
 }
 
 } // namespace
@@ -173,44 +172,28 @@ BuildUplink(const ScenarioConfig& config, ns3::Ptr<ns3::Node> server, const ns3:
         links->SetPropagationLoss(MakePathLoss(config.pathLoss));
     }
 
+    // Every key that is an Attribute of the aggregator (KeySpec::attribute) is
+    // set from the configuration; only derived settings are named here.
     ns3::Ptr<WirelessAggregator> aggregator;
     if (config.codingScheme == "digital")
     {
+        auto digital = ns3::CreateObject<DigitalAggregator>();
+        ApplyKeyAttributes(config, *digital);
         // Equal spectrum: the uses of the rlc slot under the same coordination
         // (its reports with feedback, its pilots when blind).
         const bool feedback = config.coordination == "feedback";
-        aggregator = ns3::CreateObjectWithAttributes<DigitalAggregator>(
-            "CodingRatio", ns3::DoubleValue(config.codingRatio),
-            "BucketLength", ns3::UintegerValue(config.codingBucket),
-            "FeedbackUses", ns3::UintegerValue(feedback ? config.feedbackUses : 0),
-            "MatchPilots", ns3::BooleanValue(!feedback),
-            "Link", ns3::EnumValue(config.compressionLink == "pipe" ? DigitalAggregator::PIPE
-                                                                    : DigitalAggregator::TDMA),
-            "PipeBits", ns3::DoubleValue(config.compressionBits));
-        ns3::DynamicCast<DigitalAggregator>(aggregator)->SetCompressor(
+        digital->SetAttribute("FeedbackUses", ns3::UintegerValue(feedback ? config.feedbackUses : 0));
+        digital->SetAttribute("MatchPilots", ns3::BooleanValue(!feedback));
+        digital->SetCompressor(
             BuildCompressor(config.compressionScheme, config.compressionValues, CompressorRunFacts{config.clients}));
+        aggregator = digital;
     }
     else
     {
-        aggregator = ns3::CreateObjectWithAttributes<OverTheAirAggregator>(
-            "Coding", ns3::EnumValue(config.codingScheme == "rlc" ? OverTheAirAggregator::RLC
-                                                                  : OverTheAirAggregator::ANALOG),
-            "CodingRatio", ns3::DoubleValue(config.codingRatio),
-            "BucketLength", ns3::UintegerValue(config.codingBucket),
-            "PowerAllocator", ns3::PointerValue(BuildPart(UplinkPart("power.policy"), config)),
-            "Coordination", ns3::EnumValue(config.coordination == "blind" ? OverTheAirAggregator::BLIND
-                                                                          : OverTheAirAggregator::FEEDBACK),
-            "FeedbackUses", ns3::UintegerValue(config.feedbackUses),
-            "NormBound", ns3::DoubleValue(config.normBound),
-            "BlindGainThreshold", ns3::DoubleValue(config.gainThreshold));
+        aggregator = ns3::CreateObject<OverTheAirAggregator>();
+        ApplyKeyAttributes(config, *aggregator);
+        aggregator->SetAttribute("PowerAllocator", ns3::PointerValue(BuildPart(UplinkPart("power.policy"), config)));
     }
-    aggregator->SetAttribute("Seed", ns3::UintegerValue(config.seed));
-    aggregator->SetAttribute("CoherenceUses", ns3::UintegerValue(config.coherenceUses));
-    aggregator->SetAttribute("MaxPowerDbm", ns3::DoubleValue(config.maxPowerDbm));
-    aggregator->SetAttribute("EnergyBudgetJ", ns3::DoubleValue(config.energyBudgetJ));
-    aggregator->SetAttribute("PowerLimit",
-                             ns3::EnumValue(config.powerLimit == "peak" ? WirelessAggregator::PEAK
-                                                                        : WirelessAggregator::AVERAGE));
     aggregator->SetAttribute("Channel", ns3::PointerValue(MakeChannel(config)));
     aggregator->SetAttribute("Fading", ns3::PointerValue(BuildPart(UplinkPart("channel.fading"), config)));
     aggregator->SetAttribute("Links", ns3::PointerValue(links));

@@ -34,7 +34,7 @@ OverTheAirAggregator::GetTypeId()
                           "Analog (uncoded) or random linear coding (default Rlc).",
                           ns3::EnumValue(RLC),
                           ns3::MakeEnumAccessor(&OverTheAirAggregator::m_coding),
-                          ns3::MakeEnumChecker(ANALOG, "Analog", RLC, "Rlc"))
+                          ns3::MakeEnumChecker(ANALOG, "analog", RLC, "rlc"))
             .AddAttribute("CodingRatio",
                           "Rlc: rows kept per bucket over bucket length, k/n (default 0.1).",
                           ns3::DoubleValue(0.1),
@@ -57,7 +57,7 @@ OverTheAirAggregator::GetTypeId()
                           "NormBound, W from the pilot) (default Feedback).",
                           ns3::EnumValue(FEEDBACK),
                           ns3::MakeEnumAccessor(&OverTheAirAggregator::m_coordination),
-                          ns3::MakeEnumChecker(FEEDBACK, "Feedback", BLIND, "Blind"))
+                          ns3::MakeEnumChecker(FEEDBACK, "feedback", BLIND, "blind"))
             .AddAttribute("FeedbackUses",
                           "Feedback: complex channel uses of one client's report per coherence "
                           "block (default 16: two float32, c_k and the block's ||u_k||^2 share, "

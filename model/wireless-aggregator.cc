@@ -45,7 +45,7 @@ WirelessAggregator::GetTypeId()
                           "symbol (Peak) (default Average).",
                           ns3::EnumValue(AVERAGE),
                           ns3::MakeEnumAccessor(&WirelessAggregator::m_powerLimit),
-                          ns3::MakeEnumChecker(AVERAGE, "Average", PEAK, "Peak"))
+                          ns3::MakeEnumChecker(AVERAGE, "average", PEAK, "peak"))
             .AddAttribute("EnergyBudgetJ",
                           "Uplink energy budget of every client per round, J (default 0.01).",
                           ns3::DoubleValue(0.01),
