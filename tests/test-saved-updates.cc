@@ -240,9 +240,11 @@ TEST(SavedUpdates, SavedVectorsDoNotDependOnTheThreadCount)
 
 // A run killed after round 5 was announced keeps rounds 1-5 of its saved
 // updates, bit-identical to those of a run that completed 5 rounds.
-// Break tried: not flushing after writing a saved round (only the round
-// tables flush) -> the killed file lacks round 5's updates or cannot be read; with
-// the flush, every announced round is there.
+// Break tried: keeping the saved rounds in memory and writing them when the
+// sink is destroyed (at a normal end) -> the killed file has none, fails.
+// Not caught: dropping only the sink's own flush, since the round tables'
+// flush at the end of the same round writes the updates too (this test kills
+// after a round was announced, not between aggregation and the round's end).
 TEST(SavedUpdates, KilledRunKeepsEverySavedRound)
 {
     const std::string dir = wfltest::MakeTempDir("saved-kill");
