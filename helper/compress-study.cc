@@ -4,6 +4,7 @@
 #include "input-error.h"
 #include "key-parsing.h"
 #include "npy-reader.h"
+#include "saved-updates.h"
 #include "shortest-double.h"
 #include "trace-reader.h"
 
@@ -83,6 +84,14 @@ ParseCompressStudyArguments(int argc, const char* const* argv)
         {
             a.draws = static_cast<uint32_t>(ParseUnsignedKey("--draws", value, 1, 100000000));
         }
+        else if (name == "tensor")
+        {
+            if (TrimKey(value).empty())
+            {
+                throw InputError("--tensor: expected a tensor name (TRACE.h5:/updates/layout/name lists them)");
+            }
+            a.tensor = value;
+        }
         else if (name == "seed")
         {
             a.seed = ParseUnsignedKey("--seed", value, 0, std::numeric_limits<int64_t>::max());
@@ -110,14 +119,12 @@ ParseCompressStudyArguments(int argc, const char* const* argv)
     return a;
 }
 
-std::vector<float>
-ReadStudyInput(const std::string& input)
+namespace
 {
-    const size_t colon = input.find(".h5:");
-    if (colon == std::string::npos)
-    {
-        return ReadNpyVector(input);
-    }
+
+std::vector<float>
+ReadHdf5Vector(const std::string& input, size_t colon)
+{
     const std::string file = input.substr(0, colon + 3);
     const std::string dataset = input.substr(colon + 4);
     std::vector<double> values;
@@ -152,9 +159,61 @@ ReadStudyInput(const std::string& input)
     return g;
 }
 
-std::string
-RunCompressStudy(const CompressStudyArguments& a, const std::vector<float>& g)
+} // namespace
+
+StudyInput
+ReadStudyInput(const std::string& input, const std::string& tensor)
 {
+    const size_t colon = input.find(".h5:");
+    StudyInput study;
+    if (colon == std::string::npos)
+    {
+        if (!tensor.empty())
+        {
+            throw InputError("--tensor " + tensor + ": INPUT " + input +
+                             " has no layout (only FILE.h5:/updates/round_R/client_C of a trace with saved "
+                             "updates has one)");
+        }
+        study.values = ReadNpyVector(input);
+        return study;
+    }
+    study.values = ReadHdf5Vector(input, colon);
+    const std::string file = input.substr(0, colon + 3);
+    const bool hasLayout = HasSavedLayout(file);
+    size_t dim = 0;
+    if (hasLayout)
+    {
+        study.layout = ReadSavedLayout(file);
+        dim = study.layout.back().offset + study.layout.back().Size();
+    }
+    if (!tensor.empty() && (!hasLayout || dim != study.values.size()))
+    {
+        throw InputError("--tensor " + tensor + ": " + input + " is not a saved update with a layout (" +
+                         (hasLayout ? std::to_string(study.values.size()) + " entries, the layout has " +
+                                          std::to_string(dim)
+                                    : file + " has no " + kSavedLayoutGroup) +
+                         ")");
+    }
+    if (dim != study.values.size())
+    {
+        study.layout.clear(); // another vector of the file: no layout
+        return study;
+    }
+    if (!tensor.empty())
+    {
+        TensorLayout t = FindTensor(study.layout, tensor, file);
+        study.values = std::vector<float>(study.values.begin() + static_cast<std::ptrdiff_t>(t.offset),
+                                          study.values.begin() + static_cast<std::ptrdiff_t>(t.offset + t.Size()));
+        t.offset = 0;
+        study.layout = {t};
+    }
+    return study;
+}
+
+std::string
+RunCompressStudy(const CompressStudyArguments& a, const StudyInput& input)
+{
+    const std::vector<float>& g = input.values;
     const ScenarioConfig& c = a.config;
     // One vector, sent as client 0 in a round of its own: a run of one client.
     const std::unique_ptr<Compressor> compressor =
@@ -175,6 +234,7 @@ RunCompressStudy(const CompressStudyArguments& a, const std::vector<float>& g)
         context.round = d;
         context.client = 0;
         context.bitBudget = c.compressionBits > 0.0 ? c.compressionBits : std::numeric_limits<double>::infinity();
+        context.layout = input.layout.empty() ? nullptr : &input.layout;
         std::unique_ptr<ClientState> state = compressor->NewClientState(dim);
         const CompressedMessage m = compressor->Encode(g.data(), dim, context, state.get());
         if (!m.fits)
@@ -198,7 +258,8 @@ RunCompressStudy(const CompressStudyArguments& a, const std::vector<float>& g)
     const double var = a.draws > 1 ? std::max(0.0, (errSq - n * mean * mean) / (n - 1.0)) : 0.0;
     const double bias = (sum / n - gv.cast<double>()).norm() / std::sqrt(norm2);
     std::ostringstream json;
-    json << "{\"compressor\": " << Quote(c.compressionScheme) << ", \"dim\": " << dim << ", \"draws\": " << a.draws
+    json << "{\"compressor\": " << Quote(c.compressionScheme)
+         << (a.tensor.empty() ? "" : ", \"tensor\": " + Quote(a.tensor)) << ", \"dim\": " << dim << ", \"draws\": " << a.draws
          << ", \"seed\": " << a.seed << ", \"bits_raw\": " << ShortestDouble(bitsRaw)
          << ", \"bits_entropy\": " << ShortestDouble(bitsEntropy)
          << ", \"gain\": " << ShortestDouble(32.0 * static_cast<double>(dim) / bitsRaw)
@@ -221,8 +282,11 @@ std::string
 CompressStudyUsage()
 {
     std::ostringstream os;
-    os << "usage: wfl-compress INPUT [--compression.KEY VALUE ...] [--draws N] [--seed S]\n\n"
-          "INPUT: a 1-D .npy file (float32 or float64) or FILE.h5:/path/to/dataset.\n"
+    os << "usage: wfl-compress INPUT [--compression.KEY VALUE ...] [--draws N] [--seed S] [--tensor NAME]\n\n"
+          "INPUT: a 1-D .npy file (float32 or float64) or FILE.h5:/path/to/dataset, e.g. a saved\n"
+          "update TRACE.h5:/updates/round_0003/client_0001 of wfl-run --save-updates (its stored\n"
+          "layout goes to the compressor as in the run; --tensor NAME studies one tensor alone,\n"
+          "e.g. dense0.weight; the names are in TRACE.h5:/updates/layout/name).\n"
           "Compresses and decodes INPUT N times (default 100) with independent shared randomness\n"
           "(seed S, default 1) over an error-free pipe of compression.bits per message (0 = no budget)\n"
           "and prints one JSON line: compressor, dim, draws, bits_raw, bits_entropy, gain = 32 dim /\n"

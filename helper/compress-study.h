@@ -2,10 +2,14 @@
  * wfl-compress: one compressor on one vector, many independent draws of the
  * shared randomness (issue 10, section 3).
  *
- *   wfl-compress INPUT [--compression.KEY VALUE ...] [--draws N] [--seed S]
+ *   wfl-compress INPUT [--compression.KEY VALUE ...] [--draws N] [--seed S] [--tensor NAME]
  *
  * INPUT is a 1-D .npy file (float32 or float64, npy-reader.h) or
- * FILE.h5:/path/to/dataset (a 1-D numeric dataset). The compression keys are
+ * FILE.h5:/path/to/dataset (a 1-D numeric dataset). When FILE is a trace
+ * with saved updates (trace.save-updates, update-trace-sink.h) and the
+ * dataset is as long as its stored layout, the compressor gets that layout
+ * (CompressionContext::layout), as in the run; --tensor NAME takes that one
+ * tensor of the vector alone (its layout: the tensor at offset 0). The compression keys are
  * wfl-run's (compression-keys.h), checked the same way (a key the chosen
  * compressor does not declare is an error); the compressor runs over an
  * error-free pipe whose budget is compression.bits (0 = unlimited).
@@ -19,6 +23,7 @@
 #ifndef WFL_COMPRESS_STUDY_H
 #define WFL_COMPRESS_STUDY_H
 
+#include "compressor.h"
 #include "scenario-config.h"
 
 #include <cstdint>
@@ -31,6 +36,7 @@ namespace wfl
 struct CompressStudyArguments
 {
     std::string input;
+    std::string tensor; ///< --tensor NAME; "" = the whole vector
     uint32_t draws = 100;
     uint64_t seed = 1;
     ScenarioConfig config; ///< coding.scheme = digital, compression.link = pipe, the keys given
@@ -40,11 +46,19 @@ struct CompressStudyArguments
 /// @throws InputError for a missing INPUT, an unknown option or a bad value.
 CompressStudyArguments ParseCompressStudyArguments(int argc, const char* const* argv);
 
-/// The vector INPUT names (InputError if unreadable or not 1-D).
-std::vector<float> ReadStudyInput(const std::string& input);
+/// The vector a study compresses, with its layout when INPUT has one.
+struct StudyInput
+{
+    std::vector<float> values;
+    ParameterLayout layout; ///< empty: one flat tensor (no layout in the context)
+};
+
+/// The vector INPUT names, or its tensor `tensor` if not empty (InputError if
+/// unreadable, not 1-D, or the tensor needs a layout INPUT does not have).
+StudyInput ReadStudyInput(const std::string& input, const std::string& tensor);
 
 /// Run the draws and return the JSON line (no newline).
-std::string RunCompressStudy(const CompressStudyArguments& arguments, const std::vector<float>& g);
+std::string RunCompressStudy(const CompressStudyArguments& arguments, const StudyInput& input);
 
 /// The usage text with the compression keys.
 std::string CompressStudyUsage();

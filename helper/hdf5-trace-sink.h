@@ -68,6 +68,12 @@ class Hdf5TraceSink
         return m_file.Path();
     }
 
+    /// The file, for sinks that add their own groups (update-trace-sink.h).
+    TraceFile& File()
+    {
+        return m_file;
+    }
+
   private:
     /// Root attributes status (incomplete | complete | diverged), diverged, diverged_round.
     void WriteRunStatus(const std::string& status, uint32_t divergedRound);

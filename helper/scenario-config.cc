@@ -3,6 +3,7 @@
 #include "compressor-registry.h"
 #include "compute-speed.h"
 #include "input-error.h"
+#include "trace-keys.h"
 
 #include <boost/program_options.hpp>
 
@@ -155,10 +156,24 @@ ParseArguments(int argc, const char* const* argv)
     po::positional_options_description positional;
     positional.add("config", 1);
 
+    // --save-updates ROUNDS is wfl-run's short name of trace.save-updates (trace-keys.h).
+    std::vector<std::string> args(argv, argv + argc);
+    for (std::string& arg : args)
+    {
+        if (arg == "--save-updates" || arg.rfind("--save-updates=", 0) == 0)
+        {
+            arg.replace(0, 14, "--trace.save-updates");
+        }
+    }
+    std::vector<const char*> argp;
+    for (const std::string& arg : args)
+    {
+        argp.push_back(arg.c_str());
+    }
     po::variables_map vm;
     try
     {
-        po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
+        po::store(po::command_line_parser(argc, argp.data()).options(all).positional(positional).run(), vm);
     }
     catch (const po::error& e)
     {
@@ -209,6 +224,7 @@ ParseArguments(int argc, const char* const* argv)
     ValidateComputeSpeed(parsed.config.computeDistribution, parsed.config.computeSpread);
     CheckGivenKeysTakeEffect(parsed.config, parsed.givenKeys);
     CheckCoordination(parsed.config);
+    CheckTraceKeys(parsed.config);
     // The compressor's own checks (a combination its keys' ranges cannot
     // express, e.g. a power-of-two bucket) at parse time, as --print-config
     // and sweeps see them: building it is cheap.

@@ -94,6 +94,9 @@ struct ScenarioConfig
     std::string coordination = "feedback";
     uint32_t feedbackUses = 16;
     double normBound = 0.0;
+    // [trace] (trace-keys.h)
+    std::vector<uint32_t> saveUpdateRounds; ///< rounds whose updates the trace keeps, ascending
+    uint32_t saveClients = 1;               ///< clients saved per such round (lowest indices)
     // top level
     std::string output = "results/run.h5";
 };
@@ -166,6 +169,10 @@ std::vector<InertKey> InertKeys(const ScenarioConfig& config);
 
 /// @throws InputError with the message of the first key in `given` that has no effect.
 void CheckGivenKeysTakeEffect(const ScenarioConfig& config, const std::set<std::string>& given);
+
+/// Clients the server samples per round (server.clients-per-round or
+/// server.clients-fraction of data.clients), as the runner computes it.
+uint32_t SampledPerRound(const ScenarioConfig& config);
 
 /// Combinations that cannot run: blind coordination with a policy that needs
 /// per-client reports, or without a norm bound (InputError naming the keys).

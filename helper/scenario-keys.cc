@@ -8,6 +8,7 @@
 #include "key-parsing.h"
 #include "scenario-config.h"
 #include "shortest-double.h"
+#include "trace-keys.h"
 #include "uplink-parts.h"
 
 #include <cmath>
@@ -426,6 +427,7 @@ BuildKeys()
 
     keys.push_back(PathKey("output", [](C& c) -> std::string& { return c.output; },
         "HDF5 trace file to write (never overwritten without --overwrite)"));
+    AddTraceKeys(keys);
     return keys;
 }
 

@@ -40,17 +40,6 @@ struct InertRule
     std::string fix = "";
 };
 
-/// Clients sampled per round, as the runner computes it (scenario-runner.cc).
-uint32_t
-SampledPerRound(const ScenarioConfig& c)
-{
-    if (c.clientsFraction > 0.0)
-    {
-        return std::max(1u, static_cast<uint32_t>(std::lround(c.clientsFraction * c.clients)));
-    }
-    return c.clientsPerRound == 0 ? c.clients : std::min(c.clientsPerRound, c.clients);
-}
-
 bool
 OverTheAir(const ScenarioConfig& c)
 {
@@ -198,6 +187,8 @@ BuildRules()
          [](const ScenarioConfig& c) { return c.dataset == "synthetic"; }},
         {"data.path", "data.dataset = fashion-mnist", "data.dataset",
          [](const ScenarioConfig& c) { return c.dataset == "fashion-mnist"; }},
+        {"trace.save-clients", "trace.save-updates is not empty", "trace.save-updates",
+         [](const ScenarioConfig& c) { return !c.saveUpdateRounds.empty(); }},
     };
     // After the compression.bits row (index 3): scheme-wide rows stay first.
     std::vector<InertRule> generated = CompressorRules();
@@ -271,6 +262,16 @@ Message(const InertRule& rule, const std::string& key, const ScenarioConfig& con
 }
 
 } // namespace
+
+uint32_t
+SampledPerRound(const ScenarioConfig& c)
+{
+    if (c.clientsFraction > 0.0)
+    {
+        return std::max(1u, static_cast<uint32_t>(std::lround(c.clientsFraction * c.clients)));
+    }
+    return c.clientsPerRound == 0 ? c.clients : std::min(c.clientsPerRound, c.clients);
+}
 
 std::vector<InertKey>
 InertKeys(const ScenarioConfig& config)

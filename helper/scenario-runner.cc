@@ -7,6 +7,7 @@
 #include "hdf5-trace-sink.h"
 #include "learning-task.h"
 #include "random.h"
+#include "update-trace-sink.h"
 #include "uplink-builder.h"
 
 #include "ns3/boolean.h"
@@ -106,6 +107,28 @@ DivergenceMessage(const ScenarioConfig& config, uint32_t round)
     return message;
 }
 
+namespace
+{
+
+/// What trace.save-updates saves, and whether the saved updates are -lr_t g (update-trace-sink.h).
+UpdateSaving
+SavingOf(const ScenarioConfig& config, const ParameterLayout& layout)
+{
+    const LocalTrainingSpec& t = config.training;
+    UpdateSaving saving;
+    saving.rounds = config.saveUpdateRounds;
+    saving.clients = config.saveClients;
+    saving.layout = layout;
+    saving.learningRate = t.learningRate;
+    saving.learningRateDecay = t.learningRateDecay;
+    // One step from a fresh optimizer state: sgd and momentum both step by -lr g.
+    saving.fedSgd = t.localEpochs == 0 && t.localSteps == 1 && t.optimizer.kind != "adam" &&
+                    t.optimizer.weightDecay == 0.0;
+    return saving;
+}
+
+} // namespace
+
 RunSummary
 RunScenario(const ParsedArguments& arguments, std::ostream* progress)
 {
@@ -142,12 +165,13 @@ RunScenario(const ParsedArguments& arguments, std::ostream* progress)
     helper.SetClientAttribute("ComputeTime", ns3::TimeValue(ns3::Seconds(config.computeTimeS)));
     helper.SetClientAttribute("ParticipationProbability", ns3::DoubleValue(config.participation));
     ns3::Ptr<Aggregator> uplink = BuildUplink(config, serverNode.Get(0), clientNodes);
+    const ParameterLayout layout =
+        MakeModel<float>(config.model, static_cast<int>(task->Data().train.Dim()), task->Data().train.numClasses)
+            ->Layout();
     if (auto digital = ns3::DynamicCast<DigitalAggregator>(uplink))
     {
         // Both sides know the architecture: the layout costs no bits.
-        digital->SetLayout(MakeModel<float>(config.model, static_cast<int>(task->Data().train.Dim()),
-                                            task->Data().train.numClasses)
-                               ->Layout());
+        digital->SetLayout(layout);
     }
     helper.SetAggregator(uplink);
     FederationApps apps = helper.Install(serverNode.Get(0), clientNodes, task);
@@ -180,6 +204,12 @@ RunScenario(const ParsedArguments& arguments, std::ostream* progress)
     }
     Hdf5TraceSink sink(config.output, arguments.overwrite, metadata);
     sink.ConnectTo(apps.server);
+    std::unique_ptr<UpdateTraceSink> updates;
+    if (!config.saveUpdateRounds.empty())
+    {
+        updates = std::make_unique<UpdateTraceSink>(sink.File(), SavingOf(config, layout));
+        updates->ConnectTo(uplink, apps.server);
+    }
 
     RunSummary summary;
     summary.tracePath = sink.Path();

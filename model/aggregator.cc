@@ -16,7 +16,14 @@ ns3::TypeId
 Aggregator::GetTypeId()
 {
     static ns3::TypeId tid =
-        ns3::TypeId("wfl::Aggregator").SetParent<ns3::Object>().SetGroupName("Wfl");
+        ns3::TypeId("wfl::Aggregator")
+            .SetParent<ns3::Object>()
+            .SetGroupName("Wfl")
+            .AddTraceSource("Contributions",
+                            "The clients' updates of a round as the uplink receives them (before "
+                            "any clipping, coding or compression).",
+                            ns3::MakeTraceSourceAccessor(&Aggregator::m_contributionsTrace),
+                            "wfl::Aggregator::ContributionsCallback");
     return tid;
 }
 
@@ -67,6 +74,7 @@ Aggregator::Aggregate(uint32_t round,
     }
     NS_ABORT_MSG_IF(scheduled.size() < contributions.size(), "more contributions than scheduled clients");
     m_scheduled = std::move(scheduled);
+    m_contributionsTrace(round, contributions);
     AggregationResult result = DoAggregate(round, contributions);
     NS_ABORT_MSG_IF(result.estimate.size() != size, "aggregate has the wrong length");
     NS_ABORT_MSG_IF(result.clients.size() != contributions.size(), "aggregate lost client reports");

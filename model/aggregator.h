@@ -13,6 +13,7 @@
 
 #include "ns3/nstime.h"
 #include "ns3/object.h"
+#include "ns3/traced-callback.h"
 
 #include <Eigen/Dense>
 
@@ -105,6 +106,11 @@ class Aggregator : public ns3::Object
   public:
     static ns3::TypeId GetTypeId();
 
+    /// Signature of the Contributions trace source: the round and the
+    /// contributions exactly as DoAggregate receives them (in ascending
+    /// client order), fired once per Aggregate() call before any coding.
+    typedef void (*ContributionsCallback)(uint32_t round, const std::vector<ClientContribution>& contributions);
+
     /**
      * Estimate the weighted average of the contributions (at least one,
      * all of the same length, positive weights), and measure the estimate's
@@ -144,6 +150,7 @@ class Aggregator : public ns3::Object
 
     ThreadPool* m_workers = nullptr;
     std::vector<ScheduledClient> m_scheduled;
+    ns3::TracedCallback<uint32_t, const std::vector<ClientContribution>&> m_contributionsTrace;
 };
 
 /// Exact weighted average, accumulated in double; takes no airtime.

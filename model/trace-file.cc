@@ -2,6 +2,7 @@
 
 #include "input-error.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <cstdio>
@@ -15,19 +16,6 @@ namespace
 
 /// Rows per HDF5 chunk: small enough that a short run stays small on disk.
 constexpr hsize_t kChunkRows = 256;
-
-void
-WriteStringAttribute(H5::H5Object& object, const std::string& name, const std::string& value)
-{
-    if (object.attrExists(name))
-    {
-        object.removeAttr(name);
-    }
-    H5::StrType type(H5::PredType::C_S1, H5T_VARIABLE);
-    type.setCset(H5T_CSET_UTF8);
-    H5::Attribute attr = object.createAttribute(name, type, H5::DataSpace(H5S_SCALAR));
-    attr.write(type, value);
-}
 
 template <typename T>
 void
@@ -56,6 +44,31 @@ MakeParentDirectories(const std::string& path)
 }
 
 } // namespace
+
+void
+WriteStringAttribute(H5::H5Object& object, const std::string& name, const std::string& value)
+{
+    if (object.attrExists(name))
+    {
+        object.removeAttr(name);
+    }
+    H5::StrType type(H5::PredType::C_S1, H5T_VARIABLE);
+    type.setCset(H5T_CSET_UTF8);
+    H5::Attribute attr = object.createAttribute(name, type, H5::DataSpace(H5S_SCALAR));
+    attr.write(type, value);
+}
+
+void
+WriteInt64Attribute(H5::H5Object& object, const std::string& name, int64_t value)
+{
+    WriteScalarAttribute(object, name, H5::PredType::STD_I64LE, value);
+}
+
+void
+WriteFloat64Attribute(H5::H5Object& object, const std::string& name, double value)
+{
+    WriteScalarAttribute(object, name, H5::PredType::IEEE_F64LE, value);
+}
 
 TraceTable::TraceTable(H5::Group group, std::vector<ColumnSpec> columns)
     : m_group(std::move(group)),
@@ -202,13 +215,13 @@ TraceFile::SetAttribute(const std::string& name, const std::string& value)
 void
 TraceFile::SetAttribute(const std::string& name, double value)
 {
-    WriteScalarAttribute(m_file, name, H5::PredType::IEEE_F64LE, value);
+    WriteFloat64Attribute(m_file, name, value);
 }
 
 void
 TraceFile::SetAttribute(const std::string& name, int64_t value)
 {
-    WriteScalarAttribute(m_file, name, H5::PredType::STD_I64LE, value);
+    WriteInt64Attribute(m_file, name, value);
 }
 
 void
@@ -233,6 +246,21 @@ TraceTable&
 TraceFile::Table(const std::string& name)
 {
     return *m_tables.at(name);
+}
+
+H5::Group
+TraceFile::Group(const std::string& path)
+{
+    H5::Group group = m_file.openGroup("/");
+    std::string prefix;
+    for (size_t start = 1; start < path.size();)
+    {
+        const size_t end = std::min(path.find('/', start), path.size());
+        prefix += "/" + path.substr(start, end - start);
+        group = m_file.nameExists(prefix) ? m_file.openGroup(prefix) : m_file.createGroup(prefix);
+        start = end + 1;
+    }
+    return group;
 }
 
 void

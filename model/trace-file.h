@@ -25,6 +25,11 @@ enum class ColumnType
     Int64,
 };
 
+/// Attributes on any HDF5 object (group or dataset), replacing one of the same name.
+void WriteStringAttribute(H5::H5Object& object, const std::string& name, const std::string& value);
+void WriteInt64Attribute(H5::H5Object& object, const std::string& name, int64_t value);
+void WriteFloat64Attribute(H5::H5Object& object, const std::string& name, double value);
+
 struct ColumnSpec
 {
     std::string name;
@@ -86,6 +91,11 @@ class TraceFile
     /// Create the table /name with the given columns.
     TraceTable& AddTable(const std::string& name, std::vector<ColumnSpec> columns);
     TraceTable& Table(const std::string& name);
+
+    /// The group at the absolute `path` ("/updates/round_0003"), created
+    /// with its missing parents; for data other than tables (what is written
+    /// there reaches the disk at the next Flush(), like the tables).
+    H5::Group Group(const std::string& path);
 
     /// Push everything written so far to disk.
     void Flush();

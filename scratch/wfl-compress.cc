@@ -2,6 +2,7 @@
  * wfl-compress: a compressor study on one vector (helper/compress-study.h).
  *
  *   wfl-compress grad.npy --compression.scheme qsgd --compression.levels 4 --draws 200
+ *   wfl-compress run.h5:/updates/round_0003/client_0001 --tensor dense0.weight --compression.scheme qcs
  *
  * Exit codes: 0 success, 2 bad input (one line), 1 anything else.
  */
@@ -21,8 +22,8 @@ main(int argc, char** argv)
             std::cout << wfl::CompressStudyUsage();
             return 0;
         }
-        const std::vector<float> g = wfl::ReadStudyInput(arguments.input);
-        std::cout << wfl::RunCompressStudy(arguments, g) << "\n";
+        const wfl::StudyInput input = wfl::ReadStudyInput(arguments.input, arguments.tensor);
+        std::cout << wfl::RunCompressStudy(arguments, input) << "\n";
         return 0;
     }
     catch (const wfl::InputError& e)

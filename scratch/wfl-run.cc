@@ -26,9 +26,10 @@ main(int argc, char** argv)
         if (arguments.helpRequested)
         {
             std::cout << "usage: wfl-run [SCENARIO.ini] [--config FILE] [--KEY VALUE ...] "
-                         "[--overwrite] [--print-config]\n\n"
+                         "[--overwrite] [--print-config] [--save-updates ROUNDS]\n\n"
                          "Every key can be set in the INI file ([run] rounds = 50) or on the\n"
-                         "command line (--run.rounds 50); the command line wins.\n\n";
+                         "command line (--run.rounds 50); the command line wins.\n"
+                         "--save-updates ROUNDS is --trace.save-updates ROUNDS.\n\n";
             wfl::PrintKeyTable(std::cout);
             std::cout << "\nKeys that act only under other settings (setting one where it has no "
                          "effect is an error):\n";
