@@ -94,6 +94,9 @@ struct ScenarioConfig
     std::string coordination = "feedback";
     uint32_t feedbackUses = 16;
     double normBound = 0.0;
+    // [trace] (model-file.h)
+    std::string traceModel = "false"; ///< "true": the final model goes into the trace as /model
+    std::string saveModel;            ///< "" or a model file to write at the end
     // top level
     std::string output = "results/run.h5";
 };

@@ -87,6 +87,12 @@ class TraceFile
     TraceTable& AddTable(const std::string& name, std::vector<ColumnSpec> columns);
     TraceTable& Table(const std::string& name);
 
+    /// Create the group /name for content of its own (e.g. the saved model).
+    H5::Group CreateGroup(const std::string& name)
+    {
+        return m_file.createGroup(name);
+    }
+
     /// Push everything written so far to disk.
     void Flush();
 
