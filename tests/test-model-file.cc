@@ -210,3 +210,33 @@ TEST(ModelFile, WflRunSavesTheFinalModel)
     EXPECT_EQ(again.exitCode, 2);
     EXPECT_NE(again.err.find("trace.save-model"), std::string::npos) << again.err;
 }
+
+// A CNN whose dense layers carry a neuron-to-worker assignment (every weight kept,
+// neurons permuted by worker in the block layout) still computes the learner's
+// logits: conv front end at the source, then the restructured FC layers.
+// Break tried: the block layout's logits left in worker order (not put back into
+// class order) -> error O(1).
+TEST(ModelFile, RestructuredCnnComputesTheLearnersLogits)
+{
+    const SavedModel m = RandomModel(CnnSpec(), 8);
+    const DenseStack net = DenseLayersOf(m.spec, m.params);
+    // Interleaved workers, so the block layout really permutes every layer.
+    std::vector<std::vector<int>> worker;
+    for (const DenseLayer& layer : net)
+    {
+        std::vector<int> w(static_cast<size_t>(layer.weights.rows()));
+        for (size_t i = 0; i < w.size(); ++i)
+        {
+            w[i] = static_cast<int>((i * 7) % 3);
+        }
+        worker.push_back(w);
+    }
+    const RestructuredNetwork split =
+        Unpruned(net, InputHolders(InputPlacement::kSource, static_cast<int>(net[0].weights.cols()), 3), worker, 3);
+    const Eigen::MatrixXd x = Inputs(m.spec.inputDim, 9, 6);
+    const auto learner = MakeModel<double>(m.spec.model, m.spec.inputDim, m.spec.classes);
+    Eigen::MatrixXd expected;
+    learner->Forward(m.params.cast<double>(), x, expected);
+    DenseInput input(m.spec, m.params);
+    EXPECT_LT(RelativeError(ForwardRestructured(split, input(x)), expected), 1e-12);
+}
