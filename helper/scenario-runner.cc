@@ -128,6 +128,12 @@ CheckSaveModelPath(const ParsedArguments& arguments)
     {
         throw InputError("trace.save-model = " + path + ": already exists; choose another path or pass --overwrite");
     }
+    const size_t slash = path.rfind('/');
+    const std::string dir = slash == std::string::npos ? "." : path.substr(0, std::max<size_t>(slash, 1));
+    if (access(dir.c_str(), W_OK) != 0)
+    {
+        throw InputError("trace.save-model = " + path + ": directory " + dir + " is not writable or does not exist");
+    }
 }
 
 /// The final global model into the trace and/or its own file (trace.* keys).

@@ -209,6 +209,11 @@ TEST(ModelFile, WflRunSavesTheFinalModel)
     const ProcessResult again = wfltest::Run(args);
     EXPECT_EQ(again.exitCode, 2);
     EXPECT_NE(again.err.find("trace.save-model"), std::string::npos) << again.err;
+    // A directory that does not exist is refused before training, not after it.
+    args = SyntheticRunArgs(dir + "/trace3.h5", {{"trace.save-model", dir + "/no/such/m.h5"}});
+    const ProcessResult missing = wfltest::Run(args);
+    EXPECT_EQ(missing.exitCode, 2);
+    EXPECT_NE(missing.err.find("does not exist"), std::string::npos) << missing.err;
 }
 
 // A CNN whose dense layers carry a neuron-to-worker assignment (every weight kept,
