@@ -97,7 +97,8 @@ LoadedLogitError(const SavedModel& m)
 } // namespace
 
 // Every parameter comes back bit for bit, in the right place, with its architecture.
-// Break tried: offset + 1 when reading a tensor -> the memcmp fails (smallest error: one float).
+// Break tried: the first loaded parameter moved by one ulp (std::nextafter) -> the
+// memcmp fails (smallest error caught: one ulp of one float).
 TEST(ModelFile, RoundTripIsBitExact)
 {
     const std::string dir = MakeTempDir("model-file");

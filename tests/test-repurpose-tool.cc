@@ -113,6 +113,7 @@ TEST(RepurposeTool, BadInputExitsTwoWithOneLine)
 // input: every worker needs the hidden activations it does not compute,
 // (K - 1) x 16 activations = 64 B at K = 2 and 128 B at K = 3); direct and
 // budget 0 send nothing between workers.
+// Break tried: cross_bytes written as activations (without the 4 B each) -> fails.
 TEST(RepurposeTool, TinyMlpEndToEnd)
 {
     const std::string dir = MakeTempDir("repurpose-tool-run");
