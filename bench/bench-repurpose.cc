@@ -3,8 +3,9 @@
  * cross-worker bytes per inference and per-worker FLOPs of the four methods
  * (naive split, direct parallel, magnitude pruning, RePurpose) for K
  * workers, sweeping the cross budget as a fraction of the naive split's
- * cross activations. Bench only: the trained model is not saved (the run's
- * model saving is a later part of issue 11).
+ * cross activations. Bench only: the model is trained here and not saved;
+ * for saved models (wfl-run --trace.save-model) use build/wfl-repurpose and
+ * bench/repurpose-table.sh.
  *
  *   bench-repurpose [--hidden 200[,200...]] [--epochs 3] [--calibration 2000]
  *                   [--workers 2,4] [--input source|split] [--unit activation|weight]

@@ -202,6 +202,13 @@ Hdf5TraceSink::MarkDiverged(uint32_t round)
 }
 
 void
+Hdf5TraceSink::WriteModel(const SavedModel& model)
+{
+    WriteModelGroup(m_file.CreateGroup("model"), model);
+    m_file.Flush();
+}
+
+void
 Hdf5TraceSink::WriteRunStatus(const std::string& status, uint32_t divergedRound)
 {
     m_file.SetAttribute("status", status);

@@ -8,6 +8,7 @@
 #ifndef WFL_HDF5_TRACE_SINK_H
 #define WFL_HDF5_TRACE_SINK_H
 
+#include "model-file.h"
 #include "round-records.h"
 #include "trace-file.h"
 
@@ -62,6 +63,9 @@ class Hdf5TraceSink
      * diverged = 1, diverged_round = round; complete stays 0.
      */
     void MarkDiverged(uint32_t round);
+
+    /// Write the final model as group /model (model-file.h) and flush.
+    void WriteModel(const SavedModel& model);
 
     const std::string& Path() const
     {

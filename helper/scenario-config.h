@@ -97,6 +97,9 @@ struct ScenarioConfig
     // [trace] (trace-keys.h)
     std::vector<uint32_t> saveUpdateRounds; ///< rounds whose updates the trace keeps, ascending
     uint32_t saveClients = 1;               ///< clients saved per such round (lowest indices)
+    // [trace] (model-file.h)
+    std::string traceModel = "false"; ///< "true": the final model goes into the trace as /model
+    std::string saveModel;            ///< "" or a model file to write at the end
     // top level
     std::string output = "results/run.h5";
 };

@@ -5,6 +5,7 @@
 #include "compute-speed.h"
 #include "federation-helper.h"
 #include "hdf5-trace-sink.h"
+#include "input-error.h"
 #include "learning-task.h"
 #include "random.h"
 #include "update-trace-sink.h"
@@ -24,6 +25,7 @@
 #include <iomanip>
 #include <map>
 #include <ostream>
+#include <unistd.h>
 
 namespace wfl
 {
@@ -127,6 +129,56 @@ SavingOf(const ScenarioConfig& config, const ParameterLayout& layout)
     return saving;
 }
 
+/// Fail before training, not after it, when the model file cannot be written.
+void
+CheckSaveModelPath(const ParsedArguments& arguments)
+{
+    const std::string& path = arguments.config.saveModel;
+    if (path.empty())
+    {
+        return;
+    }
+    if (path == arguments.config.output)
+    {
+        throw InputError("trace.save-model = " + path + ": is the trace itself (use trace.model = true)");
+    }
+    if (!arguments.overwrite && access(path.c_str(), F_OK) == 0)
+    {
+        throw InputError("trace.save-model = " + path + ": already exists; choose another path or pass --overwrite");
+    }
+    const size_t slash = path.rfind('/');
+    const std::string dir = slash == std::string::npos ? "." : path.substr(0, std::max<size_t>(slash, 1));
+    if (access(dir.c_str(), W_OK) != 0)
+    {
+        throw InputError("trace.save-model = " + path + ": directory " + dir + " is not writable or does not exist");
+    }
+}
+
+/// The final global model into the trace and/or its own file (trace.* keys).
+void
+SaveFinalModel(const ScenarioConfig& config,
+               const LearningTask& task,
+               const Eigen::VectorXf& params,
+               uint32_t rounds,
+               Hdf5TraceSink& sink)
+{
+    SavedModel model;
+    model.spec.model = config.model;
+    model.spec.inputDim = static_cast<int>(task.Data().train.Dim());
+    model.spec.classes = task.Data().train.numClasses;
+    model.params = params;
+    model.dataset = task.Data().name;
+    model.rounds = rounds;
+    if (config.traceModel == "true")
+    {
+        sink.WriteModel(model);
+    }
+    if (!config.saveModel.empty())
+    {
+        SaveModelFile(config.saveModel, model);
+    }
+}
+
 } // namespace
 
 RunSummary
@@ -139,6 +191,7 @@ RunScenario(const ParsedArguments& arguments, std::ostream* progress)
     ns3::RngSeedManager::SetSeed(1);
     ns3::RngSeedManager::SetRun(config.seed);
 
+    CheckSaveModelPath(arguments);
     std::shared_ptr<LearningTask> task = MakeLearningTask(config);
 
     ns3::NodeContainer serverNode;
@@ -263,6 +316,7 @@ RunScenario(const ParsedArguments& arguments, std::ostream* progress)
     }
     else
     {
+        SaveFinalModel(config, *task, apps.server->GetGlobalParameters(), summary.rounds, sink);
         sink.MarkComplete();
     }
     summary.wallSeconds =

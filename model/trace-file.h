@@ -97,6 +97,12 @@ class TraceFile
     /// there reaches the disk at the next Flush(), like the tables).
     H5::Group Group(const std::string& path);
 
+    /// Create the group /name for content of its own (e.g. the saved model).
+    H5::Group CreateGroup(const std::string& name)
+    {
+        return m_file.createGroup(name);
+    }
+
     /// Push everything written so far to disk.
     void Flush();
 
