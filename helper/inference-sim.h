@@ -44,12 +44,15 @@ struct InferenceSimResult
     double p95LatencyS = 0;       ///< nearest rank: sorted[ceil(0.95 n) - 1]
     double throughputPerS = 0;    ///< requests / (last completion - first issue)
     uint64_t payloadBytesPerInference = 0; ///< application bytes received (activations + logits) / requests
-    uint64_t wireBytesPerInference = 0;    ///< bytes every device put on the medium / requests
+    /// Bytes every device put on the medium from the first request to the end
+    /// (1 s after the last completion, for delayed ACKs) / requests.
+    uint64_t wireBytesPerInference = 0;
     /// [from node][to node] (node K = source), application bytes the receiver counted, whole run.
     std::vector<std::vector<uint64_t>> payloadBytes;
     /// [from node][to node], bytes the p2p device of `from` on the (from, to)
     /// link transmitted (PPP + IP + TCP headers, data and ACKs, retransmissions);
     /// wifi: on the diagonal [n][n] the bytes node n transmitted (MAC frames incl. ACKs).
+    /// Whole run: TCP handshakes (before the first request) included.
     std::vector<std::vector<uint64_t>> wireBytes;
     uint64_t crossPayloadBytesPerInference = 0;  ///< worker -> worker
     uint64_t sourcePayloadBytesPerInference = 0; ///< source -> worker

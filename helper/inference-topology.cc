@@ -27,10 +27,8 @@ using ns3::Ptr;
 void
 CountBytes(LinkCounters* counters, uint64_t* bytes, Ptr<const ns3::Packet> packet)
 {
-    if (counters->counting)
-    {
-        *bytes += packet->GetSize();
-    }
+    *bytes += packet->GetSize();
+    counters->streamWireBytes += counters->counting ? packet->GetSize() : 0;
 }
 
 void

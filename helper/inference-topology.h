@@ -24,10 +24,11 @@ namespace wfl
 struct LinkCounters
 {
     /// [from][to]: p2p bytes `from` transmitted on the (from, to) link;
-    /// wifi: [n][n] bytes node n transmitted.
+    /// wifi: [n][n] bytes node n transmitted. Whole run, connection set-up included.
     std::vector<std::vector<uint64_t>> wireBytes;
+    uint64_t streamWireBytes = 0; ///< all devices, from the first request on
     uint64_t phyRxDrops = 0;
-    bool counting = false; ///< bytes are only counted while true
+    bool counting = false; ///< true from the first request on
 };
 
 struct InferenceTopology

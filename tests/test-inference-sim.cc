@@ -90,9 +90,10 @@ ThreeWorkerTraffic()
 
 // The bytes the receivers counted equal 4 x the needed activations per
 // (from, to) pair, and the logits (10 classes over K = 3: 4, 3, 3) go to the
-// source. Break tried: one fewer activation sent per cross message (n - 1 in
-// SendOutputs): the stream parser then stalls (runtime_error) and the pair
-// check fails; the smallest error caught is one byte on one pair.
+// source. Break tried: one activation fewer in every worker-to-worker message
+// (SendOutputs): the receivers' stream parser runs out of step and the run
+// fails; the pair check compares exact byte counts, so the smallest error
+// caught is one byte on one pair.
 TEST(InferenceSim, ReceivedBytesMatchTrafficPerPair)
 {
     const NetworkTraffic t = ThreeWorkerTraffic();
@@ -147,8 +148,10 @@ TEST(InferenceSim, ReceivedBytesMatchRestructuredNetwork)
 // L + 1 = 4 hops on the critical path, each one segment of at most
 // 16 + 64 bytes (payload + headers, 54 of them: PPP 2, IPv4 20, TCP 32 with
 // timestamps): 4 * 80 * 8 / 1e11 s = 25.6 ns, plus 1 ns of rounding per event
-// (8). Tolerance 40 ns. Break tried: the mean instead of the max per layer
-// (latency 7.3 ms) fails; the smallest error caught is 40 ns, 4e-6 relative.
+// (8). Tolerance 40 ns. Break tried: every compute time 1e-5 (relative) too
+// short, 110 ns below the oracle, fails (a worker that did not wait for the
+// slowest, i.e. a mean instead of a max, would be 3.7 ms off). Smallest error
+// caught 40 ns, 4e-6 relative.
 TEST(InferenceSim, ComputeBoundLatencyIsSumOfSlowestWorkers)
 {
     const int k = 3;
@@ -184,9 +187,8 @@ TEST(InferenceSim, ComputeBoundLatencyIsSumOfSlowestWorkers)
 // on other links and arrive earlier. Oracle: payload bytes * 8 / rate + 3
 // delays = 2820 * 8 / 1e7 + 150 us = 2.406 ms. Headers add 54 B per segment
 // (4 segments): exactly 172.8 us; checked to 100 ns (ns rounding of each
-// transmission). Break tried: dropping the delay of one hop (-50 us) and one
-// byte more per message both fail; smallest error caught 100 ns, 1.25 bytes
-// at 10 Mb/s.
+// transmission). Break tried: each link's delay 40 ns short (120 ns on the
+// path) fails; smallest error caught 100 ns, i.e. 1.25 bytes at 10 Mb/s.
 TEST(InferenceSim, NetworkBoundLatencyIsSerialisationPlusDelays)
 {
     const Counts counts = {
@@ -210,9 +212,10 @@ TEST(InferenceSim, NetworkBoundLatencyIsSerialisationPlusDelays)
 }
 
 // Block-diagonal: workers need only the source's input; no worker-to-worker
-// connection is opened, so not a byte (not even a TCP handshake) crosses
-// between workers. Break tried: sending an (empty-pattern) cross connection
-// anyway fails the wire check.
+// connection is opened, so not a byte crosses between workers, not even a TCP
+// handshake (the per-pair wire matrix counts the whole run). Break tried:
+// opening a connection for every worker pair regardless of the traffic:
+// 170 wire bytes (the handshake) per pair, fails.
 TEST(InferenceSim, BlockDiagonalSendsNoCrossWorkerPackets)
 {
     const Counts counts = {
@@ -235,9 +238,11 @@ TEST(InferenceSim, BlockDiagonalSendsNoCrossWorkerPackets)
     EXPECT_EQ(r.sourcePayloadBytesPerInference, 1200U);
 }
 
-// Same seed, same everything (two runs in one process, with losses so that
+// Same seed, same everything (two runs in one process, with 5% loss so that
 // random streams matter); another seed gives another loss pattern. TCP
-// delivers every byte despite 5% loss.
+// delivers every byte despite the loss. Break tried: leaving the loss models'
+// streams to ns-3's automatic assignment (a process-wide counter): the second
+// run draws other losses and the latencies differ.
 TEST(InferenceSim, DeterministicUnderSeed)
 {
     const NetworkTraffic t = ThreeWorkerTraffic();
