@@ -8,7 +8,7 @@
  * naive split's cross activations per layer.
  *
  *   bench-inference-sim [--hidden 200[,200...]] [--workers 2,4,8] [--input source|split]
- *                       [--requests 20] [--interval 0] [--gflops 1] [--keep 0.1]
+ *                       [--requests 20] [--interval 0] [--gflops 1] [--keep 0.1] [--loss 0]
  */
 #include "inference-sim.h"
 #include "random.h"
@@ -88,13 +88,14 @@ Simulate(const char* method, const wfl::NetworkTraffic& traffic, int workers, wf
             const double cpu = (CpuSeconds() - cpu0) / config.requests;
             const double wall = (WallSeconds() - wall0) / config.requests;
             std::printf("%-10s K=%d %-4s %5.0f Mb/s%s | latency mean %8.3f ms p95 %8.3f ms | %8.1f inf/s | "
-                        "payload %7llu B (cross %6llu) wire %7llu B | sim %.2f ms CPU, %.2f ms wall per inference\n",
+                        "payload %7llu B (cross %6llu) wire %7llu B, %llu retx | sim %.2f ms CPU, %.2f ms wall per inference\n",
                         method, workers, network, rate,
                         r.wifiRateMbps > 0 ? (" (" + std::to_string(static_cast<int>(r.wifiRateMbps)) + ")").c_str() : "",
                         1e3 * r.meanLatencyS, 1e3 * r.p95LatencyS, r.throughputPerS,
                         static_cast<unsigned long long>(r.payloadBytesPerInference),
                         static_cast<unsigned long long>(r.crossPayloadBytesPerInference),
-                        static_cast<unsigned long long>(r.wireBytesPerInference), 1e3 * cpu, 1e3 * wall);
+                        static_cast<unsigned long long>(r.wireBytesPerInference),
+                        static_cast<unsigned long long>(r.retransmittedSegments), 1e3 * cpu, 1e3 * wall);
         }
     }
 }
@@ -121,6 +122,7 @@ main(int argc, char** argv)
         else if (key == "--interval") config.requestIntervalS = std::atof(value);
         else if (key == "--gflops") config.deviceGflops = std::atof(value);
         else if (key == "--keep") keep = std::atof(value);
+        else if (key == "--loss") config.lossRate = std::atof(value);
         else
         {
             std::fprintf(stderr, "bench-inference-sim: unknown option %s\n", key.c_str());
@@ -141,10 +143,10 @@ main(int argc, char** argv)
     {
         std::fclose(f);
     }
-    std::printf("MLP %s, %s input, %u requests, interval %g s, %g GFLOP/s, load %.2f\n",
+    std::printf("MLP %s, %s input, %u requests, interval %g s, %g GFLOP/s, loss %g, load %.2f\n",
                 [&] { std::string s; for (int w : widths) s += (s.empty() ? "" : "-") + std::to_string(w); return s; }().c_str(),
                 base.input == wfl::InputPlacement::kSplit ? "split" : "source", config.requests,
-                config.requestIntervalS, config.deviceGflops, load[0]);
+                config.requestIntervalS, config.deviceGflops, config.lossRate, load[0]);
     for (int k : workerCounts)
     {
         wfl::RepurposeConfig rc = base;

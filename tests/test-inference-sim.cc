@@ -351,3 +351,21 @@ TEST(InferenceSim, BadConfigNamesKeyAndRange)
     c.outputClasses = 0;
     EXPECT_NE(ConfigError(c).find("inference.output-classes"), std::string::npos);
 }
+
+// Without loss TCP never retransmits, even when the stream overloads the
+// links and messages queue for tens of ms. Break tried: the receivers'
+// delayed-ACK timeout back at ns-3's 200 ms (= the minimum RTO): spurious
+// timeouts, retransmissions > 0, fails.
+TEST(InferenceSim, NoRetransmissionsWithoutLoss)
+{
+    const NetworkTraffic t = ThreeWorkerTraffic();
+    InferenceSimConfig c;
+    c.rateMbps = 10;
+    c.requests = 40;
+    c.requestIntervalS = 0.001;
+    const InferenceSimResult r = SimulateInference(t, 3, c);
+    EXPECT_EQ(r.retransmittedSegments, 0U);
+    EXPECT_EQ(r.phyRxDrops, 0U);
+    EXPECT_GT(r.p95LatencyS, 10 * r.latencyS[0]); // the queue did build up
+    EXPECT_EQ(r.payloadBytes, ExpectedBytes(t, {4, 3, 3}, 40));
+}
