@@ -76,7 +76,7 @@ InferenceRun::BuildConnections()
     {
         for (int to = 0; to <= source; ++to)
         {
-            if (from == to || (from == source && to == source))
+            if (from == to)
             {
                 continue;
             }
