@@ -10,6 +10,7 @@ CountLayerTraffic(const RestructuredLayer& layer, const std::vector<int>& inputH
     LayerTraffic t;
     t.needs.assign(numWorkers, std::vector<std::vector<int>>(numWorkers + 1));
     t.flops.assign(numWorkers, 0.0);
+    t.neurons.assign(numWorkers, 0);
     const Eigen::Index rows = layer.mask.rows();
     const Eigen::Index cols = layer.mask.cols();
     // used(k, j): some neuron of worker k keeps a weight on input j.
@@ -18,6 +19,7 @@ CountLayerTraffic(const RestructuredLayer& layer, const std::vector<int>& inputH
     {
         const int k = layer.worker[static_cast<size_t>(i)];
         t.flops[static_cast<size_t>(k)] += 1.0;
+        ++t.neurons[static_cast<size_t>(k)];
         for (Eigen::Index j = 0; j < cols; ++j)
         {
             if (layer.mask(i, j) == 0)

@@ -33,6 +33,9 @@ struct LayerTraffic
     /// Per worker: 2 FLOPs per kept weight (multiply-add) + 1 per neuron (bias);
     /// ReLU comparisons are not counted.
     std::vector<double> flops;
+    /// Per worker: output neurons of the layer it computes (for the last
+    /// layer: the logits it reports). May be left empty by synthetic traffic.
+    std::vector<int> neurons;
 };
 
 struct NetworkTraffic
