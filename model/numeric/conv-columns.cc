@@ -1,6 +1,7 @@
 #include "conv-columns.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace wfl
 {
@@ -15,6 +16,34 @@ ValidRange(int outW, int inW, int pad, int kx, int& lo, int& hi)
     lo = std::max(0, pad - kx);
     hi = std::min(outW, inW + pad - kx);
     hi = std::max(hi, lo);
+}
+
+/// dst[0, len) = src[0, len) for short runs (the rows of LeNet's maps are
+/// 10-28 values): whole 8-value moves, the last one overlapping the one
+/// before, instead of a libc memmove call per row, which cost more than the
+/// copy (about 5 % of a training step in im2col alone).
+template <typename Scalar>
+inline void
+CopyRun(const Scalar* src, Scalar* dst, int len)
+{
+    constexpr int kRun = 8;
+    if (len < kRun)
+    {
+        for (int x = 0; x < len; ++x)
+        {
+            dst[x] = src[x];
+        }
+        return;
+    }
+    for (int x = 0;; x += kRun)
+    {
+        x = std::min(x, len - kRun);
+        std::memcpy(dst + x, src + x, kRun * sizeof(Scalar));
+        if (x + kRun >= len)
+        {
+            break;
+        }
+    }
 }
 
 } // namespace
@@ -53,6 +82,11 @@ Im2Col(const ConvGeometry& s,
                             continue;
                         }
                         const Scalar* src = plane + Eigen::Index{iy} * s.inW + (kx - s.pad);
+                        if (lo == 0 && hi == s.outW)
+                        {
+                            CopyRun(src, d, s.outW);
+                            continue;
+                        }
                         std::fill(d, d + lo, Scalar(0));
                         std::copy(src + lo, src + hi, d + lo);
                         std::fill(d + hi, d + s.outW, Scalar(0));
@@ -128,10 +162,7 @@ PadPlanes(const Scalar* src,
             Scalar* to = dst + (j * channels + c) * planeStride + Eigen::Index{top} * wp + left;
             for (int y = 0; y < h; ++y)
             {
-                for (int x = 0; x < w; ++x)
-                {
-                    to[Eigen::Index{y} * wp + x] = from[Eigen::Index{y} * w + x];
-                }
+                CopyRun(from + Eigen::Index{y} * w, to + Eigen::Index{y} * wp, w);
             }
         }
     }

@@ -162,7 +162,7 @@ class ConvolutionalNetwork : public Model<Scalar>
     std::vector<Buffer> m_cols;      ///< im2col matrices [n*outH*outW x Cin*k*k]
     std::vector<Buffer> m_conv;      ///< pre-activations [n*outH*outW x Cout]
     std::vector<Buffer> m_pooled;    ///< ReLU(max-pool) [n*poolH*poolW x Cout]
-    std::vector<std::vector<int>> m_argmax; ///< index into m_conv of each pooled value
+    std::vector<std::vector<int>> m_argmax; ///< window position (0-3) of each pooled value
     std::vector<Buffer> m_dPooled;   ///< gradient w.r.t. m_pooled
     Buffer m_dConv;                  ///< gradient w.r.t. a stage's pre-activations
     Buffer m_dCols;                  ///< gradient w.r.t. a stage's im2col matrix
