@@ -35,6 +35,12 @@ CopyRun(const Scalar* src, Scalar* dst, int len)
         }
         return;
     }
+    if (len <= 2 * kRun)
+    {
+        std::memcpy(dst, src, kRun * sizeof(Scalar));
+        std::memcpy(dst + len - kRun, src + len - kRun, kRun * sizeof(Scalar));
+        return;
+    }
     for (int x = 0;; x += kRun)
     {
         x = std::min(x, len - kRun);
@@ -59,6 +65,32 @@ Im2Col(const ConvGeometry& s,
 {
     const int kernel = s.k;
     const Eigen::Index rows = n * s.outH * s.outW;
+    if (s.pad == 0)
+    {
+        // 'valid': every output row reads a whole input row segment.
+        const Eigen::Index outPlane = Eigen::Index{s.outH} * s.outW;
+        Scalar* dst = cols;
+        for (int ch = 0; ch < s.inC; ++ch)
+        {
+            for (int ky = 0; ky < kernel; ++ky)
+            {
+                for (int kx = 0; kx < kernel; ++kx)
+                {
+                    for (Eigen::Index j = 0; j < n; ++j, dst += outPlane)
+                    {
+                        const Scalar* src =
+                            in + j * sampleStride + ch * channelStride + Eigen::Index{ky} * s.inW + kx;
+                        for (int oy = 0; oy < s.outH; ++oy)
+                        {
+                            CopyRun(src + Eigen::Index{oy} * s.inW, dst + Eigen::Index{oy} * s.outW,
+                                    s.outW);
+                        }
+                    }
+                }
+            }
+        }
+        return;
+    }
     for (int ch = 0; ch < s.inC; ++ch)
     {
         for (int ky = 0; ky < kernel; ++ky)

@@ -35,6 +35,13 @@ struct DirectConvShape
     int outH, outW;          ///< output map
     int wp;                  ///< padded row stride (see above)
     Eigen::Index planeStride; ///< floats per padded plane (>= (outH + k - 1) * wp)
+    /// Rows [rowLo, rowHi) of a padded plane may hold nonzeros; the forward
+    /// kernel skips the taps that read only rows outside (their products are
+    /// exact zeros; an accumulator that starts at +0 or a nonzero bias is
+    /// unchanged by them, and a dropped zero can flip only the sign of an
+    /// exactly zero sum that starts at a -0 bias).
+    int rowLo = 0;
+    int rowHi = 1 << 30;
 };
 
 /// Row stride of padded planes for an output width: RoundUp(outW, 16) + k - 1.

@@ -100,6 +100,8 @@ ConvolutionalNetwork<Scalar>::ConvolutionalNetwork(ConvSpec spec)
             d.outW = st.outW;
             d.wp = DirectConvRowStride(st.outW, k);
             d.planeStride = Eigen::Index{st.outH + k - 1} * d.wp;
+            d.rowLo = st.pad;
+            d.rowHi = st.pad + st.inH;
         }
     }
     m_backShapes.resize(m_stages.size());
@@ -116,6 +118,8 @@ ConvolutionalNetwork<Scalar>::ConvolutionalNetwork(ConvSpec spec)
             b.outW = st.inW;
             b.wp = DirectConvRowStride(st.inW, k);
             b.planeStride = Eigen::Index{st.inH + k - 1} * b.wp;
+            b.rowLo = k - 1; // the output gradient sits k - 1 rows down
+            b.rowHi = k - 1 + st.outH;
         }
     }
     const size_t stages = m_stages.size();
