@@ -38,13 +38,15 @@ trap 'rm -rf "$out"' EXIT
 # round, measured at another moment, sees a different load. The table prints
 # the load average; trust ratios from a quiet machine (load < 1).
 # Why 1 -> 2 threads gave only 22 -> 16.6 ms: not a serial stage or extra
-# work. Measured (helper h19, load 15-20, 10 clients, batch 64, 20 rounds):
-# the whole run costs the same CPU time with 2 threads as with 1 (432-446 ms
-# against 450-456 ms task-clock, perf stat), and the round outside the
-# parallel client training takes 0.1 ms (1-thread trace: wall_round_s -
-# wall_train_s). The clients' work (about 2 ms CPU each) is split 5 and 5, so
-# an idle 2-core machine should give about 11 ms (predicted, not measured:
-# no idle machine was available). At the load of that measurement (about 3)
+# work. Measured (helper h19, load 12-20, 10 clients, batch 64): a round
+# costs 17.4-17.5 ms of CPU with 1 thread and 17.5-19.2 ms summed over both
+# threads with 2 (perf stat task-clock of 45-round minus 5-round runs, two
+# repetitions), and the round outside the parallel client training takes
+# 0.1 ms (1-thread trace: wall_round_s - wall_train_s). The clients' work
+# (about 1.8 ms CPU each) is split 5 and 5, so an idle 2-core machine should
+# give about 9-10 ms (predicted, not measured: no idle machine was
+# available; the runs here were held to a fixed CPU share whatever the
+# thread count or nice level). At the load of that measurement (about 3)
 # one other runnable task shares the two cores with the pair, each of the 3
 # gets 2/3 of a core, and the pair waits for its slower thread:
 # 22 ms / (2 x 2/3) = 16.5 ms, as measured.
