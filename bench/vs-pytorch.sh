@@ -45,8 +45,8 @@ trap 'rm -rf "$out"' EXIT
 # 0.1 ms (1-thread trace: wall_round_s - wall_train_s). The clients' work
 # (about 1.8 ms CPU each) is split 5 and 5, so an idle 2-core machine should
 # give about 9-10 ms (predicted, not measured: no idle machine was
-# available; the runs here were held to a fixed CPU share whatever the
-# thread count or nice level). At the load of that measurement (about 3)
+# available: at load 15 the median wall round was 52-53 ms with 1 and with
+# 2 threads, even at nice -20). At the load of that measurement (about 3)
 # one other runnable task shares the two cores with the pair, each of the 3
 # gets 2/3 of a core, and the pair waits for its slower thread:
 # 22 ms / (2 x 2/3) = 16.5 ms, as measured.
