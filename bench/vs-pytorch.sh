@@ -37,6 +37,19 @@ trap 'rm -rf "$out"' EXIT
 # load of other builds: up to 77 ms), while the 0.4 s single-thread PyTorch
 # round, measured at another moment, sees a different load. The table prints
 # the load average; trust ratios from a quiet machine (load < 1).
+# Why 1 -> 2 threads gave only 22 -> 16.6 ms: not a serial stage or extra
+# work. Measured (helper h19, load 12-20, 10 clients, batch 64): a round
+# costs 17.4-17.5 ms of CPU with 1 thread and 17.5-19.2 ms summed over both
+# threads with 2 (perf stat task-clock of 45-round minus 5-round runs, two
+# repetitions), and the round outside the parallel client training takes
+# 0.1 ms (1-thread trace: wall_round_s - wall_train_s). The clients' work
+# (about 1.8 ms CPU each) is split 5 and 5, so an idle 2-core machine should
+# give about 9-10 ms (predicted, not measured: no idle machine was
+# available: at load 15 the median wall round was 52-53 ms with 1 and with
+# 2 threads, even at nice -20). At the load of that measurement (about 3)
+# one other runnable task shares the two cores with the pair, each of the 3
+# gets 2/3 of a core, and the pair waits for its slower thread:
+# 22 ms / (2 x 2/3) = 16.5 ms, as measured.
 wfl_round() {
   local name="$1"; shift
   # No scenario file: default.ini sets channel and power keys, which the ideal

@@ -47,6 +47,8 @@ ForwardRows(const DirectConvShape& s,
             const Scalar* weights,
             const Scalar* bias,
             int o0,
+            int kyLo, // taps ky in [kyLo, kyHi) only
+            int kyHi,
             Scalar* const* out) // G output rows (of the first of the R rows)
 {
     using V = typename Lanes<Scalar>::type;
@@ -61,12 +63,12 @@ ForwardRows(const DirectConvShape& s,
             }
         }
     }
-    int t = 0;
     for (int c = 0; c < s.inC; ++c)
     {
-        for (int ky = 0; ky < s.k; ++ky)
+        for (int ky = kyLo; ky < kyHi; ++ky)
         {
             const Scalar* row = in + c * s.planeStride + Eigen::Index{ky} * s.wp;
+            int t = (c * s.k + ky) * s.k;
             for (int kx = 0; kx < s.k; ++kx, ++t)
             {
                 const Scalar* w = weights + Eigen::Index{t} * s.outC + o0;
@@ -121,6 +123,9 @@ ForwardGroups(const DirectConvShape& s,
               int oy)
 {
     const Eigen::Index outPlane = Eigen::Index{s.outH} * s.outW;
+    // Output rows oy .. oy + R - 1 read padded rows oy + ky .. oy + R - 1 + ky.
+    const int kyLo = std::max(0, s.rowLo - (oy + R - 1));
+    const int kyHi = std::max(kyLo, std::min(s.k, s.rowHi - oy));
     Scalar* rows[6];
     for (int o0 = 0; o0 < s.outC; o0 += 6)
     {
@@ -131,12 +136,12 @@ ForwardGroups(const DirectConvShape& s,
         }
         switch (g)
         {
-        case 6: ForwardRows<Scalar, R, 6, NB>(s, in, weights, bias, o0, rows); break;
-        case 5: ForwardRows<Scalar, R, 5, NB>(s, in, weights, bias, o0, rows); break;
-        case 4: ForwardRows<Scalar, R, 4, NB>(s, in, weights, bias, o0, rows); break;
-        case 3: ForwardRows<Scalar, R, 3, NB>(s, in, weights, bias, o0, rows); break;
-        case 2: ForwardRows<Scalar, R, 2, NB>(s, in, weights, bias, o0, rows); break;
-        default: ForwardRows<Scalar, R, 1, NB>(s, in, weights, bias, o0, rows); break;
+        case 6: ForwardRows<Scalar, R, 6, NB>(s, in, weights, bias, o0, kyLo, kyHi, rows); break;
+        case 5: ForwardRows<Scalar, R, 5, NB>(s, in, weights, bias, o0, kyLo, kyHi, rows); break;
+        case 4: ForwardRows<Scalar, R, 4, NB>(s, in, weights, bias, o0, kyLo, kyHi, rows); break;
+        case 3: ForwardRows<Scalar, R, 3, NB>(s, in, weights, bias, o0, kyLo, kyHi, rows); break;
+        case 2: ForwardRows<Scalar, R, 2, NB>(s, in, weights, bias, o0, kyLo, kyHi, rows); break;
+        default: ForwardRows<Scalar, R, 1, NB>(s, in, weights, bias, o0, kyLo, kyHi, rows); break;
         }
     }
 }

@@ -35,6 +35,14 @@ struct DirectConvShape
     int outH, outW;          ///< output map
     int wp;                  ///< padded row stride (see above)
     Eigen::Index planeStride; ///< floats per padded plane (>= (outH + k - 1) * wp)
+    /// Rows [rowLo, rowHi) of a padded plane may hold nonzeros; the forward
+    /// kernel skips the taps that read only rows outside. With finite
+    /// weights their products are exact zeros, and adding a zero changes no
+    /// sum except -0 + +0 = +0, so results are unchanged unless a bias is -0.
+    /// LeNet's first stage: 2 of 70 tap rows per 28 output rows skipped;
+    /// the input gradient of its second stage: 11 of 70.
+    int rowLo = 0;
+    int rowHi = 1 << 30;
 };
 
 /// Row stride of padded planes for an output width: RoundUp(outW, 16) + k - 1.

@@ -1,56 +1,16 @@
 #include "convolutional-network.h"
 
+#include "conv-columns.h"
+#include "conv-pooling.h"
 #include "random.h"
 
 #include <algorithm>
 #include <cmath>
-#include <cstdint>
-#include <cstring>
-#include <type_traits>
 #include <limits>
 #include <stdexcept>
 
 namespace wfl
 {
-
-namespace
-{
-
-/// Columns [lo, hi) of an output row whose tap kx reads inside the input row:
-/// ix = ox + kx - pad in [0, inW).
-inline void
-ValidRange(int outW, int inW, int pad, int kx, int& lo, int& hi)
-{
-    lo = std::max(0, pad - kx);
-    hi = std::min(outW, inW + pad - kx);
-    hi = std::max(hi, lo);
-}
-
-/// x if keep, else +0, without a branch (bit mask): the max-pool routing
-/// depends on the data, and compilers turn a ?: into a mispredicted jump.
-template <typename Scalar>
-inline Scalar
-KeepIf(bool keep, Scalar x)
-{
-    using Bits = std::conditional_t<sizeof(Scalar) == 4, uint32_t, uint64_t>;
-    Bits b;
-    std::memcpy(&b, &x, sizeof(b));
-    b &= Bits(0) - static_cast<Bits>(keep);
-    std::memcpy(&x, &b, sizeof(b));
-    return x;
-}
-
-/// (v, a) = (c, at) if c > v (the first maximum wins ties), without a branch.
-template <typename Scalar>
-inline void
-PickIfGreater(Scalar c, int at, Scalar& v, int& a)
-{
-    const int take = -static_cast<int>(c > v);
-    a ^= (a ^ at) & take;
-    v = std::max(v, c); // max(v, c) returns c only if v < c
-}
-
-} // namespace
 
 template <typename Scalar>
 ConvolutionalNetwork<Scalar>::ConvolutionalNetwork(ConvSpec spec)
@@ -129,7 +89,9 @@ ConvolutionalNetwork<Scalar>::ConvolutionalNetwork(ConvSpec spec)
         const Stage& st = m_stages[i];
         // Direct only where the GEMM would be shallow (Cin*k*k < 32: LeNet's first
         // stage, depth 25); at LeNet's second stage (depth 150) im2col + GEMM
-        // trained 31.1k samples/s against 29.8k direct (CPU time, batch 16).
+        // trained 31.1k samples/s against 29.8k direct (CPU time, batch 16),
+        // and after the pooling and im2col work of issue 12 78.6k against
+        // 69.0k (two threads, CPU time, load 15).
         if (st.inC * k * k < 32 && DirectConvSupports(k, st.outW))
         {
             DirectConvShape& d = m_directShapes[i];
@@ -140,6 +102,8 @@ ConvolutionalNetwork<Scalar>::ConvolutionalNetwork(ConvSpec spec)
             d.outW = st.outW;
             d.wp = DirectConvRowStride(st.outW, k);
             d.planeStride = Eigen::Index{st.outH + k - 1} * d.wp;
+            d.rowLo = st.pad;
+            d.rowHi = st.pad + st.inH;
         }
     }
     m_backShapes.resize(m_stages.size());
@@ -156,6 +120,8 @@ ConvolutionalNetwork<Scalar>::ConvolutionalNetwork(ConvSpec spec)
             b.outW = st.inW;
             b.wp = DirectConvRowStride(st.inW, k);
             b.planeStride = Eigen::Index{st.inH + k - 1} * b.wp;
+            b.rowLo = k - 1; // the output gradient sits k - 1 rows down
+            b.rowHi = k - 1 + st.outH;
         }
     }
     const size_t stages = m_stages.size();
@@ -219,127 +185,8 @@ ConvolutionalNetwork<Scalar>::Initialize(Vector& params, Rng& rng) const
 
 template <typename Scalar>
 void
-ConvolutionalNetwork<Scalar>::Im2Col(const Stage& s,
-                                     int kernel,
-                                     const Scalar* in,
-                                     Eigen::Index sampleStride,
-                                     Eigen::Index channelStride,
-                                     Eigen::Index n,
-                                     Scalar* cols)
-{
-    const Eigen::Index rows = n * s.outH * s.outW;
-    for (int ch = 0; ch < s.inC; ++ch)
-    {
-        for (int ky = 0; ky < kernel; ++ky)
-        {
-            for (int kx = 0; kx < kernel; ++kx)
-            {
-                Scalar* dst = cols + ((Eigen::Index{ch} * kernel + ky) * kernel + kx) * rows;
-                int lo;
-                int hi;
-                ValidRange(s.outW, s.inW, s.pad, kx, lo, hi);
-                for (Eigen::Index j = 0; j < n; ++j)
-                {
-                    const Scalar* plane = in + j * sampleStride + ch * channelStride;
-                    for (int oy = 0; oy < s.outH; ++oy)
-                    {
-                        Scalar* d = dst + (j * s.outH + oy) * s.outW;
-                        const int iy = oy + ky - s.pad;
-                        if (iy < 0 || iy >= s.inH)
-                        {
-                            std::fill(d, d + s.outW, Scalar(0));
-                            continue;
-                        }
-                        const Scalar* src = plane + Eigen::Index{iy} * s.inW + (kx - s.pad);
-                        std::fill(d, d + lo, Scalar(0));
-                        std::copy(src + lo, src + hi, d + lo);
-                        std::fill(d + hi, d + s.outW, Scalar(0));
-                    }
-                }
-            }
-        }
-    }
-}
-
-template <typename Scalar>
-void
-ConvolutionalNetwork<Scalar>::Col2Im(const Stage& s,
-                                     int kernel,
-                                     const Scalar* dCols,
-                                     Eigen::Index n,
-                                     Scalar* dIn)
-{
-    const Eigen::Index rows = n * s.outH * s.outW;
-    const Eigen::Index planeSize = Eigen::Index{s.inH} * s.inW;
-    std::fill(dIn, dIn + planeSize * n * s.inC, Scalar(0));
-    for (int ch = 0; ch < s.inC; ++ch)
-    {
-        for (int ky = 0; ky < kernel; ++ky)
-        {
-            for (int kx = 0; kx < kernel; ++kx)
-            {
-                const Scalar* src = dCols + ((Eigen::Index{ch} * kernel + ky) * kernel + kx) * rows;
-                int lo;
-                int hi;
-                ValidRange(s.outW, s.inW, s.pad, kx, lo, hi);
-                for (Eigen::Index j = 0; j < n; ++j)
-                {
-                    Scalar* plane = dIn + (ch * n + j) * planeSize;
-                    for (int oy = 0; oy < s.outH; ++oy)
-                    {
-                        const int iy = oy + ky - s.pad;
-                        if (iy < 0 || iy >= s.inH)
-                        {
-                            continue;
-                        }
-                        const Scalar* d = src + (j * s.outH + oy) * s.outW;
-                        Scalar* row = plane + Eigen::Index{iy} * s.inW + (kx - s.pad);
-                        for (int ox = lo; ox < hi; ++ox)
-                        {
-                            row[ox] += d[ox];
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
-
-template <typename Scalar>
-void
-ConvolutionalNetwork<Scalar>::PadInput(size_t i,
-                                       const Scalar* in,
-                                       Eigen::Index sampleStride,
-                                       Eigen::Index channelStride,
-                                       Eigen::Index n)
-{
-    const DirectConvShape& d = m_directShapes[i];
-    const Stage& s = m_stages[i];
-    MatrixMap padded = m_padded[i].View(d.planeStride, n * d.inC);
-    padded.setZero();
-    for (Eigen::Index j = 0; j < n; ++j)
-    {
-        for (int c = 0; c < d.inC; ++c)
-        {
-            const Scalar* src = in + j * sampleStride + c * channelStride;
-            Scalar* dst = padded.data() + (j * d.inC + c) * d.planeStride +
-                          Eigen::Index{s.pad} * d.wp + s.pad;
-            for (int iy = 0; iy < s.inH; ++iy)
-            {
-                for (int ix = 0; ix < s.inW; ++ix)
-                {
-                    dst[Eigen::Index{iy} * d.wp + ix] = src[Eigen::Index{iy} * s.inW + ix];
-                }
-            }
-        }
-    }
-}
-
-template <typename Scalar>
-void
 ConvolutionalNetwork<Scalar>::ForwardChunk(const Vector& params, const Scalar* x, Eigen::Index n)
 {
-    const int k = m_spec.kernel;
     const Scalar* in = x;
     // The input is sample-major (CHW per column); later maps are channel-major.
     Eigen::Index sampleStride = Eigen::Index{m_spec.channels} * m_spec.height * m_spec.width;
@@ -355,52 +202,28 @@ ConvolutionalNetwork<Scalar>::ForwardChunk(const Vector& params, const Scalar* x
         MatrixMap conv = m_conv[i].View(rows, s.outC);
         if (m_directShapes[i].inC > 0)
         {
-            PadInput(i, in, sampleStride, channelStride, n);
-            DirectConvForward(m_directShapes[i], m_padded[i].data.data(), n, weights.data(),
-                              bias.data(), conv.data());
+            const DirectConvShape& d = m_directShapes[i];
+            Scalar* padded = m_padded[i].View(d.planeStride, n * d.inC).data();
+            PadPlanes(in, sampleStride, channelStride, n, s.inC, s.inH, s.inW, padded,
+                      d.planeStride, d.wp, s.pad, s.pad);
+            DirectConvForward(d, padded, n, weights.data(), bias.data(), conv.data());
         }
         else
         {
             MatrixMap cols = m_cols[i].View(rows, s.k2c);
-            Im2Col(s, k, in, sampleStride, channelStride, n, cols.data());
+            Im2Col(Geometry(s), in, sampleStride, channelStride, n, cols.data());
             conv.noalias() = cols * weights.transpose();
             conv.rowwise() += bias.transpose();
         }
 
-        // 2x2 max-pool of the pre-activations, then ReLU (the two commute);
-        // argmax keeps the first maximum of each window.
+        // Planes are ordered (channel, sample) in both maps.
         MatrixMap pooled = m_pooled[i].View(n * poolPlane, s.outC);
         std::vector<int>& argmax = m_argmax[i];
         if (argmax.size() < static_cast<size_t>(pooled.size()))
         {
             argmax.resize(static_cast<size_t>(pooled.size()));
         }
-        const Scalar* convData = conv.data();
-        Scalar* out = pooled.data();
-        int* arg = argmax.data();
-        for (Eigen::Index plane = 0; plane < n * s.outC; ++plane)
-        {
-            // Planes are ordered (channel, sample) in both maps. Selects, not
-            // branches: which element wins is data-dependent and a mispredicted
-            // branch per comparison cost more than the whole comparison.
-            for (int py = 0; py < s.poolH; ++py)
-            {
-                const int top = static_cast<int>(plane * outPlane) + 2 * py * s.outW;
-                const Scalar* r0 = convData + top;
-                const Scalar* r1 = r0 + s.outW;
-                for (int px = 0; px < s.poolW; ++px)
-                {
-                    const int at = top + 2 * px;
-                    Scalar v = r0[2 * px];
-                    int a = at;
-                    PickIfGreater(r0[2 * px + 1], at + 1, v, a);
-                    PickIfGreater(r1[2 * px], at + s.outW, v, a);
-                    PickIfGreater(r1[2 * px + 1], at + s.outW + 1, v, a);
-                    *out++ = std::max(v, Scalar(0));
-                    *arg++ = a;
-                }
-            }
-        }
+        MaxPoolReluForward(conv.data(), n * s.outC, s.outH, s.outW, pooled.data(), argmax.data());
         in = pooled.data();
         sampleStride = poolPlane;
         channelStride = n * poolPlane;
@@ -458,47 +281,17 @@ ConvolutionalNetwork<Scalar>::DirectInputGradient(size_t i,
     const Stage& s = m_stages[i];
     const DirectConvShape& b = m_backShapes[i];
     const int k = m_spec.kernel;
-    const Scalar* w = params.data() + s.offset;
     Scalar* flipped = m_flipped.View(b.outC, Eigen::Index{b.inC} * k * k).data();
-    for (int o = 0; o < s.outC; ++o)
-    {
-        for (int c = 0; c < s.inC; ++c)
-        {
-            for (int ky = 0; ky < k; ++ky)
-            {
-                for (int kx = 0; kx < k; ++kx)
-                {
-                    const Eigen::Index from = ((Eigen::Index{c} * k + k - 1 - ky) * k + k - 1 - kx);
-                    const Eigen::Index to = ((Eigen::Index{o} * k + ky) * k + kx);
-                    flipped[to * b.outC + c] = w[from * s.outC + o];
-                }
-            }
-        }
-    }
+    FlipKernel(params.data() + s.offset, s.outC, s.inC, k, flipped);
     // Padded planes in (sample, channel) order, as DirectConvForward reads them.
-    MatrixMap padded = m_dPadded.View(b.planeStride, n * b.inC);
-    padded.setZero();
     const Eigen::Index outPlane = Eigen::Index{s.outH} * s.outW;
-    for (Eigen::Index j = 0; j < n; ++j)
-    {
-        for (int o = 0; o < s.outC; ++o)
-        {
-            const Scalar* src = dConv + (o * n + j) * outPlane;
-            Scalar* dst = padded.data() + (j * b.inC + o) * b.planeStride +
-                          Eigen::Index{k - 1} * b.wp + (k - 1);
-            for (int y = 0; y < s.outH; ++y)
-            {
-                for (int x = 0; x < s.outW; ++x)
-                {
-                    dst[Eigen::Index{y} * b.wp + x] = src[Eigen::Index{y} * s.outW + x];
-                }
-            }
-        }
-    }
+    Scalar* padded = m_dPadded.View(b.planeStride, n * b.inC).data();
+    PadPlanes(dConv, outPlane, n * outPlane, n, s.outC, s.outH, s.outW, padded, b.planeStride,
+              b.wp, k - 1, k - 1);
     const Scalar* zeros = m_zeroBias.View(b.outC, 1).setZero().data();
     const Stage& prev = m_stages[i - 1];
     MatrixMap dIn = m_dPooled[i - 1].View(n * prev.poolH * prev.poolW, prev.outC);
-    DirectConvForward(b, padded.data(), n, flipped, zeros, dIn.data());
+    DirectConvForward(b, padded, n, flipped, zeros, dIn.data());
 }
 
 template <typename Scalar>
@@ -548,44 +341,15 @@ ConvolutionalNetwork<Scalar>::BackwardChunk(const Vector& params, Eigen::Index n
         }
     }
 
-    const int k = m_spec.kernel;
     for (size_t i = m_stages.size(); i-- > 0;)
     {
         const Stage& s = m_stages[i];
         const Eigen::Index rows = n * s.outH * s.outW;
         // Max-pool and ReLU backward: route each pooled gradient to its argmax
         // when the pooled value was positive.
-        // Every 2x2 window is written whole (its argmax gets the gradient, the
-        // other three zero), so only maps with an odd row or column left out
-        // of the pooling need clearing first.
         MatrixMap dConv = m_dConv.View(rows, s.outC);
-        if (s.outH % 2 != 0 || s.outW % 2 != 0)
-        {
-            dConv.setZero();
-        }
-        const Scalar* pooled = m_pooled[i].data.data();
-        const Scalar* dPooled = m_dPooled[i].data.data();
-        const int* arg = m_argmax[i].data();
-        Scalar* dConvData = dConv.data();
-        const Eigen::Index outPlane = Eigen::Index{s.outH} * s.outW;
-        for (Eigen::Index plane = 0, o = 0; plane < n * s.outC; ++plane)
-        {
-            for (int py = 0; py < s.poolH; ++py)
-            {
-                const int top = static_cast<int>(plane * outPlane) + 2 * py * s.outW;
-                Scalar* r0 = dConvData + top;
-                Scalar* r1 = r0 + s.outW;
-                for (int px = 0; px < s.poolW; ++px, ++o)
-                {
-                    const Scalar g = KeepIf(pooled[o] > Scalar(0), dPooled[o]);
-                    const int d = arg[o] - (top + 2 * px);
-                    r0[2 * px] = KeepIf(d == 0, g);
-                    r0[2 * px + 1] = KeepIf(d == 1, g);
-                    r1[2 * px] = KeepIf(d == s.outW, g);
-                    r1[2 * px + 1] = KeepIf(d == s.outW + 1, g);
-                }
-            }
-        }
+        MaxPoolReluBackward(m_pooled[i].data.data(), m_dPooled[i].data.data(), m_argmax[i].data(),
+                            n * s.outC, s.outH, s.outW, dConv.data());
 
         Eigen::Map<Matrix> dW(grad.data() + s.offset, s.outC, s.k2c);
         Eigen::Map<Vector> db(grad.data() + s.offset + dW.size(), s.outC);
@@ -611,7 +375,7 @@ ConvolutionalNetwork<Scalar>::BackwardChunk(const Vector& params, Eigen::Index n
             dCols.noalias() = dConv * weights;
             const Stage& prev = m_stages[i - 1];
             MatrixMap dIn = m_dPooled[i - 1].View(n * prev.poolH * prev.poolW, prev.outC);
-            Col2Im(s, k, dCols.data(), n, dIn.data());
+            Col2Im(Geometry(s), dCols.data(), n, dIn.data());
         }
     }
 }

@@ -25,7 +25,8 @@
  *
  * Stages run as direct convolutions over zero-padded input planes
  * (conv-kernels.h) when the kernel size and width are supported, else as
- * im2col + GEMM over a whole chunk of samples; batches
+ * im2col + GEMM over a whole chunk of samples (conv-columns.h); pooling and
+ * ReLU are one pass (conv-pooling.h); batches
  * larger than ConvSpec::chunk are processed chunk by chunk (gradients are
  * accumulated) so scratch memory stays bounded. Scratch buffers only grow, so
  * steady-state calls do not allocate. One instance per thread.
@@ -33,6 +34,7 @@
 #ifndef WFL_CONVOLUTIONAL_NETWORK_H
 #define WFL_CONVOLUTIONAL_NETWORK_H
 
+#include "conv-columns.h"
 #include "conv-kernels.h"
 #include "model.h"
 
@@ -136,35 +138,17 @@ class ConvolutionalNetwork : public Model<Scalar>
     /// Forward pass of samples [x, x + n columns), keeping what backward needs;
     /// logits land in *m_out.
     void ForwardChunk(const Vector& params, const Scalar* x, Eigen::Index n);
-    /// Zero-padded copy of stage i's input planes for its direct kernels.
-    /// Input plane (sample, channel) starts at in + sample * sampleStride +
-    /// channel * channelStride.
-    void PadInput(size_t i,
-                  const Scalar* in,
-                  Eigen::Index sampleStride,
-                  Eigen::Index channelStride,
-                  Eigen::Index n);
     /// dLoss/d(input of stage i > 0) into m_dPooled[i - 1], by direct convolution.
     void DirectInputGradient(size_t i, const Vector& params, const Scalar* dConv, Eigen::Index n);
     /// Backward pass of the chunk just forwarded, with dLoss/dlogits in
     /// *m_out; adds the chunk's gradient into grad.
     void BackwardChunk(const Vector& params, Eigen::Index n, Vector& grad);
 
-    /// im2col of one stage: cols [n*outH*outW x Cin*k*k]. Input plane
-    /// (sample, channel) starts at in + sample * sampleStride + channel * channelStride.
-    static void Im2Col(const Stage& s,
-                       int kernel,
-                       const Scalar* in,
-                       Eigen::Index sampleStride,
-                       Eigen::Index channelStride,
-                       Eigen::Index n,
-                       Scalar* cols);
-    /// Overwrites dIn (layout [n*inH*inW x Cin]) with the im2col adjoint of dCols.
-    static void Col2Im(const Stage& s,
-                       int kernel,
-                       const Scalar* dCols,
-                       Eigen::Index n,
-                       Scalar* dIn);
+    /// Stage s as the im2col geometry of conv-columns.h.
+    ConvGeometry Geometry(const Stage& s) const
+    {
+        return ConvGeometry{s.inC, s.inH, s.inW, s.outH, s.outW, s.pad, m_spec.kernel};
+    }
 
     ConvSpec m_spec;
     std::vector<Stage> m_stages;
@@ -178,7 +162,7 @@ class ConvolutionalNetwork : public Model<Scalar>
     std::vector<Buffer> m_cols;      ///< im2col matrices [n*outH*outW x Cin*k*k]
     std::vector<Buffer> m_conv;      ///< pre-activations [n*outH*outW x Cout]
     std::vector<Buffer> m_pooled;    ///< ReLU(max-pool) [n*poolH*poolW x Cout]
-    std::vector<std::vector<int>> m_argmax; ///< index into m_conv of each pooled value
+    std::vector<std::vector<int>> m_argmax; ///< window position (0-3) of each pooled value
     std::vector<Buffer> m_dPooled;   ///< gradient w.r.t. m_pooled
     Buffer m_dConv;                  ///< gradient w.r.t. a stage's pre-activations
     Buffer m_dCols;                  ///< gradient w.r.t. a stage's im2col matrix
