@@ -1,5 +1,7 @@
 #include "repurpose-keys.h"
 
+#include "inference-keys.h"
+
 #include "input-error.h"
 #include "key-parsing.h"
 #include "shortest-double.h"
@@ -185,6 +187,7 @@ BuildKeys()
         "directory with the Fashion-MNIST IDX files (test set for accuracy, training set for calibration)"));
     keys.push_back(IntKey("data.test-samples", "samples", 0, 10000, [](C& c) -> uint32_t& { return c.testSamples; },
         "test on the first N test images (0 = all 10000)"));
+    AddInferenceToolKeys(keys);
     keys.push_back(PathKey("output", [](C& c) -> std::string& { return c.output; },
         "HDF5 result to write (never overwritten without --overwrite)"));
     return keys;

@@ -12,6 +12,7 @@
 #ifndef WFL_REPURPOSE_KEYS_H
 #define WFL_REPURPOSE_KEYS_H
 
+#include "inference-sim.h"
 #include "repurpose.h"
 
 #include <cstdint>
@@ -41,6 +42,11 @@ struct RepurposeToolConfig
     std::string dataPath = "/usr/share/datasets/fashion-mnist";
     uint32_t testSamples = 0;      ///< 0 = the whole test set
     std::string output = "results/repurpose.h5";
+    /// inference.rate-mbps: one ns-3 simulation per row and rate (empty = none).
+    std::vector<double> rates{100.0, 10.0};
+    /// The other inference.* keys (inference-keys.h); rateMbps and
+    /// outputClasses are set per simulation.
+    InferenceSimConfig inference;
 };
 
 struct RepurposeToolKey

@@ -7,6 +7,7 @@
 #include "repurpose-study.h"
 
 #include "input-error.h"
+#include "shortest-double.h"
 
 #include <H5Cpp.h>
 
@@ -159,6 +160,46 @@ ResultColumns()
     return columns;
 }
 
+/// Per simulated link rate r (inference.rate-mbps): latency_s_<r>mbps and
+/// its companions, one value per row (plot_repurpose.py finds latency_*).
+void
+WriteInferenceColumns(H5::Group& results, const RepurposeStudy& study)
+{
+    struct Stat
+    {
+        const char* prefix;
+        const char* units;
+        const char* description;
+        double (*value)(const InferenceSimResult&);
+    };
+    static const Stat stats[] = {
+        {"latency_s_", "s", "mean simulated latency of one inference (source's first send to last logit back)",
+         [](const InferenceSimResult& x) { return x.meanLatencyS; }},
+        {"p95_latency_s_", "s", "95th percentile of the simulated latency",
+         [](const InferenceSimResult& x) { return x.p95LatencyS; }},
+        {"throughput_per_s_", "1/s", "inferences per second of the simulated request stream",
+         [](const InferenceSimResult& x) { return x.throughputPerS; }},
+        {"wire_bytes_", "B", "bytes on the medium per inference (headers, ACKs, retransmissions included)",
+         [](const InferenceSimResult& x) { return double(x.wireBytesPerInference); }},
+        {"payload_bytes_", "B", "application bytes the receivers counted per inference (activations + logits)",
+         [](const InferenceSimResult& x) { return double(x.payloadBytesPerInference); }},
+        {"retransmitted_segments_", "1", "TCP segments sent again over the whole simulated stream",
+         [](const InferenceSimResult& x) { return double(x.retransmittedSegments); }}};
+    for (size_t i = 0; i < study.rates.size(); ++i)
+    {
+        const std::string suffix = ShortestDouble(study.rates[i]) + "mbps";
+        for (const Stat& stat : stats)
+        {
+            std::vector<double> v;
+            for (const RepurposeRow& r : study.rows)
+            {
+                v.push_back(stat.value(r.inference[i]));
+            }
+            Describe(Doubles(results, stat.prefix + suffix, v), stat.units, stat.description);
+        }
+    }
+}
+
 void
 WriteRow(H5::Group& rows, size_t index, const RepurposeRow& r)
 {
@@ -259,6 +300,7 @@ WriteFile(const std::string& partial, const std::string& commandLine, const Repu
         }
         Describe(c.integer ? Ints(results, c.name, v) : Doubles(results, c.name, v), c.units, c.description);
     }
+    WriteInferenceColumns(results, study);
     H5::Group timing = NewGroup(root, "timing");
     std::vector<double> wall, cpu;
     for (const RepurposeRow& r : study.rows)

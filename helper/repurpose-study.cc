@@ -9,6 +9,7 @@
 #include <cmath>
 #include <ctime>
 #include <iomanip>
+#include <stdexcept>
 #include <ostream>
 
 namespace wfl
@@ -128,6 +129,34 @@ RunRepurpose(const StudyInputs& in, const RepurposeConfig& config, int setting, 
     return row;
 }
 
+/**
+ * Run the row's restructured network over ns-3 at every configured rate.
+ * The bytes the simulated receivers counted must equal what the masks imply
+ * (repurpose-traffic.h): a mismatch is a bug, never a result.
+ */
+void
+SimulateRow(const RepurposeToolConfig& config, int classes, RepurposeRow& row)
+{
+    for (double rate : config.rates)
+    {
+        InferenceSimConfig sim = config.inference;
+        sim.rateMbps = rate;
+        sim.outputClasses = static_cast<uint32_t>(classes);
+        InferenceSimResult result = SimulateInference(row.traffic, row.workers, sim);
+        if (result.crossPayloadBytesPerInference != static_cast<uint64_t>(row.traffic.CrossBytes()) ||
+            result.sourcePayloadBytesPerInference != static_cast<uint64_t>(row.traffic.SourceBytes()))
+        {
+            throw std::logic_error("inference simulation carried " +
+                                   std::to_string(result.crossPayloadBytesPerInference) + " cross and " +
+                                   std::to_string(result.sourcePayloadBytesPerInference) +
+                                   " source bytes per inference; the masks imply " +
+                                   std::to_string(row.traffic.CrossBytes()) + " and " +
+                                   std::to_string(row.traffic.SourceBytes()));
+        }
+        row.inference.push_back(std::move(result));
+    }
+}
+
 void
 Report(std::ostream* progress, const RepurposeStudy& study, const RepurposeRow& row)
 {
@@ -140,7 +169,13 @@ Report(std::ostream* progress, const RepurposeStudy& study, const RepurposeRow& 
                                                      study.settings[static_cast<size_t>(row.setting)]))
               << std::fixed << std::setprecision(4) << "  accuracy " << row.accuracy << "  cross_bytes "
               << row.traffic.CrossBytes() << "  source_bytes " << row.traffic.SourceBytes() << std::setprecision(3)
-              << "  wall " << row.wallSeconds << " s  cpu " << row.cpuSeconds << " s" << std::endl;
+              << "  wall " << row.wallSeconds << " s  cpu " << row.cpuSeconds << " s";
+    for (size_t i = 0; i < row.inference.size(); ++i)
+    {
+        *progress << std::setprecision(3) << "  latency@" << ShortestDouble(study.rates[i]) << "Mb/s "
+                  << 1e3 * row.inference[i].meanLatencyS << " ms";
+    }
+    *progress << std::endl;
     progress->unsetf(std::ios::floatfield);
 }
 
@@ -175,7 +210,9 @@ RunRepurposeStudy(const RepurposeToolConfig& config, std::ostream* progress)
                   << " layers, original test accuracy " << study.originalAccuracy << " on " << study.testSamples
                   << " test images, " << study.calibrationSamples << " calibration images" << std::endl;
     }
+    study.rates = config.rates;
     auto add = [&](RepurposeRow row) {
+        SimulateRow(config, study.widths.back(), row);
         Report(progress, study, row);
         study.rows.push_back(std::move(row));
     };

@@ -18,6 +18,7 @@
 #ifndef WFL_REPURPOSE_STUDY_H
 #define WFL_REPURPOSE_STUDY_H
 
+#include "inference-sim.h"
 #include "model-file.h"
 #include "repurpose-keys.h"
 #include "repurpose-traffic.h"
@@ -52,6 +53,8 @@ struct RepurposeRow
     std::vector<std::vector<int>> assignment; ///< per layer, worker of each output neuron
     std::vector<IterationRecord> history;     ///< RePurpose only
     std::vector<int> chosenIteration;         ///< RePurpose only, per layer
+    /// One ns-3 inference simulation per inference.rate-mbps value (same order).
+    std::vector<InferenceSimResult> inference;
     double wallSeconds = 0.0;                 ///< the restructuring alone
     double cpuSeconds = 0.0;
 };
@@ -65,6 +68,7 @@ struct RepurposeStudy
     long calibrationSamples = 0;
     bool rhoSettings = false;     ///< settings are rho values, else budget fractions
     std::vector<double> settings;
+    std::vector<double> rates;    ///< inference.rate-mbps: the simulated link rates
     std::vector<RepurposeRow> rows;
 };
 

@@ -152,6 +152,38 @@ TEST(RepurposeTool, TinyMlpEndToEnd)
     }
 }
 
+// The ns-3 latency columns (inference.rate-mbps, default 100,10): one per rate,
+// the carried payload equal to what the masks imply, and the slower link never
+// faster. Break tried: the 10 Mb/s column written from the 100 Mb/s simulation
+// -> naive's latencies are equal (fails); logits dropped from the payload
+// (fails by 40 B per row).
+TEST(RepurposeTool, LatencyColumnsFromTheInferenceSimulation)
+{
+    const std::string dir = MakeTempDir("repurpose-tool-latency");
+    const ProcessResult r = Tool(TinyArgs(dir + "/r.h5"));
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    const std::string f = dir + "/r.h5";
+    const std::vector<double> method = ReadColumn(f, "/results/method");
+    const std::vector<double> cross = ReadColumn(f, "/results/cross_bytes");
+    const std::vector<double> source = ReadColumn(f, "/results/source_bytes");
+    const std::vector<double> fast = ReadColumn(f, "/results/latency_s_100mbps");
+    const std::vector<double> slow = ReadColumn(f, "/results/latency_s_10mbps");
+    const std::vector<double> payload = ReadColumn(f, "/results/payload_bytes_100mbps");
+    ASSERT_EQ(fast.size(), method.size());
+    ASSERT_EQ(slow.size(), method.size());
+    for (size_t i = 0; i < method.size(); ++i)
+    {
+        EXPECT_GT(fast[i], 0.0) << "row " << i;
+        EXPECT_GT(slow[i], fast[i]) << "row " << i;
+        EXPECT_EQ(payload[i], cross[i] + source[i] + 4 * 10) << "row " << i; // + 10 float32 logits
+    }
+    // Without rates no simulation runs and no latency column is written.
+    std::vector<std::string> args = TinyArgs(dir + "/none.h5");
+    args.insert(args.end(), {"--inference.rate-mbps", ""});
+    ASSERT_EQ(Tool(args).exitCode, 0);
+    EXPECT_THROW(ReadColumn(dir + "/none.h5", "/results/latency_s_100mbps"), std::exception);
+}
+
 // Same input, same bytes (modification times are off; the /timing datasets, the
 // only measured values, are zeroed in place in both files before comparing; the
 // two runs write the same relative path from different directories, since the
