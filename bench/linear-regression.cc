@@ -27,7 +27,9 @@
  * above 1e10 E L(W_0) (the author's code stops at loss 1e10), checked every
  * 10 iterations. Noiseless SGD with a relative-noise compressor converges
  * linearly or diverges, so the fraction hardly depends on the tolerance
- * away from the stability edge (the CSV has the median final ratio).
+ * away from the stability edge; near it, runs that still decrease but too
+ * slowly count as not converged (the CSV's "decreased" column counts runs
+ * with E L(W_T) < E L(W_0), beside the median final ratio).
  * SE = sqrt(f (1 - f) / N), the binomial standard error.
  * Default methods, gain = 32 D / raw bits (32-bit scales counted; measured):
  *   qsgd    s = 1, L-inf bucket norm, bucket 512 (the author's QSG):
@@ -44,9 +46,8 @@
  * step, run) writes only its own result, so the output is identical for any
  * --threads.
  */
-#include "compressor-registry.h"
 #include "gaussian-regression-data.h"
-#include "linear-model.h"
+#include "linear-regression-train.h"
 #include "random.h"
 #include "sgd-stability.h"
 #include "thread-pool.h"
@@ -55,9 +56,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
-#include <limits>
-#include <memory>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -66,38 +64,15 @@
 namespace
 {
 
-/// A float gradient as sent, [outputs x inputs] row-major like LinearWeights.
-using SentWeights = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-
 struct Options
 {
+    wfl::TrainSettings train;
     int runs = 50;
-    int iterations = 1000;
-    int workers = 1;
-    int batch = 32;
-    double tolerance = 1e-3;
-    uint64_t seed = 1;
     unsigned threads = 0;
     std::string csv;
     std::vector<double> steps{0.005, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.08, 0.10, 0.12, 0.14,
                               0.16,  0.18, 0.20, 0.22, 0.24, 0.26, 0.28, 0.30};
     std::vector<std::string> methods;
-};
-
-struct Method
-{
-    std::string label;
-    std::string scheme; ///< "none": the uncompressed baseline
-    wfl::CompressorValues values;
-    std::unique_ptr<wfl::Compressor> compressor;
-};
-
-struct RunResult
-{
-    bool converged = false;
-    double finalRatio = 0.0; ///< E L(W_T) / E L(W_0); infinity if diverged
-    int hitIteration = -1;   ///< first checked iteration with ratio <= tolerance
-    double bits = 0.0;       ///< raw bits of one message
 };
 
 [[noreturn]] void
@@ -132,146 +107,38 @@ ParseOptions(int argc, char** argv)
             Usage("option " + a + " needs a value");
         }
         const std::string v = argv[++i];
+        wfl::TrainSettings& t = o.train;
         if (a == "--runs") o.runs = std::stoi(v);
-        else if (a == "--iterations") o.iterations = std::stoi(v);
-        else if (a == "--workers") o.workers = std::stoi(v);
-        else if (a == "--batch") o.batch = std::stoi(v);
-        else if (a == "--tolerance") o.tolerance = std::stod(v);
-        else if (a == "--seed") o.seed = std::stoull(v);
+        else if (a == "--iterations") t.iterations = std::stoi(v);
+        else if (a == "--workers") t.workers = std::stoi(v);
+        else if (a == "--batch") t.batch = std::stoi(v);
+        else if (a == "--tolerance") t.tolerance = std::stod(v);
+        else if (a == "--seed") t.seed = std::stoull(v);
         else if (a == "--threads") o.threads = static_cast<unsigned>(std::stoul(v));
         else if (a == "--csv") o.csv = v;
         else if (a == "--steps") o.steps = ParseList(v);
         else if (a == "--method") o.methods.push_back(v);
         else Usage("unknown option " + a);
     }
-    if (o.runs < 1 || o.iterations < 1 || o.workers < 1 || o.batch < 1 || o.steps.empty() ||
-        !(o.tolerance > 0.0 && o.tolerance < 1.0))
+    const wfl::TrainSettings& t = o.train;
+    if (o.runs < 1 || t.iterations < 1 || t.workers < 1 || t.batch < 1 || o.steps.empty() ||
+        !(t.tolerance > 0.0 && t.tolerance < 1.0))
     {
         Usage("runs, iterations, workers, batch >= 1; steps non-empty; tolerance in (0, 1)");
     }
     if (o.methods.empty())
     {
         o.methods = {"baseline=none", "qsgd=qsgd:bucket=512,levels=1,norm=linf",
-                     "sparse=random-sparsification:ratio=" + std::string("0.0478"),
+                     "sparse=random-sparsification:ratio=0.0478",
                      "qcs=qcs:bucket=128,ratio=0.546875,levels=2,reconstruction=unbiased"};
     }
     return o;
 }
 
-/// LABEL=SCHEME[:key=value,...]; the compressor is built from the registry.
-Method
-ParseMethod(const std::string& text)
-{
-    Method m;
-    const size_t eq = text.find('=');
-    if (eq == std::string::npos)
-    {
-        Usage("--method " + text + ": expected LABEL=SCHEME[:key=value,...]");
-    }
-    m.label = text.substr(0, eq);
-    const std::string rest = text.substr(eq + 1);
-    const size_t colon = rest.find(':');
-    m.scheme = rest.substr(0, colon);
-    if (colon != std::string::npos)
-    {
-        std::stringstream in(rest.substr(colon + 1));
-        std::string item;
-        while (std::getline(in, item, ','))
-        {
-            const size_t e = item.find('=');
-            if (e == std::string::npos)
-            {
-                Usage("--method " + text + ": key without value: " + item);
-            }
-            m.values[item.substr(0, e)] = item.substr(e + 1);
-        }
-    }
-    if (m.scheme != "none")
-    {
-        m.compressor = wfl::BuildCompressor(m.scheme, m.values);
-    }
-    return m;
-}
-
-/// One SGD run of `method` at `step`; run index `run` picks the random streams.
-RunResult
-Train(const wfl::GaussianRegressionTask& task, const Method& method, const Options& o, double step, int run)
-{
-    const wfl::GaussianRegressionSpec& spec = task.Spec();
-    const size_t dim = static_cast<size_t>(spec.inputs) * static_cast<size_t>(spec.outputs);
-    const uint64_t compressorSeed = wfl::StreamSeed(o.seed, "linear-regression-compressor", run);
-    std::vector<wfl::Rng> data;
-    std::vector<std::unique_ptr<wfl::ClientState>> states;
-    for (int p = 0; p < o.workers; ++p)
-    {
-        data.emplace_back(o.seed, "linear-regression-data", run, p);
-        states.push_back(method.compressor ? method.compressor->NewClientState(dim) : nullptr);
-    }
-    wfl::LinearWeights w = wfl::LinearWeights::Zero(spec.outputs, spec.inputs);
-    wfl::LinearWeights grad;
-    wfl::LinearWeights update(spec.outputs, spec.inputs);
-    Eigen::MatrixXd x, y;
-    Eigen::VectorXf flat(static_cast<Eigen::Index>(dim));
-    const double initial = task.ExpectedLoss(w);
-    RunResult result;
-    result.bits = 32.0 * static_cast<double>(dim);
-    for (int t = 0; t < o.iterations; ++t)
-    {
-        std::unique_ptr<wfl::RoundDecoder> decoder;
-        if (method.compressor)
-        {
-            decoder = method.compressor->NewRoundDecoder(dim);
-        }
-        update.setZero();
-        for (int p = 0; p < o.workers; ++p)
-        {
-            task.Sample(data[static_cast<size_t>(p)], o.batch, x, y);
-            wfl::SquaredLossGradient(w, x, y, grad);
-            flat = Eigen::Map<const Eigen::VectorXd>(grad.data(), grad.size()).cast<float>();
-            if (!decoder)
-            {
-                update += Eigen::Map<const SentWeights>(flat.data(), spec.outputs, spec.inputs)
-                              .cast<double>() / o.workers;
-                continue;
-            }
-            wfl::CompressionContext context;
-            context.seed = compressorSeed;
-            context.round = static_cast<uint32_t>(t);
-            context.client = static_cast<uint32_t>(p);
-            const wfl::CompressedMessage message =
-                method.compressor->Encode(flat.data(), dim, context, states[static_cast<size_t>(p)].get());
-            result.bits = message.bitsRaw;
-            decoder->Add(message, 1.0, context);
-        }
-        if (decoder)
-        {
-            const Eigen::VectorXf estimate = decoder->Finish();
-            update = Eigen::Map<const SentWeights>(estimate.data(), spec.outputs, spec.inputs)
-                         .cast<double>();
-        }
-        w -= step * update;
-        if ((t + 1) % 10 == 0 || t + 1 == o.iterations)
-        {
-            const double ratio = task.ExpectedLoss(w) / initial;
-            if (!std::isfinite(ratio) || ratio > 1e10)
-            {
-                result.finalRatio = std::numeric_limits<double>::infinity();
-                return result;
-            }
-            if (ratio <= o.tolerance && result.hitIteration < 0)
-            {
-                result.hitIteration = t + 1;
-            }
-            result.finalRatio = ratio;
-        }
-    }
-    result.converged = result.finalRatio <= o.tolerance;
-    return result;
-}
-
 struct Cell
 {
     int converged = 0;
+    int decreased = 0; ///< runs with E L(W_T) < E L(W_0) (converged or slower than the criterion)
     double fraction = 0.0;
     double se = 0.0;
     double medianRatio = 0.0;
@@ -291,13 +158,14 @@ Median(std::vector<double> v)
 }
 
 Cell
-Summarize(const RunResult* runs, int count)
+Summarize(const wfl::RunResult* runs, int count)
 {
     Cell c;
     std::vector<double> ratios, hits;
     for (int r = 0; r < count; ++r)
     {
         c.converged += runs[r].converged ? 1 : 0;
+        c.decreased += runs[r].finalRatio < 1.0 ? 1 : 0;
         ratios.push_back(runs[r].finalRatio);
         if (runs[r].converged)
         {
@@ -311,14 +179,15 @@ Summarize(const RunResult* runs, int count)
     return c;
 }
 
-/// The step where the fraction first falls through 1/2 (linear between grid
-/// points); NaN if it never does.
+/// The step where the share of runs with `count` first falls through 1/2
+/// (linear between grid points); NaN if it never does.
 double
-HalfStep(const std::vector<double>& steps, const std::vector<Cell>& cells)
+HalfStep(const std::vector<double>& steps, const std::vector<Cell>& cells, int Cell::*count, int runs)
 {
     for (size_t i = 1; i < steps.size(); ++i)
     {
-        const double a = cells[i - 1].fraction, b = cells[i].fraction;
+        const double a = static_cast<double>(cells[i - 1].*count) / runs;
+        const double b = static_cast<double>(cells[i].*count) / runs;
         if (a >= 0.5 && b < 0.5)
         {
             return steps[i - 1] + (steps[i] - steps[i - 1]) * (a - 0.5) / (a - b);
@@ -333,40 +202,41 @@ int
 main(int argc, char** argv)
 {
     const Options o = ParseOptions(argc, argv);
-    std::vector<Method> methods;
+    std::vector<wfl::Method> methods;
     try
     {
         for (const std::string& text : o.methods)
         {
-            methods.push_back(ParseMethod(text));
+            methods.push_back(wfl::ParseMethod(text));
         }
     }
     catch (const std::exception& e)
     {
         Usage(e.what());
     }
-    wfl::Rng taskRng(o.seed, "linear-regression-task");
+    const wfl::TrainSettings& t = o.train;
+    wfl::Rng taskRng(t.seed, "linear-regression-task");
     const wfl::GaussianRegressionTask task(wfl::GaussianRegressionSpec{}, taskRng);
     const size_t dim = static_cast<size_t>(task.Spec().inputs * task.Spec().outputs);
     const size_t nSteps = o.steps.size();
     const size_t perMethod = nSteps * static_cast<size_t>(o.runs);
-    std::vector<RunResult> results(methods.size() * perMethod);
+    std::vector<wfl::RunResult> results(methods.size() * perMethod);
     wfl::ThreadPool pool(o.threads);
     pool.ParallelFor(results.size(), [&](size_t job, unsigned) {
         const size_t m = job / perMethod;
         const size_t s = (job % perMethod) / static_cast<size_t>(o.runs);
         const int run = static_cast<int>(job % static_cast<size_t>(o.runs));
-        results[job] = Train(task, methods[m], o, o.steps[s], run);
+        results[job] = wfl::Train(task, methods[m], t, o.steps[s], run);
     });
 
-    const double theory = wfl::MeanSquareStepLimit(task.Eigenvalues(), o.batch * o.workers);
+    const double theory = wfl::MeanSquareStepLimit(task.Eigenvalues(), t.batch * t.workers);
     std::printf("linear regression n = %d, m = %d, D = %zu, eigenvalues [%g, %g], batch %d, workers %d, "
                 "%d iterations, %d runs per point, converged: E L(W_T) <= %g E L(W_0), seed %llu\n",
                 task.Spec().inputs, task.Spec().outputs, dim, task.Eigenvalues().minCoeff(),
-                task.Eigenvalues().maxCoeff(), o.batch, o.workers, o.iterations, o.runs, o.tolerance,
-                static_cast<unsigned long long>(o.seed));
+                task.Eigenvalues().maxCoeff(), t.batch, t.workers, t.iterations, o.runs, t.tolerance,
+                static_cast<unsigned long long>(t.seed));
     std::printf("theory, uncompressed: GD limit 2/lambda_max = %.4f; mean-square SGD limit (batch %d) = %.4f\n",
-                2.0 / task.Eigenvalues().maxCoeff(), o.batch * o.workers, theory);
+                2.0 / task.Eigenvalues().maxCoeff(), t.batch * t.workers, theory);
     std::vector<std::vector<Cell>> cells(methods.size(), std::vector<Cell>(nSteps));
     for (size_t m = 0; m < methods.size(); ++m)
     {
@@ -376,7 +246,7 @@ main(int argc, char** argv)
         }
     }
     std::printf("\nfraction converged +- binomial SE\n%6s", "step");
-    for (const Method& m : methods)
+    for (const wfl::Method& m : methods)
     {
         std::printf(" %15s", m.label.c_str());
     }
@@ -390,12 +260,14 @@ main(int argc, char** argv)
         }
         std::printf("\n");
     }
-    std::printf("\n%-10s %-22s %9s %9s %9s\n", "method", "scheme", "bits", "gain", "mu_50%");
+    std::printf("\nmu_50%%: step where half the runs converge; mu_50%%(L_T<L_0): half end below the start\n");
+    std::printf("%-10s %-22s %9s %9s %9s %18s\n", "method", "scheme", "bits", "gain", "mu_50%", "mu_50%(L_T<L_0)");
     for (size_t m = 0; m < methods.size(); ++m)
     {
         const double bits = results[m * perMethod].bits;
-        std::printf("%-10s %-22s %9.1f %9.3f %9.4f\n", methods[m].label.c_str(), methods[m].scheme.c_str(), bits,
-                    32.0 * static_cast<double>(dim) / bits, HalfStep(o.steps, cells[m]));
+        std::printf("%-10s %-22s %9.1f %9.3f %9.4f %18.4f\n", methods[m].label.c_str(), methods[m].scheme.c_str(),
+                    bits, 32.0 * static_cast<double>(dim) / bits, HalfStep(o.steps, cells[m], &Cell::converged, o.runs),
+                    HalfStep(o.steps, cells[m], &Cell::decreased, o.runs));
     }
     if (!o.csv.empty())
     {
@@ -404,16 +276,16 @@ main(int argc, char** argv)
         {
             Usage("cannot write " + o.csv);
         }
-        std::fprintf(f, "method,scheme,gain,step,runs,converged,fraction,se,median_final_ratio,median_iterations\n");
+        std::fprintf(f, "method,scheme,gain,step,runs,converged,fraction,se,decreased,median_final_ratio,median_iterations\n");
         for (size_t m = 0; m < methods.size(); ++m)
         {
             const double gain = 32.0 * static_cast<double>(dim) / results[m * perMethod].bits;
             for (size_t s = 0; s < nSteps; ++s)
             {
                 const Cell& c = cells[m][s];
-                std::fprintf(f, "%s,%s,%.4f,%.4f,%d,%d,%.4f,%.4f,%.6g,%.6g\n", methods[m].label.c_str(),
+                std::fprintf(f, "%s,%s,%.4f,%.4f,%d,%d,%.4f,%.4f,%d,%.6g,%.6g\n", methods[m].label.c_str(),
                              methods[m].scheme.c_str(), gain, o.steps[s], o.runs, c.converged, c.fraction, c.se,
-                             c.medianRatio, c.medianHit);
+                             c.decreased, c.medianRatio, c.medianHit);
             }
         }
         std::fclose(f);

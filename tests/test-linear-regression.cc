@@ -222,10 +222,7 @@ TEST(SgdStability, OneStepSecondMomentMatchesMonteCarlo)
     const Eigen::VectorXd p = (solver.eigenvectors().transpose() * e).array().square();
     const double mu = 0.2;
     const int batch = 32, draws = 20000;
-    // 1^T M p = sum_i p_i (1 - 2 mu l_i + mu^2 (1 + 1/B) l_i^2) + (mu^2 / B) (l^T p) (1^T l)
-    const Eigen::ArrayXd l = solver.eigenvalues().array();
-    const double theory = (p.array() * (1.0 - 2.0 * mu * l + mu * mu * (1.0 + 1.0 / batch) * l.square())).sum() +
-                          mu * mu / batch * (l * p.array()).sum() * l.sum();
+    const double theory = MeanSquareMatrix(solver.eigenvalues(), batch, mu).colwise().sum().dot(p);
     double sum = 0.0, sum2 = 0.0;
     Eigen::MatrixXd x, y;
     for (int d = 0; d < draws; ++d)

@@ -5,15 +5,22 @@
 namespace wfl
 {
 
-double
-MeanSquareGrowth(const Eigen::VectorXd& eigenvalues, int batch, double step)
+Eigen::MatrixXd
+MeanSquareMatrix(const Eigen::VectorXd& eigenvalues, int batch, double step)
 {
     const double b = static_cast<double>(batch);
     const Eigen::ArrayXd l = eigenvalues.array();
     Eigen::MatrixXd m = (step * step / b) * eigenvalues * eigenvalues.transpose();
     m.diagonal().array() += 1.0 - 2.0 * step * l + step * step * (1.0 + 1.0 / b) * l.square();
+    return m;
+}
+
+double
+MeanSquareGrowth(const Eigen::VectorXd& eigenvalues, int batch, double step)
+{
     // M is symmetric: its spectral radius is its largest |eigenvalue|.
-    const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(m, Eigen::EigenvaluesOnly);
+    const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(MeanSquareMatrix(eigenvalues, batch, step),
+                                                                Eigen::EigenvaluesOnly);
     return solver.eigenvalues().cwiseAbs().maxCoeff();
 }
 

@@ -26,7 +26,10 @@
 namespace wfl
 {
 
-/// Spectral radius of M(mu) above.
+/// M(mu) above: E[p'] = M p for p_i = (u_i^T e)^2, u_i R's eigenvectors.
+Eigen::MatrixXd MeanSquareMatrix(const Eigen::VectorXd& eigenvalues, int batch, double step);
+
+/// Spectral radius of M(mu).
 double MeanSquareGrowth(const Eigen::VectorXd& eigenvalues, int batch, double step);
 
 /// The smallest mu in (0, 2 / l_max] with spectral radius of M(mu) >= 1, to
