@@ -36,10 +36,8 @@ Gaussian(Eigen::Index rows, Eigen::Index cols, Rng& rng)
 
 // Central differences, step h = 1e-5: the loss is quadratic, so the
 // difference quotient is exact up to rounding (about 1e-16 L / h = 1e-11 here).
-// Smallest error caught: a relative gradient error above 1e-8 in any entry
-// (tolerance 1e-8 of the largest entry). Break tried: the gradient without
-// its 1/B (fails by a factor 9), and with X instead of X^T's transpose order
-// swapped in a square case (fails).
+// Smallest error caught: an error above 1e-8 of the largest entry in any
+// entry. Break tried: the gradient times 1.05 (every entry fails, by 5%).
 TEST(LinearModel, GradientMatchesFiniteDifferences)
 {
     Rng rng(7, "test-linear-gradient");
@@ -71,9 +69,9 @@ TEST(LinearModel, GradientMatchesFiniteDifferences)
     EXPECT_EQ(grad.data()[1], grad(0, 1));
 }
 
-// R itself: eigenvalues exactly evenly spaced in [1, 4] (to rounding), and
-// W* of the requested shape. Break tried: lambda_i = min + (max - min) i / n
-// (top eigenvalue 3.95, fails by 0.047).
+// R itself: eigenvalues exactly evenly spaced in [1, 4] (to 1e-10), and W*
+// of the requested shape. Breaks tried: lambda_i = min + (max - min) i / n
+// (top eigenvalue 3.953: fails), mixing with diag(lambda) (fails).
 TEST(GaussianRegressionData, CovarianceHasTheRequestedSpectrum)
 {
     Rng rng(3, "test-linear-task");
@@ -97,9 +95,9 @@ TEST(GaussianRegressionData, CovarianceHasTheRequestedSpectrum)
 // / sqrt(N) lie in 1 -+ (sqrt(n/N) + t/sqrt(N)). N = 2e5, n = 64, t = 5
 // (failure probability 7.5e-6): each sample eigenvalue within
 // -5.7% / +5.9% of lambda_i = 1 + 3 i / 63, so all of them in [0.943, 4.24].
-// Smallest error caught: a spectrum off by 6% at either end (e.g. [1, 4.25]);
-// break tried: mixing with diag(lambda) instead of diag(sqrt(lambda))
-// (eigenvalues up to 16: fails at i >= 2).
+// Smallest error caught: a sample spectrum off by 6% from R's at either end
+// (e.g. [1, 4.25]). Break tried: mixing with diag(lambda) instead of
+// diag(sqrt(lambda)) (eigenvalues up to 16: fails from i = 2 on).
 TEST(GaussianRegressionData, SampleCovarianceEigenvaluesWithinWishartBound)
 {
     Rng taskRng(3, "test-linear-task");
@@ -130,9 +128,9 @@ TEST(GaussianRegressionData, SampleCovarianceEigenvaluesWithinWishartBound)
 
 // E L(W) = (1/2) tr(E R E^T) + m s^2 / 2 against the mean loss of 2e5 fresh
 // samples with noise s = 0.5 (a Monte Carlo mean, within 4 of its standard
-// errors, about 0.8% of E L). Smallest error caught: a 1% error in E L, e.g.
-// dropping the noise term m s^2 / 2 (3% of E L here). Break tried: the noise
-// term left out (fails).
+// errors = 0.082, 0.3% of E L = 29.2). Smallest error caught: 0.3% of E L
+// (the assertion below keeps it under 1%). Break tried: the noise term
+// m s^2 / 2 = 6.25 left out (fails: 35.38 measured against 29.16).
 TEST(GaussianRegressionData, ExpectedLossMatchesSampleMean)
 {
     GaussianRegressionSpec spec;
@@ -163,7 +161,8 @@ TEST(GaussianRegressionData, ExpectedLossMatchesSampleMean)
 // top mode contracts by 0.94 per step (1e-27 after 1000), at 1.03 it grows
 // by 1.06 (1e25). Smallest error caught: a gradient (or Hessian) scale off by
 // more than 3% (either direction moves the edge across one of the two
-// steps). Break tried: the gradient times 1.05 (the 0.97 run diverges).
+// steps). Break tried: the gradient times 1.05 (the 0.97 run ends at a
+// loss ratio of 5e29: fails).
 TEST(LinearModel, GradientDescentConvergesBelowTwoOverLambdaMaxAndDivergesAbove)
 {
     GaussianRegressionSpec spec;
@@ -191,8 +190,10 @@ TEST(LinearModel, GradientDescentConvergesBelowTwoOverLambdaMaxAndDivergesAbove)
 }
 
 // Closed forms of the mean-square limit: one eigenvalue l repeated n times
-// gives 2 / (l (1 + (n + 1) / B)); B -> infinity gives 2 / l_max. Break
-// tried: (1 + 1/B) -> 1 in M (isotropic case off by 3%, fails).
+// gives 2 / (l (1 + (n + 1) / B)); B -> infinity gives 2 / l_max. Smallest
+// error caught: 1e-8 absolute in the limit. Breaks tried: (1 + 1/B) -> 1 in
+// M (isotropic limit 0.1667 instead of 0.1649: fails), the l l^T term
+// dropped (0.485: fails).
 TEST(SgdStability, MeanSquareLimitClosedForms)
 {
     const Eigen::VectorXd iso = Eigen::VectorXd::Constant(64, 4.0);
@@ -209,9 +210,10 @@ TEST(SgdStability, MeanSquareLimitClosedForms)
 // The moment behind M(mu): for one row error e, E||(I - mu S) e||^2 over
 // batches of B = 32 Gaussian samples equals 1^T M(mu) p with p_i = (u_i^T e)^2
 // (u_i R's eigenvectors). Monte Carlo over 20000 batches at mu = 0.2, within
-// 4 standard errors (about 1% of the value). Smallest error caught: a 1%
-// error in the one-step second moment; dropping the (mu^2 / B) l l^T term
-// changes it by 30% here. Break tried: that term dropped (fails).
+// 4 standard errors (0.18, 0.4% of the value 47.8). Smallest error caught:
+// 0.4% of the one-step second moment. Breaks tried: (1 + 1/B) -> 1 in M
+// (moves it by 0.9%: fails, 48.22 measured against 47.78), and the
+// (mu^2 / B) l l^T term dropped (fails by a factor 6).
 TEST(SgdStability, OneStepSecondMomentMatchesMonteCarlo)
 {
     Rng taskRng(10, "test-linear-task");
