@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Plot the linear-regression convergence region (QCS paper Fig. 2 analogue).
 
-    plot_linear_regression.py results/linear-regression.csv [--out FIG.png]
+    plot_linear_regression.py results/linear-regression.csv [MORE.csv ...] [--out FIG.png]
 
-Reads the CSV bench-linear-regression writes (--csv) and draws the fraction of
+Reads the CSVs bench-linear-regression writes (--csv; rows of one method from
+several files, e.g. a coarse grid and a fine grid at its edge, are merged by
+step) and draws the fraction of
 converged runs against the step size, one curve per method, with error bars of
 one binomial standard error. The legend gives each method's measured gain
-(32 D / raw bits). Writes FIG (default: the CSV path with .png) and prints its
+(32 D / raw bits). Writes FIG (default: the first CSV's path with .png) and prints its
 path. Exit codes: 0 success, 2 bad input (missing file or columns), 1 other.
 """
 
@@ -23,9 +25,8 @@ EXIT_BAD_INPUT = 2
 COLUMNS = ("method", "gain", "step", "runs", "fraction", "se")
 
 
-def read(path):
-    """Rows grouped by method, in file order: {method: (gain, runs, [(step, fraction, se)])}."""
-    methods = {}
+def read(path, methods):
+    """Add the rows of `path` to {method: (gain, runs, [(step, fraction, se)])}."""
     with open(path, newline="") as f:
         reader = csv.DictReader(f)
         missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
@@ -36,13 +37,12 @@ def read(path):
             entry[2].append((float(row["step"]), float(row["fraction"]), float(row["se"])))
     if not methods:
         raise ValueError("%s: no rows" % path)
-    return methods
 
 
 def plot(methods, out):
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     for name, (gain, runs, points) in methods.items():
-        points.sort()
+        points = sorted(dict((p[0], p) for p in points).values())
         steps = [p[0] for p in points]
         label = name if name == "baseline" else "%s (gain %.1f)" % (name, gain)
         ax.errorbar(steps, [p[1] for p in points], yerr=[p[2] for p in points], marker="o",
@@ -61,18 +61,20 @@ def plot(methods, out):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("csv", help="CSV written by bench-linear-regression --csv")
+    parser.add_argument("csv", nargs="+", help="CSVs written by bench-linear-regression --csv")
     parser.add_argument("--out", help="output PNG (default: CSV path with .png)")
     args = parser.parse_args()
-    if not os.path.isfile(args.csv):
-        print("plot_linear_regression.py: no such file: %s" % args.csv, file=sys.stderr)
-        return EXIT_BAD_INPUT
-    try:
-        methods = read(args.csv)
-    except (ValueError, KeyError) as e:
-        print("plot_linear_regression.py: %s" % e, file=sys.stderr)
-        return EXIT_BAD_INPUT
-    out = args.out or os.path.splitext(args.csv)[0] + ".png"
+    methods = {}
+    for path in args.csv:
+        if not os.path.isfile(path):
+            print("plot_linear_regression.py: no such file: %s" % path, file=sys.stderr)
+            return EXIT_BAD_INPUT
+        try:
+            read(path, methods)
+        except (ValueError, KeyError) as e:
+            print("plot_linear_regression.py: %s" % e, file=sys.stderr)
+            return EXIT_BAD_INPUT
+    out = args.out or os.path.splitext(args.csv[0])[0] + ".png"
     plot(methods, out)
     print(out)
     return 0
