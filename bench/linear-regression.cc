@@ -96,7 +96,7 @@ ParseList(const std::string& text)
 }
 
 Options
-ParseOptions(int argc, char** argv)
+ParseOptionsOrThrow(int argc, char** argv)
 {
     Options o;
     for (int i = 1; i < argc; ++i)
@@ -126,6 +126,13 @@ ParseOptions(int argc, char** argv)
     {
         Usage("runs, iterations, workers, batch >= 1; steps non-empty; tolerance in (0, 1)");
     }
+    for (double step : o.steps)
+    {
+        if (!(step > 0.0 && step < 1e6))
+        {
+            Usage("--steps: every step must be in (0, 1e6)");
+        }
+    }
     if (o.methods.empty())
     {
         o.methods = {"baseline=none", "qsgd=qsgd:bucket=512,levels=1,norm=linf",
@@ -133,6 +140,20 @@ ParseOptions(int argc, char** argv)
                      "qcs=qcs:bucket=128,ratio=0.546875,levels=2,reconstruction=unbiased"};
     }
     return o;
+}
+
+/// The options; a malformed number is a usage error (exit 2).
+Options
+ParseOptions(int argc, char** argv)
+{
+    try
+    {
+        return ParseOptionsOrThrow(argc, argv);
+    }
+    catch (const std::logic_error& e) // std::stoi and friends: invalid_argument, out_of_range
+    {
+        Usage(std::string("bad number: ") + e.what());
+    }
 }
 
 struct Cell
@@ -144,6 +165,9 @@ struct Cell
     double medianRatio = 0.0;
     double medianHit = 0.0; ///< median iterations to the tolerance, converged runs (NaN if none)
 };
+
+/// cells[method][step]
+using Grid = std::vector<std::vector<Cell>>;
 
 double
 Median(std::vector<double> v)
@@ -196,6 +220,58 @@ HalfStep(const std::vector<double>& steps, const std::vector<Cell>& cells, int C
     return std::nan("");
 }
 
+/// The fraction table and the per-method summary on stdout.
+void
+PrintTable(const Options& o, const std::vector<wfl::Method>& methods, const Grid& cells, const std::vector<double>& gains)
+{
+    std::printf("\nfraction converged +- binomial SE\n%6s", "step");
+    for (const wfl::Method& m : methods)
+    {
+        std::printf(" %15s", m.label.c_str());
+    }
+    std::printf("\n");
+    for (size_t s = 0; s < o.steps.size(); ++s)
+    {
+        std::printf("%6.3f", o.steps[s]);
+        for (size_t m = 0; m < methods.size(); ++m)
+        {
+            std::printf("   %5.3f +- %5.3f", cells[m][s].fraction, cells[m][s].se);
+        }
+        std::printf("\n");
+    }
+    std::printf("\nmu_50%%: step where half the runs converge; mu_50%%(L_T<L_0): half end below the start\n");
+    std::printf("%-10s %-22s %9s %9s %18s\n", "method", "scheme", "gain", "mu_50%", "mu_50%(L_T<L_0)");
+    for (size_t m = 0; m < methods.size(); ++m)
+    {
+        std::printf("%-10s %-22s %9.3f %9.4f %18.4f\n", methods[m].label.c_str(), methods[m].scheme.c_str(), gains[m],
+                    HalfStep(o.steps, cells[m], &Cell::converged, o.runs),
+                    HalfStep(o.steps, cells[m], &Cell::decreased, o.runs));
+    }
+}
+
+void
+WriteCsv(const Options& o, const std::vector<wfl::Method>& methods, const Grid& cells, const std::vector<double>& gains)
+{
+    FILE* f = std::fopen(o.csv.c_str(), "w");
+    if (f == nullptr)
+    {
+        Usage("cannot write " + o.csv);
+    }
+    std::fprintf(f, "method,scheme,gain,step,runs,converged,fraction,se,decreased,median_final_ratio,"
+                    "median_iterations\n");
+    for (size_t m = 0; m < methods.size(); ++m)
+    {
+        for (size_t s = 0; s < o.steps.size(); ++s)
+        {
+            const Cell& c = cells[m][s];
+            std::fprintf(f, "%s,%s,%.4f,%.4f,%d,%d,%.4f,%.4f,%d,%.6g,%.6g\n", methods[m].label.c_str(),
+                         methods[m].scheme.c_str(), gains[m], o.steps[s], o.runs, c.converged, c.fraction, c.se,
+                         c.decreased, c.medianRatio, c.medianHit);
+        }
+    }
+    std::fclose(f);
+}
+
 } // namespace
 
 int
@@ -218,77 +294,37 @@ main(int argc, char** argv)
     wfl::Rng taskRng(t.seed, "linear-regression-task");
     const wfl::GaussianRegressionTask task(wfl::GaussianRegressionSpec{}, taskRng);
     const size_t dim = static_cast<size_t>(task.Spec().inputs * task.Spec().outputs);
-    const size_t nSteps = o.steps.size();
-    const size_t perMethod = nSteps * static_cast<size_t>(o.runs);
+    const size_t runs = static_cast<size_t>(o.runs);
+    const size_t perMethod = o.steps.size() * runs;
     std::vector<wfl::RunResult> results(methods.size() * perMethod);
     wfl::ThreadPool pool(o.threads);
     pool.ParallelFor(results.size(), [&](size_t job, unsigned) {
-        const size_t m = job / perMethod;
-        const size_t s = (job % perMethod) / static_cast<size_t>(o.runs);
-        const int run = static_cast<int>(job % static_cast<size_t>(o.runs));
-        results[job] = wfl::Train(task, methods[m], t, o.steps[s], run);
+        results[job] = wfl::Train(task, methods[job / perMethod], t, o.steps[(job % perMethod) / runs],
+                                  static_cast<int>(job % runs));
     });
 
-    const double theory = wfl::MeanSquareStepLimit(task.Eigenvalues(), t.batch * t.workers);
     std::printf("linear regression n = %d, m = %d, D = %zu, eigenvalues [%g, %g], batch %d, workers %d, "
                 "%d iterations, %d runs per point, converged: E L(W_T) <= %g E L(W_0), seed %llu\n",
                 task.Spec().inputs, task.Spec().outputs, dim, task.Eigenvalues().minCoeff(),
                 task.Eigenvalues().maxCoeff(), t.batch, t.workers, t.iterations, o.runs, t.tolerance,
                 static_cast<unsigned long long>(t.seed));
     std::printf("theory, uncompressed: GD limit 2/lambda_max = %.4f; mean-square SGD limit (batch %d) = %.4f\n",
-                2.0 / task.Eigenvalues().maxCoeff(), t.batch * t.workers, theory);
-    std::vector<std::vector<Cell>> cells(methods.size(), std::vector<Cell>(nSteps));
+                2.0 / task.Eigenvalues().maxCoeff(), t.batch * t.workers,
+                wfl::MeanSquareStepLimit(task.Eigenvalues(), t.batch * t.workers));
+    Grid cells(methods.size(), std::vector<Cell>(o.steps.size()));
+    std::vector<double> gains(methods.size());
     for (size_t m = 0; m < methods.size(); ++m)
     {
-        for (size_t s = 0; s < nSteps; ++s)
+        gains[m] = 32.0 * static_cast<double>(dim) / results[m * perMethod].bits;
+        for (size_t s = 0; s < o.steps.size(); ++s)
         {
-            cells[m][s] = Summarize(&results[m * perMethod + s * static_cast<size_t>(o.runs)], o.runs);
+            cells[m][s] = Summarize(&results[m * perMethod + s * runs], o.runs);
         }
     }
-    std::printf("\nfraction converged +- binomial SE\n%6s", "step");
-    for (const wfl::Method& m : methods)
-    {
-        std::printf(" %15s", m.label.c_str());
-    }
-    std::printf("\n");
-    for (size_t s = 0; s < nSteps; ++s)
-    {
-        std::printf("%6.3f", o.steps[s]);
-        for (size_t m = 0; m < methods.size(); ++m)
-        {
-            std::printf("   %5.3f +- %5.3f", cells[m][s].fraction, cells[m][s].se);
-        }
-        std::printf("\n");
-    }
-    std::printf("\nmu_50%%: step where half the runs converge; mu_50%%(L_T<L_0): half end below the start\n");
-    std::printf("%-10s %-22s %9s %9s %9s %18s\n", "method", "scheme", "bits", "gain", "mu_50%", "mu_50%(L_T<L_0)");
-    for (size_t m = 0; m < methods.size(); ++m)
-    {
-        const double bits = results[m * perMethod].bits;
-        std::printf("%-10s %-22s %9.1f %9.3f %9.4f %18.4f\n", methods[m].label.c_str(), methods[m].scheme.c_str(),
-                    bits, 32.0 * static_cast<double>(dim) / bits, HalfStep(o.steps, cells[m], &Cell::converged, o.runs),
-                    HalfStep(o.steps, cells[m], &Cell::decreased, o.runs));
-    }
+    PrintTable(o, methods, cells, gains);
     if (!o.csv.empty())
     {
-        FILE* f = std::fopen(o.csv.c_str(), "w");
-        if (f == nullptr)
-        {
-            Usage("cannot write " + o.csv);
-        }
-        std::fprintf(f, "method,scheme,gain,step,runs,converged,fraction,se,decreased,median_final_ratio,median_iterations\n");
-        for (size_t m = 0; m < methods.size(); ++m)
-        {
-            const double gain = 32.0 * static_cast<double>(dim) / results[m * perMethod].bits;
-            for (size_t s = 0; s < nSteps; ++s)
-            {
-                const Cell& c = cells[m][s];
-                std::fprintf(f, "%s,%s,%.4f,%.4f,%d,%d,%.4f,%.4f,%d,%.6g,%.6g\n", methods[m].label.c_str(),
-                             methods[m].scheme.c_str(), gain, o.steps[s], o.runs, c.converged, c.fraction, c.se,
-                             c.decreased, c.medianRatio, c.medianHit);
-            }
-        }
-        std::fclose(f);
+        WriteCsv(o, methods, cells, gains);
     }
     return 0;
 }
