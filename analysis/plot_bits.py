@@ -144,7 +144,7 @@ def draw(sweep, panel, data, x_name, xlabel, stem, names):
     """One figure: a curve per name in `names` (those with finite x) and the ideal line."""
     fig, ax = sweep.figure("final test accuracy vs %s\n%s, %s, %s" % ((xlabel.split(" [")[0],)
                                                                        + panel))
-    drawn = 0
+    drawn, ys = 0, [] if data["reference"] is None else [data["reference"]]
     for n, name in enumerate(names):
         c = data["curves"][name]
         ok = np.isfinite(c[x_name]) & (c[x_name] > 0)
@@ -154,6 +154,7 @@ def draw(sweep, panel, data, x_name, xlabel, stem, names):
         ax.plot(x, c["mean"][ok], marker="o", color=color, label=name)
         if (c["count"][ok] > 1).any():
             ax.fill_between(x, c["min"][ok], c["max"][ok], color=color, alpha=0.15, linewidth=0)
+        ys += list(c["min"][ok]) + list(c["max"][ok])
         hollow = ok & c["partial"]
         if hollow.any():
             ax.plot(c[x_name][hollow], c["mean"][hollow], "o", color="white",
@@ -167,7 +168,8 @@ def draw(sweep, panel, data, x_name, xlabel, stem, names):
         ax.axhline(data["reference"], color="black", linestyle="--", linewidth=1.2,
                    label="uncompressed (ideal)")
     ax.set_xscale("log")
-    ax.set_ylim(0.0, 1.0)
+    # Zoomed to the data (accuracies of compressors often differ by < 0.05).
+    ax.set_ylim(max(0.0, min(ys) - 0.03), min(1.0, max(ys) + 0.03))
     ax.set_xlabel(xlabel)
     ax.set_ylabel("final test accuracy (fraction, 0..1)")
     if data["silent"]:
@@ -221,6 +223,8 @@ def main(argv):
         print("%s\t%s\t%.4g\t%.4g\t%.4f\t%.4f\t%.4f\t%d\t%s" % (
             "\t".join(panel), name, bpc, upc, mean, lo, hi, count, "yes" if partial else ""))
     for panel, data in collect(sweep).items():
+        if data["reference"] is not None:
+            print("%s\tideal (uncompressed)\t\t\t%.4f" % ("\t".join(panel), data["reference"]))
         for line in data["silent"]:
             print("%s\tnothing fitted: %s" % ("\t".join(panel), line))
     return 0
