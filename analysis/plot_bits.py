@@ -112,7 +112,7 @@ def collect(sweep):
             continue
         setting = sweep.group_of(i, sweep.index["axes"])
         cells.setdefault(panel, {}).setdefault(name, {}).setdefault(setting, []).append(
-            (m["bpc"] if digital else np.nan, m["upc"], acc[i], m["sent"]))
+            (m["bpc"] if digital else np.nan, m["upc"], acc[i], m["sent"] if digital else 1.0))
     result = {}
     for panel in sorted(set(cells) | set(silent)):
         by_name = cells.get(panel, {})

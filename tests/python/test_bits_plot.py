@@ -138,8 +138,8 @@ def check_curves(c, out):
             pipe["reference"] is not None and np.isclose(pipe["reference"], ideal.mean()))
     channel = data.get(CHANNEL, {"curves": {}})
     rlc, tdma = channel["curves"].get("rlc"), channel["curves"].get("signsgd")
-    c.check("channel panel: rlc has no bits, channel uses / D per round",
-            rlc is not None and np.isnan(rlc["x_bits"][0])
+    c.check("channel panel: rlc has no bits (not hollow), channel uses / D per round",
+            rlc is not None and np.isnan(rlc["x_bits"][0]) and not rlc["partial"][0]
             and np.isclose(rlc["x_uses"][0], 400.0 / DIM), repr(rlc))
     c.check("channel panel: digital tdma at its bits and uses",
             tdma is not None and np.allclose(tdma["x_bits"], [1.0])
