@@ -78,7 +78,9 @@ def budget_text(sweep, i, config, dim):
     bits = float(config.get("compression.bits", 0) or 0)
     if config.get("compression.link") == "pipe" and bits > 0:
         return "%.3g b/coord asked" % (bits / dim)
-    other = [k for k in sweep.index["axes"] if k not in (SCHEME_AXIS, "coding.scheme")]
+    panel_keys = (SCHEME_AXIS, "coding.scheme", "data.partition", "data.dirichlet-alpha",
+                  "learner.model", "channel.snr-db")
+    other = [k for k in sweep.index["axes"] if k not in panel_keys]
     values = ["%s=%s" % (k.rsplit(".", 1)[-1], v) for k, v in
               zip(other, sweep.group_of(i, other)) if v != ""]
     return ", ".join(values) or "no budget"
@@ -107,8 +109,8 @@ def collect(sweep):
         digital = config.get("coding.scheme") == "digital"
         panel = (model, partition, link)
         if digital and m["sent"] == 0.0:
-            silent.setdefault(panel, []).append("%s (%s)" % (
-                name, budget_text(sweep, i, config, m["dim"])))
+            silent.setdefault(panel, {}).setdefault(name, set()).add(
+                budget_text(sweep, i, config, m["dim"]))
             continue
         setting = sweep.group_of(i, sweep.index["axes"])
         cells.setdefault(panel, {}).setdefault(name, {}).setdefault(setting, []).append(
@@ -119,7 +121,8 @@ def collect(sweep):
         result[panel] = {
             "curves": {name: summarize(by_name[name]) for name in sorted(by_name)},
             "reference": float(np.mean(ideal[panel[:2]])) if panel[:2] in ideal else None,
-            "silent": sorted(set(silent.get(panel, [])))}
+            "silent": ["%s (%s)" % (name, "; ".join(sorted(texts, key=wfl_index.sort_key)))
+                       for name, texts in sorted(silent.get(panel, {}).items())]}
     return result
 
 
