@@ -10,7 +10,9 @@ keys (mean over seeds, band min..max; points the key does not apply to, such as
 the ideal uplink in a sweep over SNR, as a dashed line); accuracy against total
 channel uses and
 total bits; energy spent until the target accuracy is first reached; accuracy
-against round for a few points. Only points with status 'complete' are used;
+against round for a few points; for a sweep over compression.scheme, accuracy
+against the measured bits per coordinate per client per round, one curve per
+compressor, per (model, partition, link) (plot_bits.py). Only points with status 'complete' are used;
 points whose training diverged (status 'diverged') are left out of every curve
 with a note on stderr, and marked x at accuracy 0 on the accuracy figures.
 Prints each figure path (skipped figures are noted on stderr). Exit codes: 0
@@ -29,6 +31,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import plot_bits  # noqa: E402
 import wfl_index  # noqa: E402
 import wfl_trace  # noqa: E402
 
@@ -391,6 +394,7 @@ def plot_all(sweep):
     if "trace" in sweep.cols:
         plot_energy(sweep)
         plot_rounds(sweep)
+        plot_bits.plot_all(sweep)
 
 
 def main(argv=None):

@@ -95,6 +95,20 @@ bool ConditionHolds(const std::string& key,
 std::vector<std::string> PointSetArguments(const SweepSpec& spec,
                                            const std::vector<std::pair<std::string, std::string>>& axisValues);
 
+/**
+ * The sets of a sweep once the command line's are added (sweep-sets.cc): a
+ * command-line set replaces every file set of its key; every other set is
+ * kept, several of one key included (each with its own condition, e.g.
+ * compression.levels per compression.scheme). A set of a key that an axis
+ * sweeps without a condition is dropped (the axis gives it everywhere); one
+ * of a key swept under a condition is kept for the points where that axis
+ * does not apply (where it does, the axis value comes last and wins).
+ */
+std::vector<std::pair<std::string, std::string>> MergeSets(
+    const std::vector<std::pair<std::string, std::string>>& fileSets,
+    const std::vector<std::pair<std::string, std::string>>& commandLineSets,
+    const std::vector<SweepAxis>& axes);
+
 /// Stable id of a resolved configuration (FNV-1a of its INI; output and
 /// run.threads excluded, as they do not change results).
 std::string PointId(const ScenarioConfig& config);

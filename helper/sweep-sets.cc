@@ -116,5 +116,37 @@ PointSetArguments(const SweepSpec& spec, const std::vector<std::pair<std::string
     return args;
 }
 
+std::vector<std::pair<std::string, std::string>>
+MergeSets(const std::vector<std::pair<std::string, std::string>>& fileSets,
+          const std::vector<std::pair<std::string, std::string>>& commandLineSets,
+          const std::vector<SweepAxis>& axes)
+{
+    const auto overridden = [&commandLineSets](const std::string& key) {
+        return std::any_of(commandLineSets.begin(), commandLineSets.end(),
+                           [&key](const auto& set) { return set.first == key; });
+    };
+    const auto sweptEverywhere = [&axes](const std::string& key) {
+        return std::any_of(axes.begin(), axes.end(), [&key](const SweepAxis& axis) {
+            return axis.key == key && axis.conditionKey.empty();
+        });
+    };
+    std::vector<std::pair<std::string, std::string>> sets;
+    for (const auto& set : fileSets)
+    {
+        if (!overridden(set.first) && !sweptEverywhere(set.first))
+        {
+            sets.push_back(set);
+        }
+    }
+    for (const auto& set : commandLineSets)
+    {
+        if (!sweptEverywhere(set.first))
+        {
+            sets.push_back(set);
+        }
+    }
+    return sets;
+}
+
 
 } // namespace wfl

@@ -23,7 +23,6 @@
 #include <climits>
 #include <cstdlib>
 #include <iostream>
-#include <map>
 #include <unistd.h>
 
 #ifdef WFL_HAVE_MPI
@@ -157,7 +156,7 @@ Run(int argc, char** argv, const Communicator& comm)
     {
         spec = wfl::ReadSweepFile(vm["config"].as<std::string>());
     }
-    std::map<std::string, std::string> sets(spec.sets.begin(), spec.sets.end());
+    std::vector<std::pair<std::string, std::string>> commandLineSets;
     if (vm.count("set"))
     {
         for (const std::string& text : vm["set"].as<std::vector<std::string>>())
@@ -167,7 +166,7 @@ Run(int argc, char** argv, const Communicator& comm)
             {
                 throw wfl::InputError("--set '" + text + "': expected KEY=VALUE");
             }
-            sets[text.substr(0, eq)] = text.substr(eq + 1);
+            commandLineSets.emplace_back(text.substr(0, eq), text.substr(eq + 1));
         }
     }
     if (vm.count("grid"))
@@ -190,19 +189,7 @@ Run(int argc, char** argv, const Communicator& comm)
             }
         }
     }
-    spec.sets.clear();
-    for (const auto& [key, value] : sets)
-    {
-        bool swept = false;
-        for (const wfl::SweepAxis& axis : spec.axes)
-        {
-            swept = swept || axis.key == key;
-        }
-        if (!swept)
-        {
-            spec.sets.emplace_back(key, value);
-        }
-    }
+    spec.sets = wfl::MergeSets(spec.sets, commandLineSets, spec.axes);
     if (vm.count("seeds"))
     {
         spec.seeds = wfl::ParseSeeds("seeds", vm["seeds"].as<std::string>());

@@ -349,3 +349,33 @@ TEST(SweepPlan, ConditionalAxisAppliesOnlyWhereItsConditionHoldsAndPointsAreNotR
     EXPECT_NE(wfltest::InputErrorOf([&] { ExpandSweep(spec); }).find("channel.snr-db has no effect"),
               std::string::npos);
 }
+
+// Two conditional sets of one key, and a conditional axis of that key, each
+// act where their condition holds. Catches the file's sets being merged into a
+// map by key (the second set of compression.levels silently dropped, and every
+// set of a key swept under a condition dropped): dqsg kept its default 3 levels.
+TEST(SweepPlan, SetsOfOneKeyWithDifferentConditionsAllApply)
+{
+    const std::vector<SweepAxis> axes = {
+        ParseAxis("compression.scheme=qsgd,dqsg,ndqsg"),
+        ParseAxis("compression.levels=1,15 if compression.scheme=ndqsg")};
+    SweepSpec spec;
+    spec.axes = axes;
+    spec.sets = MergeSets({{"coding.scheme", "digital"},
+                           {"compression.levels", "0 if compression.scheme=qsgd"},
+                           {"compression.levels", "32767 if compression.scheme=dqsg"},
+                           {"compression.bucket", "512 if compression.scheme=qsgd"}},
+                          {{"compression.bucket", "256 if compression.scheme=qsgd,dqsg"}}, axes);
+    const std::vector<SweepPoint> points = ExpandSweep(spec);
+    ASSERT_EQ(points.size(), 4u);
+    EXPECT_EQ(points[0].config.compressionValues.at("levels"), "0");
+    EXPECT_EQ(points[1].config.compressionValues.at("levels"), "32767");
+    EXPECT_EQ(points[2].config.compressionValues.at("levels"), "1");
+    EXPECT_EQ(points[3].config.compressionValues.at("levels"), "15");
+    // The command line's set replaced the file's set of the same key.
+    EXPECT_EQ(points[0].config.compressionValues.at("bucket"), "256");
+    EXPECT_EQ(points[1].config.compressionValues.at("bucket"), "256");
+    // A key swept without a condition drops its sets.
+    const std::vector<SweepAxis> everywhere = {ParseAxis("compression.levels=1,2")};
+    EXPECT_TRUE(MergeSets({{"compression.levels", "3"}}, {{"compression.levels", "4"}}, everywhere).empty());
+}

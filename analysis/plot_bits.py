@@ -1,0 +1,237 @@
+"""Compressor figures of a wfl sweep: accuracy against measured bits (issue 10, section 5).
+
+    import plot_bits
+    data = plot_bits.collect(sweep)        # sweep: plot_sweep.Sweep
+    plot_bits.plot_all(sweep)              # writes the figures, prints their paths
+
+Used by plot_sweep.py when the sweep has the axis compression.scheme. Per
+panel (model, partition, link; a link with a channel also names its SNR):
+
+- accuracy_vs_bits_per_coordinate_<panel>: final test accuracy against the
+  MEASURED mean payload bits per coordinate per client per round (log x), one
+  curve per compressor: x = mean over the trace's /clients rows of bits / D
+  (D = the trace's num_params; a client that sent nothing counts 0), averaged
+  over seeds; y = mean final accuracy over seeds, band min..max. The
+  uncompressed run (coding.scheme = ideal, same model and partition) is the
+  dashed line. The requested budget (compression.bits) is never the x: a
+  compressor that fits below its budget is drawn where it is.
+  Points where no client ever sent anything (no budget fitted; the model never
+  moved) are not on any curve: they are listed on the figure and on stderr.
+  Points where some client-rounds sent nothing are drawn hollow.
+- accuracy_vs_channel_uses_per_coordinate_<panel> (sweeps with a channel):
+  the same against mean channel uses per round / D, with the over-the-air
+  schemes (rlc, analog) beside each digital compressor at equal channel uses.
+"""
+
+import os
+import sys
+
+import numpy as np
+
+import wfl_index
+
+SCHEME_AXIS = "compression.scheme"
+OTA_SCHEMES = ("rlc", "analog")
+BAND = "line: mean, band: min..max over seeds"
+
+
+def note(message):
+    print("note: %s" % message, file=sys.stderr)
+
+
+def measure(trace):
+    """Measured rates of one trace: bits/coord/client/round, share of client-rounds
+    that sent something, channel uses/coord/round. None if the trace lacks them."""
+    dim = float(trace["attrs"].get("num_params", 0) or 0)
+    bits = np.asarray(trace["clients"].get("bits", []), dtype=float)
+    if dim <= 0 or len(bits) == 0:
+        return None
+    uses = np.asarray(trace["rounds"].get("channel_uses", []), dtype=float)
+    return {"bpc": float(bits.mean() / dim), "sent": float((bits > 0).mean()),
+            "upc": float(uses.mean() / dim) if len(uses) else np.nan, "dim": dim}
+
+
+def panel_of(config):
+    """(model, partition, link) labels of a trace's configuration; link '' for ideal."""
+    model = config.get("learner.model", "?")
+    partition = config.get("data.partition", "iid")
+    if partition == "dirichlet":
+        partition += " %s" % config.get("data.dirichlet-alpha", "?")
+    scheme = config.get("coding.scheme", "ideal")
+    if scheme == "ideal":
+        link = ""
+    elif scheme == "digital" and config.get("compression.link", "tdma") == "pipe":
+        link = "pipe"
+    else:
+        link = "channel %s dB" % config.get("channel.snr-db", "?")
+    return model, partition, link
+
+
+def curve_name(config):
+    """A curve's name: the compressor of a digital point, else the coding scheme."""
+    scheme = config.get("coding.scheme", "ideal")
+    return config.get("compression.scheme", "?") if scheme == "digital" else scheme
+
+
+def budget_text(sweep, i, config, dim):
+    """What a point asked for, for the list of points where nothing fitted."""
+    bits = float(config.get("compression.bits", 0) or 0)
+    if config.get("compression.link") == "pipe" and bits > 0:
+        return "%.3g b/coord asked" % (bits / dim)
+    panel_keys = (SCHEME_AXIS, "coding.scheme", "data.partition", "data.dirichlet-alpha",
+                  "learner.model", "channel.snr-db")
+    other = [k for k in sweep.index["axes"] if k not in panel_keys]
+    values = ["%s=%s" % (k.rsplit(".", 1)[-1], v) for k, v in
+              zip(other, sweep.group_of(i, other)) if v != ""]
+    return ", ".join(values) or "no budget"
+
+
+def collect(sweep):
+    """Per panel: curves {name: {x_bits, x_uses, mean, min, max, partial}} (sorted by
+    bits), references {label: accuracy mean}, and the list of points where nothing
+    fitted. Only complete points; seeds of one setting (same axis values) averaged."""
+    acc = np.asarray(sweep.cols["final_accuracy"], dtype=float)
+    cells, ideal, silent = {}, {}, {}
+    for i in np.flatnonzero(sweep.complete & np.isfinite(acc)):
+        trace = sweep.trace(i)
+        if trace is None:
+            continue
+        config = trace["config"]
+        model, partition, link = panel_of(config)
+        if link == "":
+            ideal.setdefault((model, partition), []).append(acc[i])
+            continue
+        m = measure(trace)
+        if m is None:
+            note("point %s: no /clients/bits or num_params in its trace" % sweep.cols["id"][i])
+            continue
+        name = curve_name(config)
+        digital = config.get("coding.scheme") == "digital"
+        panel = (model, partition, link)
+        if digital and m["sent"] == 0.0:
+            silent.setdefault(panel, {}).setdefault(name, set()).add(
+                budget_text(sweep, i, config, m["dim"]))
+            continue
+        setting = sweep.group_of(i, sweep.index["axes"])
+        cells.setdefault(panel, {}).setdefault(name, {}).setdefault(setting, []).append(
+            (m["bpc"] if digital else np.nan, m["upc"], acc[i], m["sent"] if digital else 1.0))
+    result = {}
+    for panel in sorted(set(cells) | set(silent)):
+        by_name = cells.get(panel, {})
+        result[panel] = {
+            "curves": {name: summarize(by_name[name]) for name in sorted(by_name)},
+            "reference": float(np.mean(ideal[panel[:2]])) if panel[:2] in ideal else None,
+            "silent": ["%s (%s)" % (name, "; ".join(sorted(texts, key=wfl_index.sort_key)))
+                       for name, texts in sorted(silent.get(panel, {}).items())]}
+    return result
+
+
+def summarize(settings):
+    """One curve from {setting: [(bpc, upc, accuracy, sent share)] over seeds}."""
+    rows = []
+    for samples in settings.values():
+        s = np.array(samples, dtype=float)
+        rows.append((np.mean(s[:, 0]), np.mean(s[:, 1]), s[:, 2].mean(), s[:, 2].min(),
+                     s[:, 2].max(), bool((s[:, 3] < 1.0).any()), len(s)))
+    rows.sort(key=lambda r: (r[0], r[1]))
+    cols = list(zip(*rows))
+    names = ("x_bits", "x_uses", "mean", "min", "max", "partial", "count")
+    return {n: np.array(c) for n, c in zip(names, cols)}
+
+
+def panel_name(panel):
+    return "_".join(p.replace(" ", "") for p in panel)
+
+
+def draw(sweep, panel, data, x_name, xlabel, stem, names):
+    """One figure: a curve per name in `names` (those with finite x) and the ideal line."""
+    fig, ax = sweep.figure("final test accuracy vs %s\n%s, %s, %s" % ((xlabel.split(" [")[0],)
+                                                                       + panel))
+    drawn, ys = 0, [] if data["reference"] is None else [data["reference"]]
+    for n, name in enumerate(names):
+        c = data["curves"][name]
+        ok = np.isfinite(c[x_name]) & (c[x_name] > 0)
+        if not ok.any():
+            continue
+        x, color = c[x_name][ok], "C%d" % (n % 10)
+        ax.plot(x, c["mean"][ok], marker="o", color=color, label=name)
+        if (c["count"][ok] > 1).any():
+            ax.fill_between(x, c["min"][ok], c["max"][ok], color=color, alpha=0.15, linewidth=0)
+        ys += list(c["min"][ok]) + list(c["max"][ok])
+        hollow = ok & c["partial"]
+        if hollow.any():
+            ax.plot(c[x_name][hollow], c["mean"][hollow], "o", color="white",
+                    markeredgecolor=color, zorder=3)
+        drawn += 1
+    if drawn == 0:
+        plt_close(fig)
+        note("%s: no point with a measured positive %s" % (stem + panel_name(panel), x_name))
+        return
+    if data["reference"] is not None:
+        ax.axhline(data["reference"], color="black", linestyle="--", linewidth=1.2,
+                   label="uncompressed (ideal)")
+    ax.set_xscale("log")
+    # Zoomed to the data (accuracies of compressors often differ by < 0.05).
+    ax.set_ylim(max(0.0, min(ys) - 0.03), min(1.0, max(ys) + 0.03))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("final test accuracy (fraction, 0..1)")
+    if data["silent"]:
+        ax.text(0.01, 0.01, "nothing fitted (not drawn):\n" + "\n".join(data["silent"]),
+                transform=ax.transAxes, fontsize=6, va="bottom", ha="left", color="red")
+    ax.legend(title=BAND + "\nhollow: some client-rounds sent nothing", fontsize=7,
+              title_fontsize=7, alignment="left", loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    sweep.save(fig, stem + panel_name(panel))
+
+
+def plt_close(fig):
+    import matplotlib.pyplot as plt
+    plt.close(fig)
+
+
+def plot_all(sweep):
+    """Every compressor figure the sweep has data for."""
+    if SCHEME_AXIS not in sweep.index["axes"]:
+        return
+    for panel, data in collect(sweep).items():
+        for line in data["silent"]:
+            note("%s: nothing fitted, not drawn: %s" % (", ".join(panel), line))
+        digital = [n for n in data["curves"] if n not in OTA_SCHEMES]
+        draw(sweep, panel, data, "x_bits",
+             "measured bits per coordinate per client per round [bit]",
+             "accuracy_vs_bits_per_coordinate_", digital)
+        if panel[2] != "pipe":
+            draw(sweep, panel, data, "x_uses", "channel uses per coordinate per round",
+                 "accuracy_vs_channel_uses_per_coordinate_", list(data["curves"]))
+
+
+def table(sweep):
+    """Rows (panel, name, bpc, upc, mean, min, max, seeds, partial) for reports."""
+    rows = []
+    for panel, data in collect(sweep).items():
+        for name, c in data["curves"].items():
+            for k in range(len(c["mean"])):
+                rows.append((panel, name, c["x_bits"][k], c["x_uses"][k], c["mean"][k],
+                             c["min"][k], c["max"][k], int(c["count"][k]), bool(c["partial"][k])))
+    return rows
+
+
+def main(argv):
+    """plot_bits.py OUT_DIR: the table of every curve point (tab-separated) on stdout."""
+    import plot_sweep
+    index = wfl_index.load_index(argv[0])
+    sweep = plot_sweep.Sweep(index, "", ".png", 0.0)
+    print("model\tpartition\tlink\tcurve\tbits_per_coord\tuses_per_coord\tacc_mean\t"
+          "acc_min\tacc_max\tseeds\tpartial")
+    for panel, name, bpc, upc, mean, lo, hi, count, partial in table(sweep):
+        print("%s\t%s\t%.4g\t%.4g\t%.4f\t%.4f\t%.4f\t%d\t%s" % (
+            "\t".join(panel), name, bpc, upc, mean, lo, hi, count, "yes" if partial else ""))
+    for panel, data in collect(sweep).items():
+        if data["reference"] is not None:
+            print("%s\tideal (uncompressed)\t\t\t%.4f" % ("\t".join(panel), data["reference"]))
+        for line in data["silent"]:
+            print("%s\tnothing fitted: %s" % ("\t".join(panel), line))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+"""Checks of the compressor figures (analysis/plot_bits.py) on a tiny fake sweep.
+
+    test_bits_plot.py --workdir DIR
+
+A hand-made sweep (traces and index after the documented schemas, built with
+test_sweep_plots.make_sweep, then given /clients/bits and num_params) over
+coding.scheme x compression.scheme x compression.bits, D = 1000:
+  qsgd at budgets 1000 and 4000 bits sends half its budget (0.5 and 2 bits per
+  coordinate), and at 100 bits nothing fits (every client sends 0);
+  topk at 1000 bits: half the client-rounds send 1000 bits, half nothing;
+  signsgd without a budget sends 1 bit per coordinate;
+  rlc and a digital tdma point over a channel at 10 dB; ideal as the reference.
+Checks the curves' x are the measured bits (0.5, 2; not the budgets 1, 4), the
+seed mean and band, the reference, the listed no-fit point, the partial flag,
+channel uses per coordinate, and that plot_sweep.py writes the figures.
+Prints "N passed, M failed" and exits 1 if anything failed.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+
+import h5py
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ANALYSIS = os.path.normpath(os.path.join(HERE, "..", "..", "analysis"))
+sys.path.insert(0, ANALYSIS)
+sys.path.insert(0, HERE)
+import plot_bits  # noqa: E402
+import plot_sweep  # noqa: E402
+import wfl_index  # noqa: E402
+from checker import Checker  # noqa: E402
+from test_sweep_plots import make_sweep, is_png  # noqa: E402
+
+DIM, CLIENTS, ROUNDS = 1000, 4, 5
+AXES = ["coding.scheme", "compression.scheme", "compression.bits", "channel.snr-db"]
+PIPE = ("softmax", "iid", "pipe")
+CHANNEL = ("softmax", "iid", "channel 10 dB")
+
+
+def point(scheme, compressor="", bits="", snr=""):
+    return {"coding.scheme": scheme, "compression.scheme": compressor,
+            "compression.bits": bits, "channel.snr-db": snr}
+
+
+def sent_bits(values):
+    """Per client-round bits of a fake point: (CLIENTS * ROUNDS,) array."""
+    rows = CLIENTS * ROUNDS
+    budget = float(values["compression.bits"] or 0)
+    name = values["compression.scheme"]
+    if values["coding.scheme"] != "digital":
+        return np.zeros(rows)
+    if name == "qsgd":
+        return np.full(rows, 0.5 * budget if budget >= 1000 else 0.0)
+    if name == "topk":
+        return np.where(np.arange(rows) % 2 == 0, budget, 0.0)
+    return np.full(rows, 1.0 * DIM)  # signsgd (and the tdma point): 1 bit/coordinate
+
+
+def points():
+    grid = [point("ideal"), point("digital", "qsgd", "100"), point("digital", "qsgd", "1000"),
+            point("digital", "qsgd", "4000"), point("digital", "topk", "1000"),
+            point("digital", "signsgd"), point("rlc", snr="10"),
+            point("digital", "signsgd", snr="10")]
+    return [(values, seed, "complete") for values in grid for seed in (1, 2)]
+
+
+def finish_traces(out):
+    """Give every fake trace num_params, its /clients bits and the config keys of a run."""
+    index = wfl_index.load_index(out)
+    for i in range(index["rows"]):
+        path = os.path.join(out, index["columns"]["trace"][i])
+        with h5py.File(path, "r+") as f:
+            values = {k: f["config"].attrs[k] for k in AXES}
+            values = {k: v.decode() if isinstance(v, bytes) else str(v) for k, v in values.items()}
+            f.attrs["num_params"] = np.int64(DIM)
+            link = "tdma" if values["channel.snr-db"] else "pipe"
+            f["config"].attrs.update({"learner.model": "softmax", "data.partition": "iid",
+                                      "compression.link": link})
+            for name in list(f["clients"]):
+                del f["clients/" + name]
+            f.create_dataset("clients/round", data=np.repeat(np.arange(1, ROUNDS + 1), CLIENTS))
+            f.create_dataset("clients/client", data=np.tile(np.arange(CLIENTS), ROUNDS))
+            f.create_dataset("clients/bits", data=sent_bits(values)).attrs["units"] = "bit"
+
+
+def accuracy(index, **values):
+    """Final accuracies (both seeds) of the points with these axis values."""
+    cols = index["columns"]
+    keep = np.ones(index["rows"], dtype=bool)
+    for key, value in values.items():
+        keep &= cols["axis:" + key.replace("_", ".", 1).replace("_", "-")] == value
+    return np.asarray(cols["final_accuracy"], dtype=float)[keep]
+
+
+def check_curves(c, out):
+    index = wfl_index.load_index(out)
+    sweep = plot_sweep.Sweep(index, "", ".png", 0.8)
+    data = plot_bits.collect(sweep)
+    c.check("panels: pipe and channel 10 dB", sorted(data) == sorted([PIPE, CHANNEL]),
+            repr(sorted(data)))
+    pipe = data.get(PIPE, {"curves": {}, "silent": [], "reference": None})
+    qsgd = pipe["curves"].get("qsgd")
+    # The x is bits / D measured from /clients/bits: 0.5 and 2 here, while the
+    # budgets are 1 and 4 bits per coordinate; an x taken from compression.bits
+    # (the budget) misses by a factor 2 (seen once: the check failed with
+    # x = [1, 4]). Smallest error caught: any x off by more than 1e-5
+    # relative (np.allclose), e.g. bits / D averaged over sending clients only
+    # (the topk check: 1 instead of 0.5).
+    c.check("qsgd x = measured bits per coordinate (0.5, 2), not the budget (1, 4)",
+            qsgd is not None and np.allclose(qsgd["x_bits"], [0.5, 2.0]),
+            repr(None if qsgd is None else qsgd["x_bits"]))
+    low = accuracy(index, coding_scheme="digital", compression_scheme="qsgd",
+                   compression_bits="1000")
+    high = accuracy(index, coding_scheme="digital", compression_scheme="qsgd",
+                    compression_bits="4000")
+    if qsgd is not None:
+        c.check("qsgd y = mean over seeds, band min..max",
+                np.allclose(qsgd["mean"], [low.mean(), high.mean()])
+                and np.allclose(qsgd["min"], [low.min(), high.min()])
+                and np.allclose(qsgd["max"], [low.max(), high.max()])
+                and list(qsgd["count"]) == [2, 2], repr(qsgd))
+    c.check("qsgd at 100 bits: nothing fitted, listed, not drawn",
+            pipe["silent"] == ["qsgd (0.1 b/coord asked)"] and qsgd is not None
+            and len(qsgd["x_bits"]) == 2, repr(pipe["silent"]))
+    signs = pipe["curves"].get("signsgd")
+    c.check("signsgd without a budget at its true 1 bit per coordinate",
+            signs is not None and np.allclose(signs["x_bits"], [1.0]))
+    topk = pipe["curves"].get("topk")
+    c.check("topk: half the client-rounds sent 1 bit/coord: x 0.5, drawn hollow",
+            topk is not None and np.allclose(topk["x_bits"], [0.5]) and bool(topk["partial"][0])
+            and not qsgd["partial"].any())
+    ideal = accuracy(index, coding_scheme="ideal")
+    c.check("reference = the ideal runs' mean accuracy",
+            pipe["reference"] is not None and np.isclose(pipe["reference"], ideal.mean()))
+    channel = data.get(CHANNEL, {"curves": {}})
+    rlc, tdma = channel["curves"].get("rlc"), channel["curves"].get("signsgd")
+    c.check("channel panel: rlc has no bits (not hollow), channel uses / D per round",
+            rlc is not None and np.isnan(rlc["x_bits"][0]) and not rlc["partial"][0]
+            and np.isclose(rlc["x_uses"][0], 400.0 / DIM), repr(rlc))
+    c.check("channel panel: digital tdma at its bits and uses",
+            tdma is not None and np.allclose(tdma["x_bits"], [1.0])
+            and np.isclose(tdma["x_uses"][0], 1000.0 / DIM), repr(tdma))
+
+
+def check_figures(c, out):
+    p = subprocess.run([sys.executable, os.path.join(ANALYSIS, "plot_sweep.py"), out],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=600)
+    c.check("plot_sweep exits 0", p.returncode == 0, p.stderr)
+    figdir = os.path.join(out, "figures")
+    wanted = ["accuracy_vs_bits_per_coordinate_softmax_iid_pipe",
+              "accuracy_vs_bits_per_coordinate_softmax_iid_channel10dB",
+              "accuracy_vs_channel_uses_per_coordinate_softmax_iid_channel10dB"]
+    printed = [os.path.basename(line) for line in p.stdout.splitlines()]
+    for name in wanted:
+        path = os.path.join(figdir, name + ".png")
+        c.check("%s printed and a PNG" % name, name + ".png" in printed and is_png(path),
+                repr(printed))
+    c.check("no channel-uses figure for the pipe",
+            "accuracy_vs_channel_uses_per_coordinate_softmax_iid_pipe.png" not in printed)
+    c.check("stderr names the point where nothing fitted",
+            "nothing fitted, not drawn: qsgd (0.1 b/coord asked)" in p.stderr, p.stderr)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workdir", required=True)
+    args = parser.parse_args()
+    out = os.path.join(os.path.abspath(args.workdir), "bits-sweep")
+    make_sweep(out, AXES, points())
+    finish_traces(out)
+    c = Checker()
+    c.run("curves", check_curves, out)
+    c.run("figures", check_figures, out)
+    print("%d passed, %d failed" % (c.passed, len(c.failed)))
+    return 1 if c.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
