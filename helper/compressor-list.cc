@@ -25,6 +25,8 @@
 #include "terngrad-compressor.h"
 #include "topk-compressor.h"
 
+#include <cmath>
+
 namespace wfl
 {
 namespace
@@ -131,8 +133,14 @@ Ndqsg()
         "ndqsg",
         "NDQSG: nested dithered quantization decoded with the already-decoded clients' average as side information",
         {UnsignedParam("levels", "levels", 1, kMaxLevels, &P::levels, "Q1, fine symbols in [-Q1, Q1]"),
-         UnsignedParam("coarse-ratio", "", 2, 65535, &P::ratio,
-                       "rho = coarse step / fine step, at most 2 levels + 1"),
+         // Inert when every client sends fine (ceil(fine-fraction P) >= P).
+         OnlyIf(UnsignedParam("coarse-ratio", "", 2, 65535, &P::ratio,
+                              "rho = coarse step / fine step, at most 2 levels + 1"),
+                "compression.fine-fraction <= 1 - 1 / data.clients (some client nested)",
+                "fine-fraction data.clients",
+                [](const P& p, const CompressorRunFacts&) {
+                    return std::ceil(p.fineFraction * p.clients) < static_cast<double>(p.clients);
+                }),
          UnsignedParam("bucket", "coordinates", 1, kMaxBucket, &P::bucket, "entries per 32-bit max-norm scale"),
          RealParam("fine-fraction", "", 0.0, 1.0, false, &P::fineFraction,
                    "share of the run's clients (data.clients, lowest indices) that send fine only")},
@@ -172,8 +180,10 @@ Qcs()
                                                                         {"weighted", F::Weighted},
                                                                         {"unit", F::Unit}},
                      &P::feedback, "error feedback: none, weighted by compression.beta, or beta = 1"),
-         RealParam("beta", "", 0.0, 1.0, false, &P::beta,
-                   "weighted feedback's beta (0 = the optimum 1/(1+gamma) unbiased, 1 mmse)")});
+         OnlyIf(RealParam("beta", "", 0.0, 1.0, false, &P::beta,
+                          "weighted feedback's beta (0 = the optimum 1/(1+gamma) unbiased, 1 mmse)"),
+                "compression.feedback = weighted", "feedback",
+                [](const P& p, const CompressorRunFacts&) { return p.feedback == F::Weighted; })});
 }
 
 } // namespace
