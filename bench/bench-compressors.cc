@@ -68,6 +68,26 @@ TargetOf(const std::string& scheme)
     return it == targets.end() ? "" : it->second;
 }
 
+/// FNV-1a over the decoded vector's bytes and the message's bit counts, as hex.
+std::string
+Checksum(const wfl::CompressedMessage& message, const std::vector<float>& decoded)
+{
+    uint64_t h = 1469598103934665603ULL;
+    auto mix = [&h](const void* data, size_t bytes) {
+        const auto* p = static_cast<const unsigned char*>(data);
+        for (size_t i = 0; i < bytes; ++i)
+        {
+            h = (h ^ p[i]) * 1099511628211ULL;
+        }
+    };
+    mix(decoded.data(), decoded.size() * sizeof(float));
+    mix(&message.bitsRaw, sizeof(double));
+    mix(&message.bitsEntropy, sizeof(double));
+    char text[20];
+    std::snprintf(text, sizeof(text), "%016llx", static_cast<unsigned long long>(h));
+    return text;
+}
+
 struct Options
 {
     int repeats = 7;
@@ -159,12 +179,29 @@ main(int argc, char** argv)
                               options.repeats) -
                           rescaleMs;
 
+    // The floor of any method drawing one shared random number per entry
+    // (dither, stochastic rounding): D draws of the named-stream generator
+    // (random.h, xoshiro256++ with a serial state), summed so none is elided.
+    double drawSum = 0.0;
+    const double drawsMs = MedianMs(
+        [&] {
+            wfl::Rng draws(1, "bench-draws");
+            for (size_t i = 0; i < dim; ++i)
+            {
+                drawSum += draws.Uniform();
+            }
+        },
+        options.repeats);
+
     std::printf("D = 2^20 floats as one [1024 x 1024] tensor, single thread, thread CPU time, median of %d\n",
                 options.repeats);
     std::printf("%-34s %9.3f ms\n", "one memory pass (y = a x)", memoryMs);
-    std::printf("%-34s %9.3f ms\n\n", "two in-place FWHTs", fwhtMs);
-    std::printf("%-22s %9s %9s %9s %8s %9s %9s %-8s %s\n", "compressor", "enc ms", "dec ms", "sum ms", "bits/D",
-                "x memory", "x 2 FWHT", "target", "meets");
+    std::printf("%-34s %9.3f ms\n", "two in-place FWHTs", fwhtMs);
+    std::printf("%-34s %9.3f ms  (sum %.1f)\n\n", "D uniform draws (Rng::Uniform)", drawsMs, drawSum);
+    std::vector<std::string> checksums;
+    std::printf("%-22s %9s %9s %9s %9s %8s %9s %9s %8s %-10s %s\n", "compressor", "enc ms", "dec ms", "add ms",
+                "sum ms", "bits/D",
+                "x memory", "x 2 FWHT", "x draws", "target", "meets");
     for (const wfl::CompressorRegistration& r : wfl::CompressorRegistry())
     {
         if (!options.only.empty() && r.scheme != options.only)
@@ -183,13 +220,26 @@ main(int argc, char** argv)
             [&] { message = compressor->Encode(g.data(), dim, context, state.get()); }, options.repeats);
         const double decodeMs =
             MedianMs([&] { compressor->Decode(message, dim, context, out.data()); }, options.repeats);
+        // A round decoder as the uplink uses it: built once per round, one
+        // Add per client (repeated Adds of the same message time the per-client cost).
+        const std::unique_ptr<wfl::RoundDecoder> round = compressor->NewRoundDecoder(dim);
+        const double addMs = MedianMs([&] { round->Add(message, 1.0, context); }, options.repeats);
+        checksums.push_back(r.scheme + " " + Checksum(message, out));
         const double sum = encodeMs + decodeMs;
         const std::string target = TargetOf(r.scheme);
         const double reference = target == "fwht" ? fwhtMs : memoryMs;
-        std::printf("%-22s %9.3f %9.3f %9.3f %8.3f %9.2f %9.2f %-8s %s\n", r.scheme.c_str(), encodeMs, decodeMs,
-                    sum, message.bitsRaw / static_cast<double>(dim), sum / memoryMs, sum / fwhtMs,
+        std::printf("%-22s %9.3f %9.3f %9.3f %9.3f %8.3f %9.2f %9.2f %8.2f %-10s %s\n", r.scheme.c_str(), encodeMs,
+                    decodeMs, addMs, sum, message.bitsRaw / static_cast<double>(dim), sum / memoryMs, sum / fwhtMs,
+                    sum / drawsMs,
                     target.empty() ? "-" : ("2x " + target).c_str(),
                     target.empty() ? "-" : (sum <= 2.0 * reference ? "yes" : "no"));
+    }
+    std::printf("\nenc ms + dec ms = sum (lone Decode); add ms: RoundDecoder::Add, the per-client decode\n"
+                "cost inside a round. Output checksums (FNV-1a of the decoded vector and the bits; a\n"
+                "speed change must leave them unchanged):\n");
+    for (const std::string& c : checksums)
+    {
+        std::printf("  %s\n", c.c_str());
     }
     return 0;
 }
