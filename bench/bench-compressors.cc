@@ -13,9 +13,10 @@
  * warm-up. The vector is one [1024 x 1024] tensor, so per-tensor and
  * per-layer-matrix methods (TernGrad's scale, PowerSGD) see a real matrix.
  * Every compressor runs at its registered defaults (no bit budget), unless
- * --set scheme.key=value overrides one (repeatable).
+ * --set scheme.key=value overrides one (repeatable); --bits B gives every
+ * message a budget of B bits per entry.
  *
- *   bench-compressors [--repeats R] [--only SCHEME] [--set qcs.levels=2]
+ *   bench-compressors [--repeats R] [--only SCHEME] [--set qcs.levels=2] [--bits 2]
  */
 #include "compressor-registry.h"
 #include "fwht.h"
@@ -91,6 +92,7 @@ Checksum(const wfl::CompressedMessage& message, const std::vector<float>& decode
 struct Options
 {
     int repeats = 7;
+    double bitsPerEntry = 0.0; ///< 0: no bit budget
     std::string only;
     std::map<std::string, wfl::CompressorValues> values; ///< scheme -> key -> text
 };
@@ -106,6 +108,10 @@ ParseOptions(int argc, char** argv)
         if (flag == "--repeats")
         {
             o.repeats = std::max(1, std::atoi(value.c_str()));
+        }
+        else if (flag == "--bits")
+        {
+            o.bitsPerEntry = std::atof(value.c_str());
         }
         else if (flag == "--only")
         {
@@ -214,6 +220,10 @@ main(int argc, char** argv)
         std::unique_ptr<wfl::ClientState> state = compressor->NewClientState(dim);
         wfl::CompressionContext context;
         context.layout = &layout;
+        if (options.bitsPerEntry > 0.0)
+        {
+            context.bitBudget = options.bitsPerEntry * static_cast<double>(dim);
+        }
         std::vector<float> out(dim);
         wfl::CompressedMessage message;
         const double encodeMs = MedianMs(
