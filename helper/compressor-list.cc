@@ -35,6 +35,11 @@ namespace
 constexpr uint64_t kMaxBucket = 16777216; // 2^24 entries
 constexpr uint64_t kMaxLevels = 32767;
 
+/// When clients send dense-layer factors (CompressorRunFacts::factors).
+constexpr const char* kFactorsSent = "FedSGD (learner.local-epochs = 0, learner.local-steps = 1, learner.optimizer "
+                                     "sgd or momentum, learner.weight-decay = 0: clients send dense-layer factors)";
+constexpr const char* kFactorDeciders = "learner.local-epochs learner.local-steps learner.optimizer learner.weight-decay";
+
 CompressorRegistration
 Qsgd()
 {
@@ -157,8 +162,11 @@ Isgq()
         "= 1, local-epochs = 0); other tensors directly",
         {UnsignedParam("levels", "levels", 1, kMaxLevels, &P::levels, "Q, symbols in [-Q, Q] (+ zero)"),
          UnsignedParam("bucket", "coordinates", 1, kMaxBucket, &P::bucket, "entries per 32-bit max-norm scale"),
-         FlagParam("zero-symbol", &P::zeroSymbol, "exact zeros as their own symbol"),
-         FlagParam("always-factor", &P::alwaysFactor, "factor every dense layer, even where direct is cheaper")});
+         // Both act only on factored layers: without factors ISGQ is direct dithered quantization.
+         OnlyIf(FlagParam("zero-symbol", &P::zeroSymbol, "exact zeros as their own symbol"), kFactorsSent,
+                kFactorDeciders, [](const P&, const CompressorRunFacts& run) { return run.factors; }),
+         OnlyIf(FlagParam("always-factor", &P::alwaysFactor, "factor every dense layer, even where direct is cheaper"),
+                kFactorsSent, kFactorDeciders, [](const P&, const CompressorRunFacts& run) { return run.factors; })});
 }
 
 CompressorRegistration

@@ -59,6 +59,9 @@ using CompressorValues = std::map<std::string, std::string>;
 struct CompressorRunFacts
 {
     uint32_t clients = 1; ///< the run's client count (data.clients)
+    /// Clients send each dense layer's gradient factors (CompressionContext::
+    /// factors): digital FedSGD, one plain step (compression-keys.h, RunFacts).
+    bool factors = false;
 };
 
 /// One compression.<name> key of one compressor.

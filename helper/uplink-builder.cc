@@ -1,5 +1,6 @@
 #include "uplink-builder.h"
 
+#include "compression-keys.h"
 #include "compressor-registry.h"
 #include "digital-aggregator.h"
 #include "input-error.h"
@@ -188,7 +189,7 @@ BuildUplink(const ScenarioConfig& config, ns3::Ptr<ns3::Node> server, const ns3:
                                                                     : DigitalAggregator::TDMA),
             "PipeBits", ns3::DoubleValue(config.compressionBits));
         ns3::DynamicCast<DigitalAggregator>(aggregator)->SetCompressor(
-            BuildCompressor(config.compressionScheme, config.compressionValues, CompressorRunFacts{config.clients}));
+            BuildCompressor(config.compressionScheme, config.compressionValues, RunFacts(config)));
     }
     else
     {

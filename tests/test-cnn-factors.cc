@@ -81,12 +81,11 @@ RelativeError(const Eigen::MatrixXf& a, const Eigen::MatrixXf& b)
 } // namespace
 
 // The factors of a 20-sample batch (three chunks, the last one short)
-// multiply to each dense weight's gradient. Float GEMMs over 20 samples
-// agree to ~1e-7 relative; tolerance 1e-5. Breaks tried: rows written at
-// offset 0 for every chunk (m_chunkStart ignored) -> 0.9 relative error;
-// the short chunk's weight n/batch left out of the recorded Delta (the
-// factors taken before the rescale) -> 0.06; X and Delta swapped (MLP
-// orientation) -> shape mismatch, fails. Smallest error caught: a 1e-5
+// multiply to each dense weight's gradient; tolerance 1e-5 relative.
+// Breaks tried: rows written at offset 0 for every chunk (m_chunkStart
+// ignored) -> 0.64 and 0.66 relative error (both layers fail); Delta
+// recorded 2e-5 too large (x 1.00002) -> 2.006e-5 and 2.005e-5, both fail,
+// so the unbroken float error is below 1e-7. Smallest error caught: a 1e-5
 // relative error of one layer's product.
 TEST(CnnFactors, ReproduceEachDenseGradientAcrossChunks)
 {
@@ -119,8 +118,10 @@ TEST(CnnFactors, ReproduceEachDenseGradientAcrossChunks)
 // One FedSGD step of the CNN through the local trainer: the kept factors,
 // with the trainer's -lr on `error`, multiply to the update of each dense
 // weight. The update is (w - lr g) - w in float, whose rounding ulp(w) /
-// |lr g| is the floor of the comparison; lr = 1 keeps it lowest.
-// Break tried: the trainer's -lr scale left out -> relative error 2, fails.
+// |lr g| is the floor of the comparison; lr = 1 keeps it lowest (the
+// x 1.00002 break above gives 2.002e-5 here: the floor is below 1e-7).
+// Breaks tried: the trainer's -lr scale left out -> relative error 2; chunk
+// offset ignored -> 0.71. Smallest error caught: 1e-5 relative.
 TEST(CnnFactors, FedSgdUpdateEqualsTheFactorProduct)
 {
     Rng rng(4, "cnn-factors-trainer");
@@ -165,11 +166,12 @@ TEST(CnnFactors, FedSgdUpdateEqualsTheFactorProduct)
  *   T = ||mean - G||^2 / (MSE / N) is about 1 for an unbiased estimator
  *   (a weighted chi-square over 160 entries / 160): must stay below 1.6;
  *   the bias along G, <mean - G, G> / ||G||^2, within 5 SE of 0.
+ * Measured: relative MSE 0.100, T 0.38, along-G bias -2.9e-4 (SE 1.2e-3).
  * Break tried: X and Delta on the same dither stream (kErrorStream =
- * kInputStream in isgq-compressor.cc) -> T = 9.6, fails. Smallest error
- * caught: an additive bias with ||b||^2 > about 0.6 MSE / N, i.e. ||b|| of
- * a few tenths of a percent of ||G|| (printed below), or a multiplicative
- * bias of 5 SE along G.
+ * "isgq-input") -> T = 53.7 and along-G bias 7.2e-3 > 6.0e-3: both fail.
+ * Smallest error caught: an additive bias with ||b||^2 > about 0.6 MSE / N
+ * (||b|| > 1.7e-3 ||G||, printed), or a multiplicative bias of 5 SE along G
+ * (6e-3).
  */
 TEST(CnnFactors, IsgqIsUnbiasedOnACnnDenseLayer)
 {

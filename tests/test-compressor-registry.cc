@@ -217,10 +217,12 @@ TEST(CompressorRegistry, CompressionKeysAreInertOutsideTheirSchemesAndRangesCome
 // A key declared with OnlyIf is inert, and an error when given, unless the
 // other key of its compressor that it depends on allows it; the message names
 // both keys. Breaks tried: a generated conditional row that always holds ->
-// the dummy, qcs and ndqsg cases parse without error (3 failures); dropping
-// OnlyIf from qcs's beta -> the qcs case parses (1 failure); the NDQSG
-// predicate written ceil(f P) <= P -> fine-fraction 0.9 of 10 clients is
-// reported inert (1 failure).
+// the dummy, both qcs and the first ndqsg case parse without error and
+// --print-config no longer marks beta (5 failures); the NDQSG predicate
+// written ceil(f P) <= P -> fine-fraction 1 of 10 clients parses (1 failure);
+// written ceil(f P) < P - 1 -> fine-fraction 0.9 (one nested client) is
+// reported inert (1 failure): the boundary is exact to one client;
+// RunFacts without the adam condition -> the isgq adam case parses (1 failure).
 TEST(CompressorRegistry, AKeyInertUnderAnotherKeyOfItsCompressorIsAnError)
 {
     const std::vector<std::string> digital{"--coding.scheme", "digital", "--compression.link", "pipe"};
@@ -251,6 +253,21 @@ TEST(CompressorRegistry, AKeyInertUnderAnotherKeyOfItsCompressorIsAnError)
               "10); remove it or set compression.fine-fraction <= 1 - 1 / data.clients (some client nested)");
     EXPECT_EQ(with({"--data.clients", "10", "--compression.scheme", "ndqsg", "--compression.coarse-ratio", "3",
                     "--compression.fine-fraction", "0.9"}),
+              "");
+    // ISGQ: zero-symbol and always-factor act only on factored layers, which
+    // exist only under FedSGD (a run fact, RunFacts).
+    EXPECT_EQ(with({"--compression.scheme", "isgq", "--compression.always-factor", "true"}),
+              "compression.always-factor has no effect unless FedSGD (learner.local-epochs = 0, learner.local-steps "
+              "= 1, learner.optimizer sgd or momentum, learner.weight-decay = 0: clients send dense-layer factors) "
+              "(compression.scheme is isgq, learner.local-epochs is 0, learner.local-steps is 10, learner.optimizer "
+              "is sgd, learner.weight-decay is 0); remove it or set FedSGD (learner.local-epochs = 0, "
+              "learner.local-steps = 1, learner.optimizer sgd or momentum, learner.weight-decay = 0: clients send "
+              "dense-layer factors)");
+    EXPECT_NE(with({"--compression.scheme", "isgq", "--compression.zero-symbol", "false", "--learner.local-steps",
+                    "1", "--learner.optimizer", "adam"}),
+              "");
+    EXPECT_EQ(with({"--compression.scheme", "isgq", "--compression.zero-symbol", "false", "--learner.local-steps",
+                    "1"}),
               "");
     // Left at its default, an inert key is no error, and --print-config marks it.
     const ParsedArguments parsed = Parse({"--coding.scheme", "digital", "--compression.scheme", "qcs"});
