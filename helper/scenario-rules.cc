@@ -127,7 +127,7 @@ CompressorRules()
             rules.push_back({"compression." + k.name, k.condition, deciders,
                              [scheme = r.scheme, active = k.active](const ScenarioConfig& c) {
                                  return c.compressionScheme != scheme ||
-                                        active(c.compressionValues, CompressorRunFacts{c.clients});
+                                        active(c.compressionValues, RunFacts(c));
                              }});
         }
     }
