@@ -56,6 +56,9 @@ ParseCompressStudyArguments(int argc, const char* const* argv)
     CompressStudyArguments a;
     a.config.codingScheme = "digital";
     a.config.compressionLink = "pipe";
+    // One vector sent as client 0: a run of one client (the inert-key rules
+    // and the compressor's run facts see the same count).
+    a.config.clients = 1;
     std::set<std::string> given;
     for (int i = 1; i < argc; ++i)
     {
@@ -217,7 +220,7 @@ RunCompressStudy(const CompressStudyArguments& a, const StudyInput& input)
     const ScenarioConfig& c = a.config;
     // One vector, sent as client 0 in a round of its own: a run of one client.
     const std::unique_ptr<Compressor> compressor =
-        BuildCompressor(c.compressionScheme, c.compressionValues, CompressorRunFacts{1});
+        BuildCompressor(c.compressionScheme, c.compressionValues, CompressorRunFacts{c.clients});
     const size_t dim = g.size();
     const Eigen::Map<const Eigen::VectorXf> gv(g.data(), static_cast<Eigen::Index>(dim));
     const double norm2 = gv.cast<double>().squaredNorm();

@@ -151,6 +151,16 @@ CompressorKeySpec(const std::string& name, const std::vector<std::string>& owner
 
 } // namespace
 
+CompressorRunFacts
+RunFacts(const ScenarioConfig& c)
+{
+    CompressorRunFacts facts;
+    facts.clients = c.clients;
+    facts.factors = c.codingScheme == "digital" && c.training.localEpochs == 0 && c.training.localSteps == 1 &&
+                    c.training.optimizer.kind != "adam" && c.training.optimizer.weightDecay == 0.0;
+    return facts;
+}
+
 std::vector<std::pair<std::string, std::vector<std::string>>>
 CompressorKeyOwners()
 {

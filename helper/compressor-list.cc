@@ -25,6 +25,8 @@
 #include "terngrad-compressor.h"
 #include "topk-compressor.h"
 
+#include <cmath>
+
 namespace wfl
 {
 namespace
@@ -32,6 +34,11 @@ namespace
 
 constexpr uint64_t kMaxBucket = 16777216; // 2^24 entries
 constexpr uint64_t kMaxLevels = 32767;
+
+/// When clients send dense-layer factors (CompressorRunFacts::factors).
+constexpr const char* kFactorsSent = "FedSGD (learner.local-epochs = 0, learner.local-steps = 1, learner.optimizer "
+                                     "sgd or momentum, learner.weight-decay = 0: clients send dense-layer factors)";
+constexpr const char* kFactorDeciders = "learner.local-epochs learner.local-steps learner.optimizer learner.weight-decay";
 
 CompressorRegistration
 Qsgd()
@@ -131,8 +138,14 @@ Ndqsg()
         "ndqsg",
         "NDQSG: nested dithered quantization decoded with the already-decoded clients' average as side information",
         {UnsignedParam("levels", "levels", 1, kMaxLevels, &P::levels, "Q1, fine symbols in [-Q1, Q1]"),
-         UnsignedParam("coarse-ratio", "", 2, 65535, &P::ratio,
-                       "rho = coarse step / fine step, at most 2 levels + 1"),
+         // Inert when every client sends fine (ceil(fine-fraction P) >= P).
+         OnlyIf(UnsignedParam("coarse-ratio", "", 2, 65535, &P::ratio,
+                              "rho = coarse step / fine step, at most 2 levels + 1"),
+                "compression.fine-fraction <= 1 - 1 / data.clients (some client nested)",
+                "fine-fraction data.clients",
+                [](const P& p, const CompressorRunFacts&) {
+                    return std::ceil(p.fineFraction * p.clients) < static_cast<double>(p.clients);
+                }),
          UnsignedParam("bucket", "coordinates", 1, kMaxBucket, &P::bucket, "entries per 32-bit max-norm scale"),
          RealParam("fine-fraction", "", 0.0, 1.0, false, &P::fineFraction,
                    "share of the run's clients (data.clients, lowest indices) that send fine only")},
@@ -149,8 +162,11 @@ Isgq()
         "= 1, local-epochs = 0); other tensors directly",
         {UnsignedParam("levels", "levels", 1, kMaxLevels, &P::levels, "Q, symbols in [-Q, Q] (+ zero)"),
          UnsignedParam("bucket", "coordinates", 1, kMaxBucket, &P::bucket, "entries per 32-bit max-norm scale"),
-         FlagParam("zero-symbol", &P::zeroSymbol, "exact zeros as their own symbol"),
-         FlagParam("always-factor", &P::alwaysFactor, "factor every dense layer, even where direct is cheaper")});
+         // Both act only on factored layers: without factors ISGQ is direct dithered quantization.
+         OnlyIf(FlagParam("zero-symbol", &P::zeroSymbol, "exact zeros as their own symbol"), kFactorsSent,
+                kFactorDeciders, [](const P&, const CompressorRunFacts& run) { return run.factors; }),
+         OnlyIf(FlagParam("always-factor", &P::alwaysFactor, "factor every dense layer, even where direct is cheaper"),
+                kFactorsSent, kFactorDeciders, [](const P&, const CompressorRunFacts& run) { return run.factors; })});
 }
 
 CompressorRegistration
@@ -172,8 +188,10 @@ Qcs()
                                                                         {"weighted", F::Weighted},
                                                                         {"unit", F::Unit}},
                      &P::feedback, "error feedback: none, weighted by compression.beta, or beta = 1"),
-         RealParam("beta", "", 0.0, 1.0, false, &P::beta,
-                   "weighted feedback's beta (0 = the optimum 1/(1+gamma) unbiased, 1 mmse)")});
+         OnlyIf(RealParam("beta", "", 0.0, 1.0, false, &P::beta,
+                          "weighted feedback's beta (0 = the optimum 1/(1+gamma) unbiased, 1 mmse)"),
+                "compression.feedback = weighted", "feedback",
+                [](const P& p, const CompressorRunFacts&) { return p.feedback == F::Weighted; })});
 }
 
 } // namespace

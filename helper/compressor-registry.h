@@ -21,6 +21,14 @@
  * ==, e.g. an enum), FlagParam (bool). Encode may run concurrently for
  * different clients, so a compressor must keep no mutable shared state.
  *
+ * A key that acts only under some values of the compressor's other keys
+ * (QCS's beta only with feedback = weighted) says so where it is declared:
+ *   OnlyIf(RealParam("beta", ...), "compression.feedback = weighted", "feedback",
+ *          [](const P& p, const CompressorRunFacts&) { return p.feedback == F::Weighted; })
+ * The predicate sees the Params the given values build (absent keys at their
+ * defaults) and the run facts; scenario-rules.cc turns it into an inert-key
+ * rule, so setting the key where it is inert is an InputError naming both keys.
+ *
  * Run facts: a Params field that is a fact of the run rather than a choice
  * (NDQSG's client count P) is not a key; Register's optional last argument
  * copies it from CompressorRunFacts, which the uplink fills from the scenario.
@@ -51,6 +59,9 @@ using CompressorValues = std::map<std::string, std::string>;
 struct CompressorRunFacts
 {
     uint32_t clients = 1; ///< the run's client count (data.clients)
+    /// Clients send each dense layer's gradient factors (CompressionContext::
+    /// factors): digital FedSGD, one plain step (compression-keys.h, RunFacts).
+    bool factors = false;
 };
 
 /// One compression.<name> key of one compressor.
@@ -63,6 +74,14 @@ struct CompressorKey
     std::string defaultText;
     /// The canonical text of a value; throws InputError naming compression.<name> and the range.
     std::function<std::string(const std::string& text)> canonical;
+    /// When the key acts, as the user would write it ("" = always, under its scheme).
+    std::string condition;
+    /// The other keys that decide `condition`: names without "compression."
+    /// ("data.clients" and other full names are kept whole).
+    std::vector<std::string> deciders;
+    /// Whether the key acts for the given values and run facts (null = always);
+    /// set by Register from the key's OnlyIf predicate.
+    std::function<bool(const CompressorValues&, const CompressorRunFacts&)> active;
 };
 
 struct CompressorRegistration
@@ -98,7 +117,38 @@ struct ParamKey
 {
     CompressorKey key;
     std::function<void(const std::string& text, P& params)> set;
+    using Active = std::function<bool(const P& params, const CompressorRunFacts& run)>;
+    /// When the key acts (OnlyIf); null = always.
+    Active activeWhen;
 };
+
+/// `key` acts only when `activeWhen` holds for the Params (and run facts);
+/// `condition` says when as a setting, `deciders` the keys that decide it
+/// (space-separated; compressor keys without "compression.").
+template <typename P>
+ParamKey<P>
+OnlyIf(ParamKey<P> key,
+       std::string condition,
+       const std::string& deciders,
+       typename ParamKey<P>::Active activeWhen) // not deduced: P comes from `key`
+{
+    key.key.condition = std::move(condition);
+    std::string word;
+    for (const char c : deciders + " ")
+    {
+        if (c != ' ')
+        {
+            word += c;
+        }
+        else if (!word.empty())
+        {
+            key.key.deciders.push_back(word);
+            word.clear();
+        }
+    }
+    key.activeWhen = std::move(activeWhen);
+    return key;
+}
 
 /// An integer field in [lo, hi].
 template <typename P, typename T>
@@ -108,7 +158,7 @@ UnsignedParam(std::string name, std::string unit, uint64_t lo, uint64_t hi, T P:
     ParamKey<P> p;
     const std::string key = "compression." + name;
     p.key = {name, std::move(unit), "[" + std::to_string(lo) + ", " + std::to_string(hi) + "]",
-             std::move(help), std::to_string(P{}.*field), nullptr};
+             std::move(help), std::to_string(P{}.*field), nullptr, "", {}, nullptr};
     p.key.canonical = [key, lo, hi](const std::string& text) {
         return std::to_string(ParseUnsignedKey(key, text, lo, hi));
     };
@@ -127,7 +177,7 @@ RealParam(std::string name, std::string unit, double lo, double hi, bool lowOpen
     const std::string key = "compression." + name;
     p.key = {name, std::move(unit),
              std::string(lowOpen ? "(" : "[") + ShortestDouble(lo) + ", " + ShortestDouble(hi) + "]",
-             std::move(help), ShortestDouble(static_cast<double>(P{}.*field)), nullptr};
+             std::move(help), ShortestDouble(static_cast<double>(P{}.*field)), nullptr, "", {}, nullptr};
     p.key.canonical = [key, lo, hi, lowOpen](const std::string& text) {
         return ShortestDouble(ParseRealKey(key, text, lo, hi, lowOpen));
     };
@@ -154,7 +204,7 @@ ChoiceParam(std::string name, std::vector<std::pair<std::string, T>> choices, T 
             defaultText = text;
         }
     }
-    p.key = {name, "", range, std::move(help), defaultText, nullptr};
+    p.key = {name, "", range, std::move(help), defaultText, nullptr, "", {}, nullptr};
     auto find = [key, choices, range](const std::string& raw) {
         const std::string text = TrimKey(raw);
         for (const auto& choice : choices)
@@ -194,12 +244,8 @@ Register(std::string scheme,
     CompressorRegistration r;
     r.scheme = scheme;
     r.help = std::move(help);
-    for (const ParamKey<P>& k : keys)
-    {
-        r.keys.push_back(k.key);
-    }
-    r.build = [scheme, keys, fromRun](const CompressorValues& values,
-                                      const CompressorRunFacts& facts) -> std::unique_ptr<Compressor> {
+    // The Params of the given values (absent keys at their defaults).
+    auto paramsOf = [keys, fromRun](const CompressorValues& values, const CompressorRunFacts& facts) {
         P params{};
         if (fromRun)
         {
@@ -213,6 +259,22 @@ Register(std::string scheme,
                 k.set(it->second, params);
             }
         }
+        return params;
+    };
+    for (const ParamKey<P>& k : keys)
+    {
+        r.keys.push_back(k.key);
+        if (k.activeWhen)
+        {
+            r.keys.back().active = [paramsOf, when = k.activeWhen](const CompressorValues& values,
+                                                                   const CompressorRunFacts& facts) {
+                return when(paramsOf(values, facts), facts);
+            };
+        }
+    }
+    r.build = [scheme, paramsOf](const CompressorValues& values,
+                                 const CompressorRunFacts& facts) -> std::unique_ptr<Compressor> {
+        const P params = paramsOf(values, facts);
         try
         {
             return std::make_unique<C>(params);

@@ -1,5 +1,6 @@
 #include "scenario-config.h"
 
+#include "compression-keys.h"
 #include "compressor-registry.h"
 #include "compute-speed.h"
 #include "input-error.h"
@@ -231,7 +232,7 @@ ParseArguments(int argc, const char* const* argv)
     if (parsed.config.codingScheme == "digital")
     {
         BuildCompressor(parsed.config.compressionScheme, parsed.config.compressionValues,
-                        CompressorRunFacts{parsed.config.clients});
+                        RunFacts(parsed.config));
     }
     return parsed;
 }

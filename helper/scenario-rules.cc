@@ -9,6 +9,7 @@
  * that fails for a key is reported, so scheme-wide rows come first.
  */
 #include "compression-keys.h"
+#include "compressor-registry.h"
 #include "input-error.h"
 #include "uplink-parts.h"
 #include "scenario-config.h"
@@ -96,6 +97,28 @@ CompressorRules()
                          [owners = owners](const ScenarioConfig& c) {
                              return std::find(owners.begin(), owners.end(), c.compressionScheme) != owners.end();
                          }});
+    }
+    // Then one row per key a compressor declared with OnlyIf: under that
+    // scheme, the key acts only when its predicate holds for the given values.
+    for (const CompressorRegistration& r : CompressorRegistry())
+    {
+        for (const CompressorKey& k : r.keys)
+        {
+            if (!k.active)
+            {
+                continue;
+            }
+            std::string deciders = "compression.scheme";
+            for (const std::string& d : k.deciders)
+            {
+                deciders += " " + (d.find('.') == std::string::npos ? "compression." + d : d);
+            }
+            rules.push_back({"compression." + k.name, k.condition, deciders,
+                             [scheme = r.scheme, active = k.active](const ScenarioConfig& c) {
+                                 return c.compressionScheme != scheme ||
+                                        active(c.compressionValues, RunFacts(c));
+                             }});
+        }
     }
     return rules;
 }

@@ -1,5 +1,6 @@
 #include "uplink-builder.h"
 
+#include "compression-keys.h"
 #include "compressor-registry.h"
 #include "digital-aggregator.h"
 #include "input-error.h"
@@ -185,7 +186,7 @@ BuildUplink(const ScenarioConfig& config, ns3::Ptr<ns3::Node> server, const ns3:
         digital->SetAttribute("FeedbackUses", ns3::UintegerValue(feedback ? config.feedbackUses : 0));
         digital->SetAttribute("MatchPilots", ns3::BooleanValue(!feedback));
         digital->SetCompressor(
-            BuildCompressor(config.compressionScheme, config.compressionValues, CompressorRunFacts{config.clients}));
+            BuildCompressor(config.compressionScheme, config.compressionValues, RunFacts(config)));
         aggregator = digital;
     }
     else

@@ -98,7 +98,9 @@ const bool kRegistered = [] {
     RegisterCompressor(Register<DummyCompressor>(
         "dummy", "test-only compressor",
         {UnsignedParam("widgets", "widgets", 1, 99, &P::widgets, "how many widgets the dummy sends"),
-         RealParam("gain", "", 0.0, 1.0, false, &P::gain, "the dummy's gain"),
+         // The gain acts only when loud: OnlyIf makes it an inert-key rule.
+         OnlyIf(RealParam("gain", "", 0.0, 1.0, false, &P::gain, "the dummy's gain"), "compression.loud = true",
+                "loud", [](const P& p, const CompressorRunFacts&) { return p.loud; }),
          FlagParam("loud", &P::loud, "whether the dummy shouts")}));
     RegisterCompressor(Register<ProbeCompressor>("probe", "test-only: records its context", {}));
     return true;
@@ -209,6 +211,71 @@ TEST(CompressorRegistry, CompressionKeysAreInertOutsideTheirSchemesAndRangesCome
               "compression.loud = 'yes': expected one of false | true");
     const auto table = InertRuleTable();
     EXPECT_NE(std::find(table.begin(), table.end(), "compression.widgets: only if compression.scheme = dummy"),
+              table.end());
+}
+
+// A key declared with OnlyIf is inert, and an error when given, unless the
+// other key of its compressor that it depends on allows it; the message names
+// both keys. Breaks tried: a generated conditional row that always holds ->
+// the dummy, both qcs and the first ndqsg case parse without error and
+// --print-config no longer marks beta (5 failures); the NDQSG predicate
+// written ceil(f P) <= P -> fine-fraction 1 of 10 clients parses (1 failure);
+// written ceil(f P) < P - 1 -> fine-fraction 0.9 (one nested client) is
+// reported inert (1 failure): the boundary is exact to one client;
+// RunFacts without the adam condition -> the isgq adam case parses (1 failure).
+TEST(CompressorRegistry, AKeyInertUnderAnotherKeyOfItsCompressorIsAnError)
+{
+    const std::vector<std::string> digital{"--coding.scheme", "digital", "--compression.link", "pipe"};
+    auto with = [&](std::vector<std::string> more) {
+        std::vector<std::string> args = digital;
+        args.insert(args.end(), more.begin(), more.end());
+        return ErrorOf(args);
+    };
+    // The generic mechanism, on the test-only compressor.
+    EXPECT_EQ(with({"--compression.scheme", "dummy", "--compression.gain", "0.25"}),
+              "compression.gain has no effect unless compression.loud = true (compression.scheme is dummy, "
+              "compression.loud is false); remove it or set compression.loud = true");
+    EXPECT_EQ(with({"--compression.scheme", "dummy", "--compression.gain", "0.25", "--compression.loud", "true"}), "");
+    // QCS: beta weighs the residual only under weighted feedback.
+    EXPECT_EQ(with({"--compression.scheme", "qcs", "--compression.beta", "0.5"}),
+              "compression.beta has no effect unless compression.feedback = weighted (compression.scheme is qcs, "
+              "compression.feedback is none); remove it or set compression.feedback = weighted");
+    EXPECT_NE(with({"--compression.scheme", "qcs", "--compression.beta", "0.5", "--compression.feedback", "unit"}),
+              "");
+    EXPECT_EQ(with({"--compression.scheme", "qcs", "--compression.beta", "0.5", "--compression.feedback",
+                    "weighted"}),
+              "");
+    // NDQSG: rho acts only if some client is nested, ceil(f P) < P.
+    EXPECT_EQ(with({"--data.clients", "10", "--compression.scheme", "ndqsg", "--compression.coarse-ratio", "3",
+                    "--compression.fine-fraction", "1"}),
+              "compression.coarse-ratio has no effect unless compression.fine-fraction <= 1 - 1 / data.clients "
+              "(some client nested) (compression.scheme is ndqsg, compression.fine-fraction is 1, data.clients is "
+              "10); remove it or set compression.fine-fraction <= 1 - 1 / data.clients (some client nested)");
+    EXPECT_EQ(with({"--data.clients", "10", "--compression.scheme", "ndqsg", "--compression.coarse-ratio", "3",
+                    "--compression.fine-fraction", "0.9"}),
+              "");
+    // ISGQ: zero-symbol and always-factor act only on factored layers, which
+    // exist only under FedSGD (a run fact, RunFacts).
+    EXPECT_EQ(with({"--compression.scheme", "isgq", "--compression.always-factor", "true"}),
+              "compression.always-factor has no effect unless FedSGD (learner.local-epochs = 0, learner.local-steps "
+              "= 1, learner.optimizer sgd or momentum, learner.weight-decay = 0: clients send dense-layer factors) "
+              "(compression.scheme is isgq, learner.local-epochs is 0, learner.local-steps is 10, learner.optimizer "
+              "is sgd, learner.weight-decay is 0); remove it or set FedSGD (learner.local-epochs = 0, "
+              "learner.local-steps = 1, learner.optimizer sgd or momentum, learner.weight-decay = 0: clients send "
+              "dense-layer factors)");
+    EXPECT_NE(with({"--compression.scheme", "isgq", "--compression.zero-symbol", "false", "--learner.local-steps",
+                    "1", "--learner.optimizer", "adam"}),
+              "");
+    EXPECT_EQ(with({"--compression.scheme", "isgq", "--compression.zero-symbol", "false", "--learner.local-steps",
+                    "1"}),
+              "");
+    // Left at its default, an inert key is no error, and --print-config marks it.
+    const ParsedArguments parsed = Parse({"--coding.scheme", "digital", "--compression.scheme", "qcs"});
+    EXPECT_NE(ToIni(parsed.config).find("# beta = 0  (no effect unless compression.feedback = weighted)"),
+              std::string::npos)
+        << ToIni(parsed.config);
+    const auto table = InertRuleTable();
+    EXPECT_NE(std::find(table.begin(), table.end(), "compression.beta: only if compression.feedback = weighted"),
               table.end());
 }
 

@@ -276,6 +276,28 @@ TEST(Sweep, DryRunRejectsAPointThatSetsAKeyWithoutEffect)
     EXPECT_NE(unknown.err.find("channel.fading is neither swept"), std::string::npos) << unknown.err;
 }
 
+// A compressor key inert under another key of its compressor (OnlyIf in
+// helper/compressor-list.cc) is checked per point too: QCS's beta without
+// weighted feedback. Break tried: the generated conditional rows always
+// holding (scenario-rules.cc) -> the first sweep passes the dry run (fails).
+TEST(Sweep, DryRunRejectsACompressorKeyInertUnderAnotherOfItsKeys)
+{
+    const std::string out = wfltest::MakeTempDir("sweep-inert-compressor");
+    const std::vector<std::string> base{kSweep, "--set", "coding.scheme=digital", "--set", "compression.scheme=qcs",
+                                        "--grid", "compression.feedback=weighted,none", "--out", out};
+    std::vector<std::string> bad = base;
+    bad.insert(bad.end(), {"--set", "compression.beta=0.5", "--dry-run"});
+    const auto result = wfltest::Run(bad);
+    EXPECT_EQ(result.exitCode, 2) << result.err;
+    EXPECT_NE(result.err.find("point 1 (compression.feedback=none seed=1)"), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("compression.beta has no effect unless compression.feedback = weighted"),
+              std::string::npos)
+        << result.err;
+    std::vector<std::string> good = base;
+    good.insert(good.end(), {"--set", "compression.beta=0.5 if compression.feedback=weighted"});
+    EXPECT_EQ(DryRun(good).size(), 2u);
+}
+
 TEST(SweepPlan, ConditionalSetsApplyOnlyWhereTheirConditionHolds)
 {
     SweepSpec spec;

@@ -63,6 +63,9 @@ using ParameterLayout = std::vector<TensorLayout>;
  * dL/dW = Delta^T X, where X [batch x in] is the layer's input and
  * Delta [batch x out] the back-propagated error (loss already averaged over
  * the batch). ISGQ quantizes X and Delta instead of their product.
+ * In general the contract is error^T input = the tensor's row-major slice
+ * [shape[0] x shape[1]]: a model that stores W^T (the CNN's column-major
+ * dense weights, layout {in, out}) passes X as `error` and Delta as `input`.
  */
 struct LayerFactors
 {

@@ -314,6 +314,10 @@ ConvolutionalNetwork<Scalar>::BackwardChunk(const Vector& params, Eigen::Index n
         Eigen::Map<Vector> db(grad.data() + d.offset + dW.size(), d.out);
         dW.noalias() += curDelta * input.transpose();
         db += curDelta.rowwise().sum();
+        if (m_recordFactors)
+        {
+            KeepFactors(l, input, curDelta, n);
+        }
         const ConstMatrixMap weights(params.data() + d.offset, d.out, d.in);
         MatrixMap prev = m_deltaPrev.View(d.in, n);
         prev.noalias() = weights.transpose() * curDelta;
@@ -411,10 +415,19 @@ ConvolutionalNetwork<Scalar>::LossAndGradient(const Vector& params,
     }
     const Eigen::Index batch = x.cols();
     grad.setZero(m_numParams);
+    if (m_recordFactors)
+    {
+        for (size_t l = 0; l < m_dense.size(); ++l)
+        {
+            m_factors[l].error.resize(batch, m_dense[l].in);  // X
+            m_factors[l].input.resize(batch, m_dense[l].out); // Delta
+        }
+    }
     double loss = 0.0;
     for (Eigen::Index start = 0; start < batch; start += m_spec.chunk)
     {
         const Eigen::Index n = std::min<Eigen::Index>(m_spec.chunk, batch - start);
+        m_chunkStart = start;
         ForwardChunk(params, x.data() + start * x.rows(), n);
         // The chunk's mean loss and gradient, weighted by its share of the batch.
         if (n != batch)
@@ -432,6 +445,32 @@ ConvolutionalNetwork<Scalar>::LossAndGradient(const Vector& params,
         BackwardChunk(params, n, grad);
     }
     return static_cast<Scalar>(loss);
+}
+
+template <typename Scalar>
+void
+ConvolutionalNetwork<Scalar>::KeepFactors(size_t l,
+                                          const ConstMatrixMap& input,
+                                          const ConstMatrixMap& delta,
+                                          Eigen::Index n)
+{
+    // The chunk's delta already carries its weight n / batch (LossAndGradient),
+    // so the rows of all chunks together give the batch's mean-loss gradient.
+    m_factors[l].error.middleRows(m_chunkStart, n) = input.transpose().template cast<float>();
+    m_factors[l].input.middleRows(m_chunkStart, n) = delta.transpose().template cast<float>();
+}
+
+template <typename Scalar>
+bool
+ConvolutionalNetwork<Scalar>::RecordFactors(bool on)
+{
+    m_recordFactors = on;
+    m_factors.assign(on ? m_dense.size() : 0, LayerFactors{});
+    for (size_t l = 0; l < m_factors.size(); ++l)
+    {
+        m_factors[l].tensor = 2 * (m_stages.size() + l); // conv weight + bias per stage, then dense
+    }
+    return true;
 }
 
 template <typename Scalar>

@@ -83,6 +83,19 @@ class ConvolutionalNetwork : public Model<Scalar>
     /// "dense<l>.weight" {in, out} and "dense<l>.bias" {out} per dense layer:
     /// the column-major [Cout x Cin*k*k] and [out x in] matrices read row-major.
     ParameterLayout Layout() const override;
+    /**
+     * Factors of each dense layer's weight gradient over the whole batch (all
+     * chunks), in the orientation of its stored tensor: the layout reads the
+     * column-major [out x in] W as row-major {in, out}, whose gradient slice
+     * is X^T Delta (X [batch x in] the layer input, Delta [batch x out] the
+     * error of the mean loss). So LayerFactors.error holds X and .input holds
+     * Delta, and error^T input is the slice, as compressor.h asks.
+     */
+    bool RecordFactors(bool on) override;
+    const std::vector<LayerFactors>& Factors() const override
+    {
+        return m_factors;
+    }
 
     const ConvSpec& Spec() const
     {
@@ -143,6 +156,9 @@ class ConvolutionalNetwork : public Model<Scalar>
     /// Backward pass of the chunk just forwarded, with dLoss/dlogits in
     /// *m_out; adds the chunk's gradient into grad.
     void BackwardChunk(const Vector& params, Eigen::Index n, Vector& grad);
+    /// With RecordFactors: dense layer l's input [in x n] and error [out x n]
+    /// of the chunk become rows [m_chunkStart, m_chunkStart + n) of its factors.
+    void KeepFactors(size_t l, const ConstMatrixMap& input, const ConstMatrixMap& delta, Eigen::Index n);
 
     /// Stage s as the im2col geometry of conv-columns.h.
     ConvGeometry Geometry(const Stage& s) const
@@ -181,6 +197,10 @@ class ConvolutionalNetwork : public Model<Scalar>
     // Stages run by the direct kernels (conv-kernels.h): per stage its shape
     // (inC == 0: im2col + GEMM instead) and its padded input planes.
     std::vector<DirectConvShape> m_directShapes;
+    // RecordFactors: the dense layers' factors of the last LossAndGradient.
+    bool m_recordFactors = false;
+    std::vector<LayerFactors> m_factors;
+    Eigen::Index m_chunkStart = 0; ///< first sample of the chunk in the batch
     std::vector<Buffer> m_padded;
     // Input gradients of later stages as direct 'full' convolutions of the
     // (k-1)-padded output gradient with the flipped kernel, instead of a GEMM

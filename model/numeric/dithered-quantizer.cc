@@ -9,6 +9,12 @@
 namespace wfl
 {
 
+namespace
+{
+/// Dither draws buffered at a time (on the stack: 2 KiB).
+constexpr size_t kDrawBlock = 256;
+} // namespace
+
 DitheredVector
 DitherQuantize(const float* x, size_t n, size_t bucket, int32_t levels, Rng& dither)
 {
@@ -32,24 +38,40 @@ DitherQuantize(const float* x, size_t n, size_t bucket, int32_t levels, Rng& dit
         const double scale = levels > 0 ? maxAbs / static_cast<double>(levels) : 2.0 * maxAbs;
         q.scales.push_back(static_cast<float>(scale));
         const double used = q.scales.back(); // the receiver knows only the float
-        for (size_t i = start; i < end; ++i)
+        // Draws first, a block at a time (one per entry, in entry order), then
+        // a loop without calls that vectorises (bench-compressors: DQSG encode
+        // 2.4 -> 2.1 ms for 2^20 entries, the draws themselves 0.8 ms).
+        double u[kDrawBlock];
+        for (size_t first = start; first < end; first += kDrawBlock)
         {
-            const double u = dither.Uniform() - 0.5;
+            const size_t count = std::min(kDrawBlock, end - first);
+            for (size_t t = 0; t < count; ++t)
+            {
+                u[t] = dither.Uniform() - 0.5;
+            }
+            int32_t* symbols = q.symbols.data() + first;
+            const float* in = x + first;
             if (!(used > 0.0))
             {
-                q.symbols[i] = 0;
+                std::fill(symbols, symbols + count, 0);
             }
             else if (levels > 0)
             {
-                q.symbols[i] = DitherIndex(x[i] / used, u, 1.0, levels);
+                for (size_t t = 0; t < count; ++t)
+                {
+                    symbols[t] = DitherIndex(in[t] / used, u[t], 1.0, levels);
+                }
             }
             else
             {
                 // +1 if t >= 0 else -1, from the sign bit: the sign is a coin
                 // flip, and a branch on it mispredicts half the time (10x
                 // slower). t is never -0.0 (u = Uniform() - 0.5 is never -0.0).
-                const double t = x[i] / used + u;
-                q.symbols[i] = 1 - 2 * static_cast<int32_t>(std::signbit(t));
+                for (size_t t = 0; t < count; ++t)
+                {
+                    const double v = in[t] / used + u[t];
+                    symbols[t] = 1 - 2 * static_cast<int32_t>(std::signbit(v));
+                }
             }
         }
     }
@@ -64,11 +86,20 @@ DitherDequantize(const DitheredVector& q, Rng& dither, float* out)
     {
         const size_t end = std::min(n, start + q.bucket);
         const double scale = q.scales[b];
-        for (size_t i = start; i < end; ++i)
+        double u[kDrawBlock];
+        for (size_t first = start; first < end; first += kDrawBlock)
         {
-            const double u = dither.Uniform() - 0.5;
-            const double level = q.levels > 0 ? q.symbols[i] : 0.5 * q.symbols[i];
-            out[i] = scale > 0.0 ? static_cast<float>(scale * (level - u)) : 0.0F;
+            const size_t count = std::min(kDrawBlock, end - first);
+            for (size_t t = 0; t < count; ++t)
+            {
+                u[t] = dither.Uniform() - 0.5;
+            }
+            const int32_t* symbols = q.symbols.data() + first;
+            const double half = q.levels > 0 ? 1.0 : 0.5; // one-bit levels are +-1/2
+            for (size_t t = 0; t < count; ++t)
+            {
+                out[first + t] = scale > 0.0 ? static_cast<float>(scale * (half * symbols[t] - u[t])) : 0.0F;
+            }
         }
     }
 }

@@ -51,6 +51,7 @@ EfSignCompressor::Encode(const float* g, size_t dim, const CompressionContext& c
     }
     payload->signs.resize(dim);
     std::vector<int32_t> symbols(dim);
+    const bool feedback = m_params.feedback; // a local: the stores below cannot change it
     for (const Segment& seg : payload->segments)
     {
         double l1 = 0.0;
@@ -63,11 +64,13 @@ EfSignCompressor::Encode(const float* g, size_t dim, const CompressionContext& c
         for (size_t i = seg.offset; i < seg.offset + seg.size; ++i)
         {
             const auto j = static_cast<Eigen::Index>(i);
-            const int s = p[j] >= 0.0F ? 1 : -1;
+            // +1 if p >= 0 else -1, from arithmetic: a branch on the sign
+            // mispredicts half the time (about 3x slower, bench-compressors).
+            const int s = 1 - 2 * static_cast<int>(!(p[j] >= 0.0F));
             payload->signs[i] = static_cast<int8_t>(s);
             symbols[i] = s;
             // e = p - Delta, with Delta exactly what the server decodes.
-            e[j] = m_params.feedback ? p[j] - scale * static_cast<float>(s) : 0.0F;
+            e[j] = feedback ? p[j] - scale * static_cast<float>(s) : 0.0F;
         }
     }
     message.bitsEntropy =

@@ -37,7 +37,13 @@ SignSgdCompressor::Encode(const float* g, size_t dim, const CompressionContext& 
     std::vector<int32_t> symbols(dim);
     for (size_t i = 0; i < dim; ++i)
     {
-        const int s = g[i] > 0.0F ? 1 : (g[i] < 0.0F ? -1 : zeroSigns.Rademacher());
+        // sign(g_i) without a branch on it (a coin flip for a gradient);
+        // only an exact zero (rare) draws its sign.
+        int s = static_cast<int>(g[i] > 0.0F) - static_cast<int>(g[i] < 0.0F);
+        if (s == 0)
+        {
+            s = zeroSigns.Rademacher();
+        }
         payload->signs[i] = static_cast<int8_t>(s);
         symbols[i] = s;
     }
@@ -119,10 +125,14 @@ MajorityVoteDecoder::Finish()
     {
         const double a = m_params.step > 0.0 ? m_params.step : m_magnitudeSum[b] / m_weight;
         const Segment& seg = m_segments[b];
+        // float(-a) = -float(a): the select vectorises, a branch on the vote would not.
+        const float plus = static_cast<float>(a);
+        const double* votes = m_votes.data();
+        float* o = out.data();
         for (size_t i = seg.offset; i < seg.offset + seg.size; ++i)
         {
-            const double v = m_votes[static_cast<Eigen::Index>(i)];
-            out[static_cast<Eigen::Index>(i)] = static_cast<float>(v > 0.0 ? a : (v < 0.0 ? -a : 0.0));
+            const double v = votes[i];
+            o[i] = v > 0.0 ? plus : (v < 0.0 ? -plus : 0.0F);
         }
     }
     return out;

@@ -66,10 +66,11 @@ TernGradCompressor::Encode(const float* g, size_t dim, const CompressionContext&
         {
             const double u = rng.Uniform(); // one draw per entry, so streams stay aligned
             const float a = std::min(std::abs(g[i]), clipAt);
-            if (scale > 0.0F && u < static_cast<double>(a) / scale)
-            {
-                payload->symbols[i] = g[i] > 0.0F ? 1 : -1;
-            }
+            // sign(g_i) with probability a / scale, else 0; no branch on the
+            // coin (a branch mispredicts often: 3x slower, bench-compressors).
+            const int32_t kept =
+                static_cast<int32_t>(scale > 0.0F) & static_cast<int32_t>(u < static_cast<double>(a) / scale);
+            payload->symbols[i] = kept * (g[i] > 0.0F ? 1 : -1);
         }
     }
     message.bitsEntropy =
