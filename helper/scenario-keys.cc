@@ -213,21 +213,6 @@ PositionsKey()
     return key;
 }
 
-/// A path, or empty for none (a PathKey must be non-empty).
-KeySpec
-SaveModelKey()
-{
-    KeySpec key;
-    key.name = "trace.save-model";
-    key.unit = "path";
-    key.range = "empty (none) or a path";
-    key.help = "also write the final global model to this HDF5 file of its own (group /model; "
-               "written at the end, atomically; never overwritten without --overwrite)";
-    key.apply = [](const std::string& raw, ScenarioConfig& c) { c.saveModel = Trim(raw); };
-    key.show = [](const ScenarioConfig& c) { return c.saveModel; };
-    return key;
-}
-
 std::vector<KeySpec>
 BuildKeys()
 {
@@ -440,11 +425,6 @@ BuildKeys()
         [](C& c) -> double& { return c.participation; },
         "probability that a client takes part in a round (idle otherwise)"));
 
-    keys.push_back(ChoiceKey("trace.model", {"false", "true"},
-        [](C& c) -> std::string& { return c.traceModel; },
-        "write the final global model (architecture, tensors) into the trace as group /model "
-        "(not when training diverged)"));
-    keys.push_back(SaveModelKey());
     keys.push_back(PathKey("output", [](C& c) -> std::string& { return c.output; },
         "HDF5 trace file to write (never overwritten without --overwrite)"));
     AddTraceKeys(keys);

@@ -103,11 +103,48 @@ SaveClientsKey()
     return key;
 }
 
+KeySpec
+TraceModelKey()
+{
+    KeySpec key;
+    key.name = "trace.model";
+    key.range = "false | true";
+    key.help = "write the final global model (architecture, tensors) into the trace as group /model "
+               "(not when training diverged)";
+    key.apply = [](const std::string& raw, ScenarioConfig& c) {
+        const std::string text = TrimKey(raw);
+        if (text != "false" && text != "true")
+        {
+            RejectKey("trace.model", raw, "one of false | true");
+        }
+        c.traceModel = text;
+    };
+    key.show = [](const ScenarioConfig& c) { return c.traceModel; };
+    return key;
+}
+
+/// A path, or empty for none.
+KeySpec
+SaveModelKey()
+{
+    KeySpec key;
+    key.name = "trace.save-model";
+    key.unit = "path";
+    key.range = "empty (none) or a path";
+    key.help = "also write the final global model to this HDF5 file of its own (group /model; "
+               "written at the end, atomically; never overwritten without --overwrite)";
+    key.apply = [](const std::string& raw, ScenarioConfig& c) { c.saveModel = TrimKey(raw); };
+    key.show = [](const ScenarioConfig& c) { return c.saveModel; };
+    return key;
+}
+
 } // namespace
 
 void
 AddTraceKeys(std::vector<KeySpec>& keys)
 {
+    keys.push_back(TraceModelKey());
+    keys.push_back(SaveModelKey());
     keys.push_back(SaveUpdatesKey());
     keys.push_back(SaveClientsKey());
 }
