@@ -115,7 +115,8 @@ ConvFrontEnd::ConvFrontEnd(const NetworkSpec& spec, const Eigen::VectorXf& param
     const Eigen::Index convParams = static_cast<Eigen::Index>(Tensor(full->Layout(), "dense0.weight").offset);
     m_params = Eigen::VectorXd::Zero(m_net->NumParams());
     m_params.head(convParams) = params.head(convParams).cast<double>();
-    const TensorLayout& w = Tensor(m_net->Layout(), "dense0.weight");
+    const ParameterLayout layout = m_net->Layout(); // Tensor() returns a reference into it
+    const TensorLayout& w = Tensor(layout, "dense0.weight");
     Eigen::Map<Eigen::MatrixXd>(m_params.data() + w.offset, m_flatDim, m_flatDim).setIdentity();
 }
 
