@@ -184,9 +184,14 @@ TEST_F(DatasetCacheTest, CorruptHeaderIsDetectedAndRebuilt)
     Load(CacheStatus::Missing);
     const std::string file = OnlyFile(m_cache);
     {
+        // Flip the byte: writing a fixed 'x' left the file unchanged whenever
+        // that hash byte already was 'x' (1 run in 256: the path is a random
+        // temporary directory), and the test then failed.
         std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
-        f.seekp(4 * 8 + 1); // first source's path hash
-        f.put('x');
+        f.seekg(4 * 8 + 1); // first source's path hash
+        const char byte = static_cast<char>(f.get());
+        f.seekp(4 * 8 + 1);
+        f.put(static_cast<char>(byte ^ 0xff));
     }
     ExpectSame(Load(CacheStatus::Corrupt), m_reference);
     ExpectSame(Load(CacheStatus::Hit), m_reference);
