@@ -62,4 +62,34 @@ ParseRealKey(const std::string& key, const std::string& raw, double lo, double h
     return value;
 }
 
+std::string
+FormatIniKeys(const std::vector<std::string>& names,
+              const std::function<std::string(size_t index, const std::string& shortName)>& line)
+{
+    std::string text;
+    for (size_t i = 0; i < names.size(); ++i)
+    {
+        if (names[i].find('.') == std::string::npos)
+        {
+            text += line(i, names[i]);
+        }
+    }
+    std::string section;
+    for (size_t i = 0; i < names.size(); ++i)
+    {
+        const size_t dot = names[i].find('.');
+        if (dot == std::string::npos)
+        {
+            continue;
+        }
+        if (names[i].substr(0, dot) != section)
+        {
+            section = names[i].substr(0, dot);
+            text += "\n[" + section + "]\n";
+        }
+        text += line(i, names[i].substr(dot + 1));
+    }
+    return text;
+}
+
 } // namespace wfl

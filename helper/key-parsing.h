@@ -7,7 +7,9 @@
 #define WFL_KEY_PARSING_H
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <vector>
 
 namespace wfl
 {
@@ -23,6 +25,14 @@ uint64_t ParseUnsignedKey(const std::string& key, const std::string& text, uint6
 
 /// A finite number x with lo < x (lowOpen) or lo <= x, and x <= hi.
 double ParseRealKey(const std::string& key, const std::string& text, double lo, double hi, bool lowOpen);
+
+/**
+ * INI text of dotted key names: the top-level keys (no dot) first, as the INI
+ * readers expect, then a "[section]" header wherever the section changes;
+ * line(i, shortName) renders key i (its name without the section).
+ */
+std::string FormatIniKeys(const std::vector<std::string>& names,
+                          const std::function<std::string(size_t index, const std::string& shortName)>& line);
 
 } // namespace wfl
 

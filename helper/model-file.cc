@@ -1,6 +1,7 @@
 #include "model-file.h"
 
 #include "input-error.h"
+#include "trace-file.h"
 
 #include <cerrno>
 #include <cmath>
@@ -13,21 +14,6 @@ namespace wfl
 {
 namespace
 {
-
-void
-StringAttribute(H5::H5Object& object, const std::string& name, const std::string& value)
-{
-    H5::StrType type(H5::PredType::C_S1, H5T_VARIABLE);
-    type.setCset(H5T_CSET_UTF8);
-    object.createAttribute(name, type, H5::DataSpace(H5S_SCALAR)).write(type, value);
-}
-
-void
-IntAttribute(H5::H5Object& object, const std::string& name, int64_t value)
-{
-    object.createAttribute(name, H5::PredType::STD_I64LE, H5::DataSpace(H5S_SCALAR))
-        .write(H5::PredType::NATIVE_INT64, &value);
-}
 
 std::string
 ReadString(const H5::H5Object& object, const std::string& name)
@@ -167,17 +153,17 @@ WriteModelGroup(H5::Group g, const SavedModel& m)
     {
         throw std::logic_error("WriteModelGroup: parameter count does not match the architecture");
     }
-    StringAttribute(g, "format", "wfl-model");
-    IntAttribute(g, "format_version", kModelFormatVersion);
-    StringAttribute(g, "kind", m.spec.model.kind);
-    StringAttribute(g, "hidden", m.spec.model.kind == "softmax" ? "" : JoinInts(m.spec.model.hidden));
-    StringAttribute(g, "conv", JoinInts(m.spec.model.conv));
-    IntAttribute(g, "input_dim", m.spec.inputDim);
-    IntAttribute(g, "classes", m.spec.classes);
-    IntAttribute(g, "num_params", model->NumParams());
-    StringAttribute(g, "describe", model->Describe());
-    StringAttribute(g, "dataset", m.dataset);
-    IntAttribute(g, "rounds", m.rounds);
+    WriteStringAttribute(g, "format", "wfl-model");
+    WriteInt64Attribute(g, "format_version", kModelFormatVersion);
+    WriteStringAttribute(g, "kind", m.spec.model.kind);
+    WriteStringAttribute(g, "hidden", m.spec.model.kind == "softmax" ? "" : JoinInts(m.spec.model.hidden));
+    WriteStringAttribute(g, "conv", JoinInts(m.spec.model.conv));
+    WriteInt64Attribute(g, "input_dim", m.spec.inputDim);
+    WriteInt64Attribute(g, "classes", m.spec.classes);
+    WriteInt64Attribute(g, "num_params", model->NumParams());
+    WriteStringAttribute(g, "describe", model->Describe());
+    WriteStringAttribute(g, "dataset", m.dataset);
+    WriteInt64Attribute(g, "rounds", m.rounds);
     H5::Group tensors = g.createGroup("tensors");
     for (const TensorLayout& t : model->Layout())
     {
@@ -185,9 +171,9 @@ WriteModelGroup(H5::Group g, const SavedModel& m)
         H5::DataSpace space(static_cast<int>(dims.size()), dims.data());
         H5::DataSet ds = tensors.createDataSet(t.name, H5::PredType::IEEE_F32LE, space);
         ds.write(m.params.data() + t.offset, H5::PredType::NATIVE_FLOAT);
-        IntAttribute(ds, "offset", static_cast<int64_t>(t.offset));
+        WriteInt64Attribute(ds, "offset", static_cast<int64_t>(t.offset));
     }
-    IntAttribute(g, "complete", 1);
+    WriteInt64Attribute(g, "complete", 1);
 }
 
 void

@@ -353,29 +353,14 @@ RepurposeIni(const RepurposeToolConfig& config)
 {
     std::ostringstream os;
     os << "# model = " << config.model << "\n";
-    // Top-level keys (no dot) before any section header, as ReadIni expects.
+    std::vector<std::string> names;
     for (const RepurposeToolKey& key : RepurposeToolKeys())
     {
-        if (key.name.find('.') == std::string::npos)
-        {
-            os << key.name << " = " << key.show(config) << "\n";
-        }
+        names.push_back(key.name);
     }
-    std::string section;
-    for (const RepurposeToolKey& key : RepurposeToolKeys())
-    {
-        const size_t dot = key.name.find('.');
-        if (dot == std::string::npos)
-        {
-            continue;
-        }
-        if (key.name.substr(0, dot) != section)
-        {
-            section = key.name.substr(0, dot);
-            os << "\n[" << section << "]\n";
-        }
-        os << key.name.substr(dot + 1) << " = " << key.show(config) << "\n";
-    }
+    os << FormatIniKeys(names, [&](size_t i, const std::string& name) {
+        return name + " = " + RepurposeToolKeys()[i].show(config) + "\n";
+    });
     return os.str();
 }
 

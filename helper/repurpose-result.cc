@@ -8,6 +8,7 @@
 
 #include "input-error.h"
 #include "shortest-double.h"
+#include "trace-file.h"
 
 #include <H5Cpp.h>
 
@@ -49,21 +50,6 @@ NewGroup(H5::Group& parent, const std::string& name)
     return H5::Group(id);
 }
 
-void
-Text(H5::H5Object& object, const std::string& name, const std::string& value)
-{
-    H5::StrType type(H5::PredType::C_S1, H5T_VARIABLE);
-    type.setCset(H5T_CSET_UTF8);
-    object.createAttribute(name, type, H5::DataSpace(H5S_SCALAR)).write(type, value);
-}
-
-void
-Number(H5::H5Object& object, const std::string& name, double value)
-{
-    object.createAttribute(name, H5::PredType::IEEE_F64LE, H5::DataSpace(H5S_SCALAR))
-        .write(H5::PredType::NATIVE_DOUBLE, &value);
-}
-
 H5::DataSet
 Doubles(H5::Group& g, const std::string& name, const std::vector<double>& v, std::vector<hsize_t> dims = {})
 {
@@ -101,8 +87,8 @@ Ints(H5::Group& g, const std::string& name, const std::vector<T>& v, std::vector
 void
 Describe(H5::DataSet ds, const std::string& units, const std::string& description)
 {
-    Text(ds, "units", units);
-    Text(ds, "description", description);
+    WriteStringAttribute(ds, "units", units);
+    WriteStringAttribute(ds, "description", description);
 }
 
 double
@@ -268,26 +254,26 @@ WriteFile(const std::string& partial, const std::string& commandLine, const Repu
     H5::Exception::dontPrint();
     H5::H5File file(partial, H5F_ACC_TRUNC);
     H5::Group root = file.openGroup("/");
-    Text(root, "tool", "wfl-repurpose");
-    Number(root, "format_version", 1);
-    Text(root, "wfl_version", WFL_VERSION);
-    Text(root, "command_line", commandLine);
-    Text(root, "config", RepurposeIni(config));
-    Text(root, "model_path", config.model);
-    Text(root, "model_kind", study.model.spec.model.kind);
+    WriteStringAttribute(root, "tool", "wfl-repurpose");
+    WriteFloat64Attribute(root, "format_version", 1);
+    WriteStringAttribute(root, "wfl_version", WFL_VERSION);
+    WriteStringAttribute(root, "command_line", commandLine);
+    WriteStringAttribute(root, "config", RepurposeIni(config));
+    WriteStringAttribute(root, "model_path", config.model);
+    WriteStringAttribute(root, "model_kind", study.model.spec.model.kind);
     std::string widths;
     for (int w : study.widths)
     {
         widths += (widths.empty() ? "" : "-") + std::to_string(w);
     }
-    Text(root, "dense_widths", widths);
-    Text(root, "dataset", study.model.dataset);
-    Number(root, "original_accuracy", study.originalAccuracy);
-    Number(root, "test_samples", double(study.testSamples));
-    Number(root, "calibration_samples", double(study.calibrationSamples));
-    Text(root, "methods", "naive,direct,magnitude,repurpose");
-    Text(root, "setting_kind", study.rhoSettings ? "rho" : "budget_fraction");
-    Text(root, "input", config.input);
+    WriteStringAttribute(root, "dense_widths", widths);
+    WriteStringAttribute(root, "dataset", study.model.dataset);
+    WriteFloat64Attribute(root, "original_accuracy", study.originalAccuracy);
+    WriteFloat64Attribute(root, "test_samples", double(study.testSamples));
+    WriteFloat64Attribute(root, "calibration_samples", double(study.calibrationSamples));
+    WriteStringAttribute(root, "methods", "naive,direct,magnitude,repurpose");
+    WriteStringAttribute(root, "setting_kind", study.rhoSettings ? "rho" : "budget_fraction");
+    WriteStringAttribute(root, "input", config.input);
     Describe(Doubles(root, "settings", study.settings), study.rhoSettings ? "Z^2" : "1",
              study.rhoSettings ? "rho per setting" : "cross budget per layer as a fraction of the naive split's");
     H5::Group results = NewGroup(root, "results");

@@ -4,6 +4,7 @@
 #include "compressor-registry.h"
 #include "compute-speed.h"
 #include "input-error.h"
+#include "key-parsing.h"
 #include "trace-keys.h"
 
 #include <boost/program_options.hpp>
@@ -292,31 +293,12 @@ ToIni(const ScenarioConfig& config, bool markInert)
         }
         return "# " + name + " = " + key.show(config) + "  (no effect unless " + it->second + ")\n";
     };
-    std::ostringstream os;
-    std::string section;
-    // Top-level keys (no dot) must come before any section header.
+    std::vector<std::string> names;
     for (const KeySpec& key : ScenarioKeys())
     {
-        if (key.name.find('.') == std::string::npos)
-        {
-            os << line(key, key.name);
-        }
+        names.push_back(key.name);
     }
-    for (const KeySpec& key : ScenarioKeys())
-    {
-        const size_t dot = key.name.find('.');
-        if (dot == std::string::npos)
-        {
-            continue;
-        }
-        if (key.name.substr(0, dot) != section)
-        {
-            section = key.name.substr(0, dot);
-            os << "\n[" << section << "]\n";
-        }
-        os << line(key, key.name.substr(dot + 1));
-    }
-    return os.str();
+    return FormatIniKeys(names, [&](size_t i, const std::string& name) { return line(ScenarioKeys()[i], name); });
 }
 
 } // namespace wfl
