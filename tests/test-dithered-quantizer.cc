@@ -10,7 +10,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <map>
 #include <vector>
 
 namespace
@@ -156,4 +158,50 @@ TEST(SymbolBits, RawAndEntropyRates)
     // Histogram {0: 2, 1: 1, -1: 1} of 4 symbols: H = 1.5 bits.
     EXPECT_NEAR(wfl::EntropySymbolBits({0, 1, 0, -1}), 6.0, 1e-12);
     EXPECT_DOUBLE_EQ(wfl::EntropySymbolBits({5, 5, 5}), 0.0);
+}
+
+// The rounding shift in DitherIndex equals std::nearbyint (ties to even) on
+// ties, near-ties, negatives and large values, then clamps. Breaks caught:
+// shift 2^52 instead of 1.5 * 2^52 (negative values round wrongly); adding
+// 0.5 and truncating (ties to +inf: 2.5 -> 3).
+TEST(DitheredQuantizer, RoundingShiftEqualsNearbyint)
+{
+    const int32_t levels = 1 << 20;
+    std::vector<double> ys = {0.0, 0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 0.49999999999999994, -0.49999999999999994,
+                              1e6 + 0.5, -1e6 - 0.5, 3.0, -7.25, 1e15, -1e15, 1e300};
+    Rng rng(19, "rounding");
+    for (int i = 0; i < 100000; ++i)
+    {
+        ys.push_back((rng.Uniform() - 0.5) * 4.0 * levels);
+    }
+    for (double y : ys)
+    {
+        const double expected = std::clamp(std::nearbyint(y), -static_cast<double>(levels), static_cast<double>(levels));
+        ASSERT_EQ(wfl::DitherIndex(y, 0.0, 1.0, levels), static_cast<int32_t>(expected)) << y;
+    }
+}
+
+// EntropySymbolBits has three counting paths (passes for up to 3 symbol
+// values, a table up to 2^16, a map beyond); each must give the entropy of an
+// independent std::map histogram. Break caught: a counting pass skipping the
+// largest symbol value (H of {-1, 0, 1} off by one symbol's share).
+TEST(SymbolBits, EveryCountingPathMatchesAMapHistogram)
+{
+    Rng rng(23, "histogram");
+    for (int32_t range : {1, 2, 3, 4, 70000})
+    {
+        std::vector<int32_t> symbols(5001);
+        std::map<int32_t, double> counts;
+        for (int32_t& s : symbols)
+        {
+            s = static_cast<int32_t>(rng.UniformInt(static_cast<uint64_t>(range))) - range / 2;
+            counts[s] += 1.0;
+        }
+        double bits = 0.0;
+        for (const auto& [symbol, c] : counts)
+        {
+            bits -= c * std::log2(c / static_cast<double>(symbols.size()));
+        }
+        EXPECT_NEAR(wfl::EntropySymbolBits(symbols), bits, 1e-9 * std::max(bits, 1.0)) << range;
+    }
 }

@@ -42,10 +42,31 @@ LegacyQuantizeDequantize(const float* g, size_t dim, const QuantizerFit& fit, Rn
         }
         chosen.resize(fit.coordinates);
     }
+    // ||g_S||^2: the subset summed in order; all coordinates in the fixed
+    // order of float-reductions.h (16 running sums, i mod 16, added pairwise).
     double norm2 = 0.0;
-    for (uint32_t i : chosen)
+    if (fit.coordinates < dim)
     {
-        norm2 += static_cast<double>(g[i]) * g[i];
+        for (uint32_t i : chosen)
+        {
+            norm2 += static_cast<double>(g[i]) * g[i];
+        }
+    }
+    else
+    {
+        double partial[16] = {};
+        for (size_t i = 0; i < dim; ++i)
+        {
+            partial[i % 16] += static_cast<double>(g[i]) * g[i];
+        }
+        for (size_t width = 8; width >= 1; width /= 2)
+        {
+            for (size_t k = 0; k < width; ++k)
+            {
+                partial[k] += partial[k + width];
+            }
+        }
+        norm2 = partial[0];
     }
     float normFloat = static_cast<float>(std::sqrt(norm2));
     if (normFloat < std::sqrt(norm2))
@@ -57,13 +78,21 @@ LegacyQuantizeDequantize(const float* g, size_t dim, const QuantizerFit& fit, Rn
     {
         return;
     }
+    // The rounding draws: draw j from lane j mod 8, the lanes seeded by the
+    // next 8 outputs of the stream after the subset (uniform-lanes.h).
+    std::vector<Rng> lanes;
+    for (int l = 0; l < 8; ++l)
+    {
+        lanes.emplace_back(rng.NextU64());
+    }
+    size_t draw = 0;
     const double s = fit.levels;
     const double sparsityScale = static_cast<double>(dim) / static_cast<double>(fit.coordinates);
     for (uint32_t i : chosen)
     {
         const double r = std::abs(static_cast<double>(g[i])) / norm * s;
         double level = std::floor(r);
-        if (rng.Uniform() < r - level)
+        if (lanes[draw++ % 8].Uniform() < r - level)
         {
             level += 1.0;
         }
@@ -138,7 +167,9 @@ ExactVariance(const Eigen::VectorXf& g, size_t bucket, uint32_t s, QuantizerNorm
 } // namespace
 
 // Default keys (one bucket, L2, levels fitted to the budget) decode exactly
-// as the pre-seam digital quantizer with the same stream, sparse and dense.
+// as the pre-seam digital quantizer with the same stream, sparse and dense
+// (its draws and its norm's summation order updated with the speed work of
+// issue 10: lanes and fixed-order sums).
 // Breaks tried: decoding with s + 1 levels, and rounding up with probability
 // 0.97 (x - floor x): both fail here (any changed draw or scale changes some
 // coordinate, so the smallest error caught is one float ulp).

@@ -19,8 +19,9 @@
  * uniform with variance s^2 / 12. (The printed formula s (q - u) has mean 2x;
  * this is the corrected form, a deliberate deviation.)
  *
- * The dither is drawn from the Rng passed in, one uniform per entry in order,
- * so encoder and decoder given generators of the same stream agree.
+ * The dither is one uniform per entry in order, drawn from lanes seeded by the
+ * Rng passed in (UniformLanes, uniform-lanes.h), so encoder and decoder given
+ * generators of the same stream agree.
  */
 #ifndef WFL_DITHERED_QUANTIZER_H
 #define WFL_DITHERED_QUANTIZER_H
@@ -45,13 +46,19 @@ struct DitheredVector
     int32_t levels = 0;           ///< Q; 0 selects the one-bit form
 };
 
-/// round((x + u) / delta) clamped to [-levels, levels]. Inline: it runs once
-/// per entry, and the library is built position-independent, where an
-/// exported function is not inlined across calls.
+/// round((x + u) / delta) clamped to [-levels, levels], ties to even. Inline:
+/// it runs once per entry, and the library is built position-independent,
+/// where an exported function is not inlined across calls.
 inline int32_t
 DitherIndex(double x, double u, double delta, int32_t levels)
 {
-    const double q = std::nearbyint((x + u) / delta);
+    // Adding and removing 1.5 * 2^52 rounds y to an integer (ties to even)
+    // for |y| < 2^51, exactly as std::nearbyint in the default rounding mode,
+    // and the loop around it vectorises (nearbyint does not: GCC keeps its
+    // exception semantics). Larger |y| are clamped to +-levels either way.
+    // Checked against nearbyint, ties included, in test-dithered-quantizer.
+    constexpr double kRoundingShift = 0x1.8p52;
+    const double q = ((x + u) / delta + kRoundingShift) - kRoundingShift;
     return static_cast<int32_t>(std::clamp(q, -static_cast<double>(levels), static_cast<double>(levels)));
 }
 

@@ -1,6 +1,7 @@
 #include "ndqsg-compressor.h"
 
 #include "random.h"
+#include "uniform-lanes.h"
 #include "symbol-bits.h"
 
 #include <algorithm>
@@ -76,13 +77,15 @@ NestedDequantize(const DitheredVector& coset,
     {
         indices->assign(n, 0);
     }
+    UniformLanes lanes(dither); // as DitherQuantize: the same draws in the same order
     for (size_t start = 0, b = 0; start < n; start += coset.bucket, ++b)
     {
         const size_t end = std::min(n, start + coset.bucket);
         const double scale = coset.scales[b];
         for (size_t i = start; i < end; ++i)
         {
-            const double u = dither.Uniform() - 0.5; // same draw order as DitherQuantize
+            double u;
+            lanes.FillCentred(&u, 1);
             if (!(scale > 0.0))
             {
                 out[i] = 0.0F; // all-zero bucket: q1 = 0

@@ -36,11 +36,17 @@ Rng::Rng(uint64_t seed, std::string_view name, uint64_t a, uint64_t b)
 
 Rng::Rng(uint64_t rawSeed)
 {
+    ExpandSeed(rawSeed, m_s);
+}
+
+void
+Rng::ExpandSeed(uint64_t rawSeed, uint64_t state[4])
+{
     uint64_t x = rawSeed;
-    for (auto& s : m_s)
+    for (int w = 0; w < 4; ++w)
     {
         x += 0x9e3779b97f4a7c15ULL;
-        s = Mix64(x);
+        state[w] = Mix64(x);
     }
 }
 

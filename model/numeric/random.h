@@ -39,6 +39,10 @@ class Rng
     /// Generator seeded directly from a 64-bit value.
     explicit Rng(uint64_t rawSeed);
 
+    /// The xoshiro256++ state Rng(rawSeed) starts from (SplitMix64 expansion);
+    /// UniformLanes seeds its lanes with it.
+    static void ExpandSeed(uint64_t rawSeed, uint64_t state[4]);
+
     /// Inline: the per-entry dither of the quantizers draws one per entry, and
     /// an out-of-line call cost about 10x the generator itself (bench-qcs-gain).
     uint64_t NextU64()

@@ -1,5 +1,6 @@
 #include "signsgd-compressor.h"
 
+#include "float-reductions.h"
 #include "random.h"
 #include "symbol-bits.h"
 
@@ -32,30 +33,39 @@ SignSgdCompressor::Encode(const float* g, size_t dim, const CompressionContext& 
         message.fits = false;
         return message;
     }
-    Rng zeroSigns(context.seed, "signsgd-zero", context.client, context.round);
     payload->signs.resize(dim);
     std::vector<int32_t> symbols(dim);
+    // Raw pointers: the int8 stores could alias a vector's own pointer (char
+    // aliasing), which would reload it each entry and stop vectorisation.
+    int8_t* signs = payload->signs.data();
+    int32_t* sym = symbols.data();
+    size_t zeros = 0;
     for (size_t i = 0; i < dim; ++i)
     {
-        // sign(g_i) without a branch on it (a coin flip for a gradient);
-        // only an exact zero (rare) draws its sign.
-        int s = static_cast<int>(g[i] > 0.0F) - static_cast<int>(g[i] < 0.0F);
-        if (s == 0)
+        // sign(g_i) without a branch on it (a coin flip for a gradient).
+        const int s = static_cast<int>(g[i] > 0.0F) - static_cast<int>(g[i] < 0.0F);
+        signs[i] = static_cast<int8_t>(s);
+        sym[i] = s;
+        zeros += static_cast<size_t>(s == 0);
+    }
+    if (zeros > 0)
+    {
+        // Only an exact zero (rare) draws its sign, in entry order.
+        Rng zeroSigns(context.seed, "signsgd-zero", context.client, context.round);
+        for (size_t i = 0; i < dim; ++i)
         {
-            s = zeroSigns.Rademacher();
+            if (sym[i] == 0)
+            {
+                sym[i] = zeroSigns.Rademacher();
+                signs[i] = static_cast<int8_t>(sym[i]);
+            }
         }
-        payload->signs[i] = static_cast<int8_t>(s);
-        symbols[i] = s;
     }
     if (m_params.step == 0.0)
     {
         for (const Segment& seg : payload->segments)
         {
-            double l1 = 0.0;
-            for (size_t i = seg.offset; i < seg.offset + seg.size; ++i)
-            {
-                l1 += std::abs(static_cast<double>(g[i]));
-            }
+            const double l1 = SumOfAbs(g + seg.offset, seg.size);
             payload->magnitudes.push_back(static_cast<float>(l1 / static_cast<double>(seg.size)));
         }
     }

@@ -1,6 +1,8 @@
 #include "stochastic-quantizer.h"
 
+#include "float-reductions.h"
 #include "random.h"
+#include "uniform-lanes.h"
 
 #include <algorithm>
 #include <cmath>
@@ -55,7 +57,13 @@ float
 BucketNorm(const float* g, SubsetIndex chosen, BucketRange r, QuantizerNorm kind)
 {
     double norm = 0.0;
-    if (kind == QuantizerNorm::L2)
+    if (chosen.chosen == nullptr)
+    {
+        // Contiguous: the fixed-order vector sums (float-reductions.h).
+        const size_t n = r.last - r.first;
+        norm = kind == QuantizerNorm::L2 ? std::sqrt(SumOfSquares(g + r.first, n)) : MaxAbs(g + r.first, n);
+    }
+    else if (kind == QuantizerNorm::L2)
     {
         double norm2 = 0.0;
         for (size_t j = r.first; j < r.last; ++j)
@@ -77,6 +85,23 @@ BucketNorm(const float* g, SubsetIndex chosen, BucketRange r, QuantizerNorm kind
         normFloat = std::nextafter(normFloat, INFINITY);
     }
     return normFloat;
+}
+
+/// symbols[t] = sign(v_t) l_t, l_t = floor(x) + [u_t < x - floor(x)] with
+/// x = |v_t| / norm * s: round up with probability x - floor(x). No calls and
+/// no branches (coin and sign are coin flips), so the loop vectorises.
+void
+RoundLevels(const float* v, const double* u, size_t count, double norm, double s, int32_t* symbols)
+{
+    for (size_t t = 0; t < count; ++t)
+    {
+        const double x = std::abs(static_cast<double>(v[t])) / norm * s;
+        // x in [0, s], s <= 2^20: truncation is floor. (std::floor would
+        // not vectorise: GCC keeps its exception semantics.)
+        const auto below = static_cast<int32_t>(x);
+        const int32_t level = below + static_cast<int32_t>(u[t] < x - below);
+        symbols[t] = v[t] < 0.0f ? -level : level;
+    }
 }
 
 size_t
@@ -145,6 +170,7 @@ StochasticQuantize(const float* g, size_t dim, const QuantizerFit& fit, size_t b
     const size_t b = EffectiveBucket(bucket, m);
     const double s = fit.levels;
     q.symbols.assign(m, 0);
+    UniformLanes lanes(rng); // after the subset: the decoder draws only the subset
     for (size_t k = 0; k * b < m; ++k)
     {
         const BucketRange r = Bucket(k, b, m);
@@ -155,28 +181,31 @@ StochasticQuantize(const float* g, size_t dim, const QuantizerFit& fit, size_t b
             continue; // all zero: no rounding draws (as the decoder sees norm 0)
         }
         const double n = normFloat;
-        // The serial generator first fills a block of draws (one per entry,
-        // in entry order, as before); the rounding loop then has no calls and
-        // vectorises, so neither the coin nor the sign becomes a branch (each
-        // a coin flip that mispredicts half the time: QSGD encode 16 -> 3.2 ms
-        // for 2^20 entries, bench-compressors).
+        // A block of draws first (one per entry, in entry order, from the
+        // lane generator: uniform-lanes.h), then a rounding loop without calls
+        // that vectorises, so neither the coin nor the sign becomes a branch
+        // (each a coin flip that mispredicts half the time: QSGD encode 16 ->
+        // 3.2 ms for 2^20 entries, bench-compressors; lanes: 3.2 -> see the
+        // issue 10 note).
         constexpr size_t kBlock = 256;
         double u[kBlock];
         for (size_t first = r.first; first < r.last; first += kBlock)
         {
             const size_t count = std::min(kBlock, r.last - first);
-            for (size_t t = 0; t < count; ++t)
+            lanes.Fill(u, count);
+            int32_t* symbols = q.symbols.data() + first;
+            if (chosen.chosen == nullptr)
             {
-                u[t] = rng.Uniform();
+                RoundLevels(g + first, u, count, n, s, symbols);
             }
-            for (size_t t = 0; t < count; ++t)
+            else
             {
-                const float v = g[chosen[first + t]];
-                const double x = std::abs(static_cast<double>(v)) / n * s;
-                const double floor = std::floor(x);
-                // Round up with probability x - floor(x); -level for v < 0.
-                const auto level = static_cast<int32_t>(floor + (u[t] < x - floor ? 1.0 : 0.0));
-                q.symbols[first + t] = v < 0.0f ? -level : level;
+                float v[kBlock];
+                for (size_t t = 0; t < count; ++t)
+                {
+                    v[t] = g[chosen[first + t]];
+                }
+                RoundLevels(v, u, count, n, s, symbols);
             }
         }
     }

@@ -34,6 +34,29 @@ EntropyOfCounts(const Counts& counts, double n)
     return bits;
 }
 
+/// Alphabets up to this size are counted by passes (CountEqual).
+constexpr int64_t kCountingPassesUpTo = 3;
+
+/// How many symbols equal v.
+size_t
+CountEqual(const std::vector<int32_t>& symbols, int32_t v)
+{
+    // 32-bit counts per chunk (a chunk cannot overflow them), summed in 64 bits.
+    constexpr size_t kChunk = size_t{1} << 30;
+    size_t total = 0;
+    for (size_t first = 0; first < symbols.size(); first += kChunk)
+    {
+        const size_t last = std::min(symbols.size(), first + kChunk);
+        uint32_t count = 0;
+        for (size_t i = first; i < last; ++i)
+        {
+            count += static_cast<uint32_t>(symbols[i] == v);
+        }
+        total += count;
+    }
+    return total;
+}
+
 } // namespace
 
 double
@@ -52,8 +75,20 @@ EntropySymbolBits(const std::vector<int32_t>& symbols)
     }
     const int64_t range = static_cast<int64_t>(hi) - static_cast<int64_t>(lo) + 1;
     const double n = static_cast<double>(symbols.size());
-    // Small alphabets (every quantizer here): a dense histogram, summed in
-    // ascending symbol order; an ordered map only for wide ranges.
+    // Signs and ternary symbols: one counting pass per symbol value, each a
+    // compare-and-add that vectorises (a table of counters does not: every
+    // increment waits for the last one to the same counter).
+    if (range <= kCountingPassesUpTo)
+    {
+        std::vector<std::pair<int32_t, size_t>> counts(static_cast<size_t>(range));
+        for (int64_t v = 0; v < range; ++v)
+        {
+            counts[static_cast<size_t>(v)].second = CountEqual(symbols, static_cast<int32_t>(lo + v));
+        }
+        return EntropyOfCounts(counts, n);
+    }
+    // Other small alphabets: a dense histogram, summed in ascending symbol
+    // order; an ordered map only for wide ranges.
     if (range <= (int64_t{1} << 16))
     {
         // Four tables filled in turn: runs of one symbol do not serialise on

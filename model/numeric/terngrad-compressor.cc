@@ -1,6 +1,8 @@
 #include "terngrad-compressor.h"
 
+#include "float-reductions.h"
 #include "random.h"
+#include "uniform-lanes.h"
 #include "symbol-bits.h"
 
 #include <algorithm>
@@ -43,34 +45,39 @@ TernGradCompressor::Encode(const float* g, size_t dim, const CompressionContext&
         return message;
     }
     Rng rng(context.seed, "terngrad", context.client, context.round);
+    UniformLanes lanes(rng);
     payload->symbols.assign(dim, 0);
     for (const Segment& seg : payload->segments)
     {
+        const float* x = g + seg.offset;
         float clipAt = std::numeric_limits<float>::infinity();
         if (m_params.clip > 0.0)
         {
-            double sq = 0.0;
-            for (size_t i = seg.offset; i < seg.offset + seg.size; ++i)
-            {
-                sq += static_cast<double>(g[i]) * g[i];
-            }
-            clipAt = static_cast<float>(m_params.clip * std::sqrt(sq / static_cast<double>(seg.size)));
+            clipAt = static_cast<float>(m_params.clip * std::sqrt(SumOfSquares(x, seg.size) / static_cast<double>(seg.size)));
         }
-        float scale = 0.0F; // max |clipped g|: a float, so the receiver's s is exact
-        for (size_t i = seg.offset; i < seg.offset + seg.size; ++i)
-        {
-            scale = std::max(scale, std::min(std::abs(g[i]), clipAt));
-        }
+        // max_i min(|g_i|, c) = min(max_i |g_i|, c): min is monotone. A float,
+        // so the receiver's s is exact.
+        const float scale = std::min(MaxAbs(x, seg.size), clipAt);
         payload->scales.push_back(scale);
-        for (size_t i = seg.offset; i < seg.offset + seg.size; ++i)
+        int32_t* symbols = payload->symbols.data() + seg.offset;
+        // One draw per entry, in entry order, a block at a time, so the
+        // rounding loop has no calls and vectorises.
+        constexpr size_t kBlock = 256;
+        double u[kBlock];
+        for (size_t first = 0; first < seg.size; first += kBlock)
         {
-            const double u = rng.Uniform(); // one draw per entry, so streams stay aligned
-            const float a = std::min(std::abs(g[i]), clipAt);
-            // sign(g_i) with probability a / scale, else 0; no branch on the
-            // coin (a branch mispredicts often: 3x slower, bench-compressors).
-            const int32_t kept =
-                static_cast<int32_t>(scale > 0.0F) & static_cast<int32_t>(u < static_cast<double>(a) / scale);
-            payload->symbols[i] = kept * (g[i] > 0.0F ? 1 : -1);
+            const size_t count = std::min(kBlock, seg.size - first);
+            lanes.Fill(u, count);
+            for (size_t t = 0; t < count; ++t)
+            {
+                const float v = x[first + t];
+                const float a = std::min(std::abs(v), clipAt);
+                // sign(g_i) with probability a / scale, else 0; no branch on the
+                // coin (a branch mispredicts often: 3x slower, bench-compressors).
+                const int32_t kept =
+                    static_cast<int32_t>(scale > 0.0F) & static_cast<int32_t>(u[t] < static_cast<double>(a) / scale);
+                symbols[first + t] = kept * (v > 0.0F ? 1 : -1);
+            }
         }
     }
     message.bitsEntropy =

@@ -1,0 +1,117 @@
+#include "uniform-lanes.h"
+
+#include "random.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace wfl
+{
+
+namespace
+{
+// GCC/clang vector types: one zmm register under AVX-512, two ymm under AVX2,
+// plain scalar code elsewhere; integer operations, so the same bits on each.
+typedef uint64_t U64x8 __attribute__((vector_size(64)));
+typedef int64_t I64x8 __attribute__((vector_size(64)));
+typedef double F64x8 __attribute__((vector_size(64)));
+static_assert(UniformLanes::kLanes * sizeof(uint64_t) == sizeof(U64x8), "one vector holds a state word of every lane");
+
+U64x8
+Rotl(U64x8 x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
+
+U64x8
+Load(const uint64_t* p)
+{
+    U64x8 v;
+    std::memcpy(&v, p, sizeof(v));
+    return v;
+}
+
+void
+Store(uint64_t* p, U64x8 v)
+{
+    std::memcpy(p, &v, sizeof(v));
+}
+} // namespace
+
+UniformLanes::UniformLanes(Rng& parent)
+{
+    for (size_t lane = 0; lane < kLanes; ++lane)
+    {
+        // Lane l starts where Rng(parent.NextU64()) starts.
+        uint64_t state[4];
+        Rng::ExpandSeed(parent.NextU64(), state);
+        for (size_t w = 0; w < 4; ++w)
+        {
+            m_s[w][lane] = state[w];
+        }
+    }
+}
+
+void
+UniformLanes::NextGroups(double* out, size_t groups)
+{
+    // xoshiro256++ (Blackman and Vigna), as Rng::NextU64, on all lanes at
+    // once; the state stays in registers for the whole call.
+    U64x8 s0 = Load(m_s[0]);
+    U64x8 s1 = Load(m_s[1]);
+    U64x8 s2 = Load(m_s[2]);
+    U64x8 s3 = Load(m_s[3]);
+    for (size_t k = 0; k < groups; ++k)
+    {
+        const U64x8 result = Rotl(s0 + s3, 23) + s0;
+        const U64x8 t = s1 << 17;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = Rotl(s3, 45);
+        // 53 bits, below 2^53: the signed conversion is exact.
+        const F64x8 u = __builtin_convertvector(reinterpret_cast<I64x8>(result >> 11), F64x8) * 0x1.0p-53;
+        std::memcpy(out + k * kLanes, &u, sizeof(u));
+    }
+    Store(m_s[0], s0);
+    Store(m_s[1], s1);
+    Store(m_s[2], s2);
+    Store(m_s[3], s3);
+}
+
+void
+UniformLanes::Fill(double* u, size_t n)
+{
+    size_t i = 0;
+    // The rest of a group a previous call started.
+    for (; i < n && m_used < kLanes; ++i)
+    {
+        u[i] = m_left[m_used++];
+    }
+    const size_t groups = (n - i) / kLanes;
+    NextGroups(u + i, groups);
+    i += groups * kLanes;
+    if (i < n)
+    {
+        NextGroups(m_left, 1);
+        m_used = 0;
+        for (; i < n; ++i)
+        {
+            u[i] = m_left[m_used++];
+        }
+    }
+}
+
+void
+UniformLanes::FillCentred(double* u, size_t n)
+{
+    Fill(u, n);
+    for (size_t i = 0; i < n; ++i)
+    {
+        u[i] -= 0.5; // exact: u is a multiple of 2^-53 in [0, 1)
+    }
+}
+
+} // namespace wfl
