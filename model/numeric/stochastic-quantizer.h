@@ -15,8 +15,9 @@
  * Lemma 3.1), tested in test-qsgd-compressor.cc.
  *
  * The coordinate subset is drawn first from the generator, then one uniform
- * per coordinate sent (in subset order) for the rounding: a decoder with a
- * generator of the same stream regenerates the subset (SubsetCoordinates).
+ * per coordinate sent (in subset order) for the rounding, from lanes seeded by
+ * the generator (UniformLanes): a decoder with a generator of the same stream
+ * regenerates the subset (SubsetCoordinates).
  */
 #ifndef WFL_STOCHASTIC_QUANTIZER_H
 #define WFL_STOCHASTIC_QUANTIZER_H
