@@ -258,3 +258,37 @@ TEST(CompressorList, NdqsgTakesTheRunsClientCount)
         EXPECT_EQ(bits[i] == fine, client[i] < 4.0) << "client " << client[i] << ": " << bits[i] << " bits";
     }
 }
+
+// compressor.h: "Compressors whose decoding needs the round decode a lone
+// message as a round of one". Every scheme's lone Decode equals a round
+// decoder fed that one message (weight 1), bit for bit; signSGD's Decode
+// writes the one voter's signs directly instead of summing votes, so this
+// guards that shortcut. Break tried: signSGD's Decode scaling by the step
+// when step = 0 (all entries 0) -> fails for signsgd.
+TEST(CompressorList, LoneDecodeEqualsARoundOfOne)
+{
+    const ParameterLayout layout{{"dense0.weight", {20, 50}, 0}, {"dense0.bias", {20}, 1000}};
+    const size_t dim = 1020;
+    for (const CompressorRegistration& r : CompressorRegistry())
+    {
+        const auto compressor = BuildCompressor(r.scheme, {}, CompressorRunFacts{1});
+        Rng rng(9, "lone-decode");
+        std::vector<float> g(dim);
+        for (float& x : g)
+        {
+            x = static_cast<float>(rng.Normal());
+        }
+        g[7] = 0.0F; // an exact zero (signSGD draws its sign)
+        CompressionContext context;
+        context.seed = 3;
+        context.round = 2;
+        context.layout = &layout;
+        auto state = compressor->NewClientState(dim);
+        const CompressedMessage m = compressor->Encode(g.data(), dim, context, state.get());
+        Eigen::VectorXf lone(static_cast<Eigen::Index>(dim));
+        compressor->Decode(m, dim, context, lone.data());
+        auto decoder = compressor->NewRoundDecoder(dim);
+        decoder->Add(m, 1.0, context);
+        EXPECT_TRUE(BitIdentical(lone, decoder->Finish())) << r.scheme;
+    }
+}

@@ -203,5 +203,13 @@ TEST(SymbolBits, EveryCountingPathMatchesAMapHistogram)
             bits -= c * std::log2(c / static_cast<double>(symbols.size()));
         }
         EXPECT_NEAR(wfl::EntropySymbolBits(symbols), bits, 1e-9 * std::max(bits, 1.0)) << range;
+        // The encoders that count on the way (signSGD, EF-sign, TernGrad)
+        // give the histogram itself: the same bits exactly.
+        std::vector<size_t> histogram;
+        for (int32_t v = -range / 2; v < range - range / 2; ++v)
+        {
+            histogram.push_back(static_cast<size_t>(counts.count(v) ? counts[v] : 0.0));
+        }
+        EXPECT_EQ(wfl::EntropyBitsOfCounts(histogram), wfl::EntropySymbolBits(symbols)) << range;
     }
 }

@@ -51,7 +51,7 @@ EfSignCompressor::Encode(const float* g, size_t dim, const CompressionContext& c
         return message;
     }
     payload->signs.resize(dim);
-    std::vector<int32_t> symbols(dim);
+    size_t positives = 0;
     const bool feedback = m_params.feedback; // a local: the stores below cannot change it
     for (const Segment& seg : payload->segments)
     {
@@ -63,7 +63,6 @@ EfSignCompressor::Encode(const float* g, size_t dim, const CompressionContext& c
         // vectorisation.
         const float* in = p.data() + seg.offset;
         int8_t* signs = payload->signs.data() + seg.offset;
-        int32_t* sym = symbols.data() + seg.offset;
         float* memory = e.data() + seg.offset;
         const size_t size = seg.size; // seg too could alias the int8 stores
         for (size_t i = 0; i < size; ++i)
@@ -72,13 +71,14 @@ EfSignCompressor::Encode(const float* g, size_t dim, const CompressionContext& c
             // mispredicts half the time (about 3x slower, bench-compressors).
             const int s = 1 - 2 * static_cast<int>(!(in[i] >= 0.0F));
             signs[i] = static_cast<int8_t>(s);
-            sym[i] = s;
+            positives += static_cast<size_t>(s > 0);
             // e = p - Delta, with Delta exactly what the server decodes.
             memory[i] = feedback ? in[i] - scale * static_cast<float>(s) : 0.0F;
         }
     }
+    // The histogram of the symbols sent, {-1, +1} in ascending order.
     message.bitsEntropy =
-        EntropySymbolBits(symbols) + kScaleBits * static_cast<double>(payload->segments.size());
+        EntropyBitsOfCounts({dim - positives, positives}) + kScaleBits * static_cast<double>(payload->segments.size());
     message.payload = std::move(payload);
     return message;
 }

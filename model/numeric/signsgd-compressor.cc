@@ -34,19 +34,18 @@ SignSgdCompressor::Encode(const float* g, size_t dim, const CompressionContext& 
         return message;
     }
     payload->signs.resize(dim);
-    std::vector<int32_t> symbols(dim);
-    // Raw pointers: the int8 stores could alias a vector's own pointer (char
+    // Raw pointer: the int8 stores could alias a vector's own pointer (char
     // aliasing), which would reload it each entry and stop vectorisation.
     int8_t* signs = payload->signs.data();
-    int32_t* sym = symbols.data();
     size_t zeros = 0;
+    size_t positives = 0;
     for (size_t i = 0; i < dim; ++i)
     {
         // sign(g_i) without a branch on it (a coin flip for a gradient).
         const int s = static_cast<int>(g[i] > 0.0F) - static_cast<int>(g[i] < 0.0F);
         signs[i] = static_cast<int8_t>(s);
-        sym[i] = s;
         zeros += static_cast<size_t>(s == 0);
+        positives += static_cast<size_t>(s > 0);
     }
     if (zeros > 0)
     {
@@ -54,10 +53,10 @@ SignSgdCompressor::Encode(const float* g, size_t dim, const CompressionContext& 
         Rng zeroSigns(context.seed, "signsgd-zero", context.client, context.round);
         for (size_t i = 0; i < dim; ++i)
         {
-            if (sym[i] == 0)
+            if (signs[i] == 0)
             {
-                sym[i] = zeroSigns.Rademacher();
-                signs[i] = static_cast<int8_t>(sym[i]);
+                signs[i] = static_cast<int8_t>(zeroSigns.Rademacher());
+                positives += static_cast<size_t>(signs[i] > 0);
             }
         }
     }
@@ -69,7 +68,8 @@ SignSgdCompressor::Encode(const float* g, size_t dim, const CompressionContext& 
             payload->magnitudes.push_back(static_cast<float>(l1 / static_cast<double>(seg.size)));
         }
     }
-    message.bitsEntropy = EntropySymbolBits(symbols) + scaleBits;
+    // The histogram of the symbols sent, {-1, +1} in ascending order.
+    message.bitsEntropy = EntropyBitsOfCounts({dim - positives, positives}) + scaleBits;
     message.payload = std::move(payload);
     return message;
 }
@@ -77,13 +77,28 @@ SignSgdCompressor::Encode(const float* g, size_t dim, const CompressionContext& 
 void
 SignSgdCompressor::Decode(const CompressedMessage& message,
                           size_t dim,
-                          const CompressionContext& context,
+                          const CompressionContext& /*context*/,
                           float* out) const
 {
-    MajorityVoteDecoder round(m_params, dim);
-    round.Add(message, 1.0, context);
-    const Eigen::VectorXf decoded = round.Finish();
-    std::copy(decoded.data(), decoded.data() + dim, out);
+    // One voter: the majority is its own sign, scaled as Finish scales it
+    // (the step, or the client's own mean |g|), without the round's vote sums.
+    if (!message.fits)
+    {
+        std::fill(out, out + dim, 0.0F);
+        return; // nobody voted: a zero update
+    }
+    const auto& p = dynamic_cast<const SignPayload&>(*message.payload);
+    for (size_t b = 0; b < p.segments.size(); ++b)
+    {
+        const float plus = static_cast<float>(m_params.step > 0.0 ? m_params.step : static_cast<double>(p.magnitudes[b]));
+        const Segment& seg = p.segments[b];
+        const int8_t* signs = p.signs.data() + seg.offset;
+        float* o = out + seg.offset;
+        for (size_t i = 0; i < seg.size; ++i)
+        {
+            o[i] = signs[i] > 0 ? plus : -plus;
+        }
+    }
 }
 
 std::unique_ptr<RoundDecoder>

@@ -128,4 +128,17 @@ EntropySymbolBits(const std::vector<int32_t>& symbols)
     return EntropyOfCounts(histogram, n);
 }
 
+double
+EntropyBitsOfCounts(const std::vector<size_t>& counts)
+{
+    size_t n = 0;
+    std::vector<std::pair<int32_t, size_t>> entries;
+    for (size_t c : counts)
+    {
+        n += c;
+        entries.emplace_back(0, c);
+    }
+    return n == 0 ? 0.0 : EntropyOfCounts(entries, static_cast<double>(n));
+}
+
 } // namespace wfl

@@ -21,6 +21,10 @@ double RawSymbolBits(size_t count, double alphabet);
 /// count * H, H the empirical entropy (bits) of the symbols' histogram.
 double EntropySymbolBits(const std::vector<int32_t>& symbols);
 
+/// The same from the histogram itself: counts in ascending symbol order
+/// (zeros allowed), for encoders that count while they quantize.
+double EntropyBitsOfCounts(const std::vector<size_t>& counts);
+
 /// Bits of a float32 scale.
 constexpr double kScaleBits = 32.0;
 
