@@ -181,14 +181,15 @@ TEST(DitheredQuantizer, RoundingShiftEqualsNearbyint)
     }
 }
 
-// EntropySymbolBits has three counting paths (passes for up to 3 symbol
-// values, a table up to 2^16, a map beyond); each must give the entropy of an
-// independent std::map histogram. Break caught: a counting pass skipping the
-// largest symbol value (H of {-1, 0, 1} off by one symbol's share).
+// EntropySymbolBits has three counting paths (passes for up to 8 symbol
+// values, tables up to 2^16, a map beyond); each must give the entropy of an
+// independent std::map histogram, also over several parts. Break caught: a
+// counting pass skipping the largest symbol value (H off by one symbol's
+// share).
 TEST(SymbolBits, EveryCountingPathMatchesAMapHistogram)
 {
     Rng rng(23, "histogram");
-    for (int32_t range : {1, 2, 3, 4, 70000})
+    for (int32_t range : {1, 2, 3, 4, 8, 9, 1000, 70000})
     {
         std::vector<int32_t> symbols(5001);
         std::map<int32_t, double> counts;
@@ -211,5 +212,9 @@ TEST(SymbolBits, EveryCountingPathMatchesAMapHistogram)
             histogram.push_back(static_cast<size_t>(counts.count(v) ? counts[v] : 0.0));
         }
         EXPECT_EQ(wfl::EntropyBitsOfCounts(histogram), wfl::EntropySymbolBits(symbols)) << range;
+        // Split in three parts (as DQSG's tensors): the same bits.
+        const std::vector<wfl::SymbolSpan> parts = {
+            {symbols.data(), 1000}, {symbols.data() + 1000, 0}, {symbols.data() + 1000, symbols.size() - 1000}};
+        EXPECT_EQ(wfl::EntropySymbolBits(parts), wfl::EntropySymbolBits(symbols)) << range;
     }
 }

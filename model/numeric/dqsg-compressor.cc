@@ -142,11 +142,10 @@ DqsgCompressor::Encode(const float* g, size_t dim, const CompressionContext& con
     auto payload = std::make_unique<DqsgPayload>();
     payload->parts = DitherSegments(g, segments, bucket, levels, dither);
 
-    std::vector<int32_t> all;
-    all.reserve(dim);
+    std::vector<SymbolSpan> all;
     for (const DitheredVector& p : payload->parts)
     {
-        all.insert(all.end(), p.symbols.begin(), p.symbols.end());
+        all.push_back({p.symbols.data(), p.symbols.size()});
     }
     const double scaleBits = BucketedRawBits(sizes, bucket, 1.0); // log2(1) = 0: the scales alone
     message.bitsRaw = BucketedRawBits(sizes, bucket, DitherAlphabet(levels));

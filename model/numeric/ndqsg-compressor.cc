@@ -29,10 +29,10 @@ Sizes(const std::vector<TensorSpan>& segments)
 double
 EntropyOfParts(const std::vector<DitheredVector>& parts)
 {
-    std::vector<int32_t> all;
+    std::vector<SymbolSpan> all;
     for (const DitheredVector& p : parts)
     {
-        all.insert(all.end(), p.symbols.begin(), p.symbols.end());
+        all.push_back({p.symbols.data(), p.symbols.size()});
     }
     return EntropySymbolBits(all);
 }

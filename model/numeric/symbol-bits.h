@@ -21,6 +21,16 @@ double RawSymbolBits(size_t count, double alphabet);
 /// count * H, H the empirical entropy (bits) of the symbols' histogram.
 double EntropySymbolBits(const std::vector<int32_t>& symbols);
 
+/// Symbols in several arrays (one per tensor), counted as one message.
+struct SymbolSpan
+{
+    const int32_t* data;
+    size_t size;
+};
+
+/// The same over the symbols of every part together, without a copy.
+double EntropySymbolBits(const std::vector<SymbolSpan>& parts);
+
 /// The same from the histogram itself: counts in ascending symbol order
 /// (zeros allowed), for encoders that count while they quantize.
 double EntropyBitsOfCounts(const std::vector<size_t>& counts);
