@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <unistd.h>
@@ -287,6 +288,34 @@ PointId(const ScenarioConfig& config)
     return id;
 }
 
+namespace
+{
+/// trace.save-model names one file; two points writing it would collide (the
+/// second fails with "already exists" after the first has run), so the plan
+/// is refused before anything runs.
+void
+RejectSharedModelFiles(const std::vector<SweepPoint>& points)
+{
+    std::map<std::string, size_t> firstPoint;
+    for (const SweepPoint& point : points)
+    {
+        const std::string& path = point.config.saveModel;
+        if (path.empty())
+        {
+            continue;
+        }
+        const auto [it, fresh] = firstPoint.emplace(path, point.index);
+        if (!fresh)
+        {
+            throw InputError("trace.save-model = " + path + ": the same file for points " +
+                             std::to_string(it->second) + " and " + std::to_string(point.index) +
+                             " of the sweep; give each point its own with --set 'trace.save-model=FILE if KEY=VALUE', "
+                             "or use trace.model = true (each point's trace keeps its model)");
+        }
+    }
+}
+} // namespace
+
 std::vector<SweepPoint>
 ExpandSweep(const SweepSpec& spec)
 {
@@ -392,6 +421,7 @@ ExpandSweep(const SweepSpec& spec)
         throw;
     }
     unlink(basePath);
+    RejectSharedModelFiles(points);
     return points;
 }
 

@@ -401,3 +401,24 @@ TEST(SweepPlan, SetsOfOneKeyWithDifferentConditionsAllApply)
     const std::vector<SweepAxis> everywhere = {ParseAxis("compression.levels=1,2")};
     EXPECT_TRUE(MergeSets({{"compression.levels", "3"}}, {{"compression.levels", "4"}}, everywhere).empty());
 }
+
+// One trace.save-model file for several points would be overwritten or, as
+// before this check, make the second point fail after the first had run: the
+// plan is refused before anything runs, naming the key, the file and both
+// points. Per-point files (a conditional set) are accepted. Break tried:
+// RejectSharedModelFiles not called -> the dry run lists 2 points (fails).
+TEST(Sweep, DryRunRejectsOneModelFileForSeveralPoints)
+{
+    const std::string out = wfltest::MakeTempDir("sweep-save-model");
+    const auto bad = wfltest::Run({kSweep, "--grid", "run.rounds=1,2", "--set",
+                                   "trace.save-model=" + out + "/model.h5", "--out", out, "--dry-run"});
+    EXPECT_EQ(bad.exitCode, 2) << bad.err;
+    EXPECT_NE(bad.err.find("trace.save-model = " + out + "/model.h5: the same file for points 0 and 1"),
+              std::string::npos)
+        << bad.err;
+    EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
+    const auto lines = DryRun({kSweep, "--grid", "run.rounds=1,2", "--set",
+                               "trace.save-model=" + out + "/low.h5 if run.rounds=1", "--set",
+                               "trace.save-model=" + out + "/high.h5 if run.rounds=2", "--out", out});
+    EXPECT_EQ(lines.size(), 2u);
+}
