@@ -132,7 +132,8 @@ SaveModelKey()
     key.unit = "path";
     key.range = "empty (none) or a path";
     key.help = "also write the final global model to this HDF5 file of its own (group /model; "
-               "written at the end, atomically; never overwritten without --overwrite)";
+               "written at the end, atomically; never overwritten without --overwrite; "
+               "wfl-sweep refuses one file for several points)";
     key.apply = [](const std::string& raw, ScenarioConfig& c) { c.saveModel = TrimKey(raw); };
     key.show = [](const ScenarioConfig& c) { return c.saveModel; };
     return key;
