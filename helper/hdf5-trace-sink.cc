@@ -82,7 +82,12 @@ Hdf5TraceSink::Hdf5TraceSink(const std::string& path, bool overwrite, const RunM
                       "the weight the server divided by in the first block: W with feedback, the "
                       "pilot's estimate when blind"},
                      {"clipped_clients", T::Int64, "1",
-                      "clients whose ||w_k g_k|| was clipped to power.norm-bound (blind)"}});
+                      "clients whose ||w_k g_k|| was clipped to power.norm-bound (blind)"},
+                     {"failed_messages", T::Float64, "1",
+                      "digital messages decoded with a wrong entry, seen beside the channel "
+                      "(NDQSG's wrong coset members; NaN where a scheme cannot fail)"},
+                     {"wrong_entries", T::Float64, "1",
+                      "entries decoded wrongly in those messages (NaN likewise)"}});
     m_file.AddTable("clients",
                     {{"round", T::Int64, "1", "round index"},
                      {"client", T::Int64, "1", "client index"},
@@ -146,7 +151,9 @@ Hdf5TraceSink::OnRoundCompleted(const RoundRecord& record)
                                    {up.noisePowerW},
                                    {up.activeWeight},
                                    {up.activeWeightEstimate},
-                                   {static_cast<double>(up.clippedClients)}});
+                                   {static_cast<double>(up.clippedClients)},
+                                   {up.failedMessages},
+                                   {up.wrongEntries}});
     std::vector<std::vector<double>> clients(13);
     for (const ClientRecord& c : record.clients)
     {

@@ -89,6 +89,11 @@ struct AggregationResult
     double activeWeightEstimate = std::numeric_limits<double>::quiet_NaN();
     /// Clients whose update was clipped to the norm bound (blind coordination).
     uint32_t clippedClients = 0;
+    /// Digital: messages decoded with a wrong entry and the wrong entries
+    /// (RoundDecoder::Failures, beside the channel); NaN where the scheme
+    /// cannot fail (every one but NDQSG) or is not digital.
+    double failedMessages = std::numeric_limits<double>::quiet_NaN();
+    double wrongEntries = std::numeric_limits<double>::quiet_NaN();
     /// ||estimate - exact average||^2 / ||exact average||^2, filled by Aggregate()
     /// beside the channel; the learner never sees the exact average.
     double nmse = 0.0;

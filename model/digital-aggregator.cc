@@ -334,6 +334,9 @@ DigitalAggregator::Compress(uint32_t round,
     }
     // Nobody got through: the decoder returns zero and the global model stays where it is.
     result.estimate = decoder->Finish();
+    const DecodeFailures failures = decoder->Failures();
+    result.failedMessages = failures.messages;
+    result.wrongEntries = failures.entries;
     result.wallDecodeS = std::chrono::duration<double>(Clock::now() - decodeStart).count();
     result.wallEncodeS = std::accumulate(encodeS.begin(), encodeS.end(), 0.0);
     result.meanRxSnrDb = m_link == TDMA && result.activeClients > 0

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <set>
 
@@ -301,5 +302,58 @@ TEST(CompressorList, LoneDecodeEqualsARoundOfOne)
         auto decoder = compressor->NewRoundDecoder(dim);
         decoder->Add(m, 1.0, context);
         EXPECT_TRUE(BitIdentical(lone, decoder->Finish())) << r.scheme << (values.empty() ? "" : " (nested)");
+    }
+}
+
+// NDQSG's decoding failures reach the trace (/rounds/failed_messages and
+// wrong_entries, seen beside the channel): with the coarsest lattice
+// (coarse-ratio 2) some nested message fails; with the full alphabet
+// (coarse-ratio 2 levels + 1) none can; schemes that cannot fail write NaN.
+// Breaks tried: the digital aggregator not copying RoundDecoder::Failures
+// (NaN everywhere) and the two columns swapped (failed > 3 nested clients):
+// both fail.
+TEST(CompressorList, NdqsgDecodingFailuresAreTraceColumns)
+{
+    const std::string dir = wfltest::MakeTempDir("compressor-list-failures");
+    const auto run = [&](const std::string& scheme, const std::string& ratio) {
+        auto keys = RunKeys(scheme, "1");
+        keys["compression.link"] = "pipe";
+        keys["run.rounds"] = "4";
+        if (scheme == "ndqsg")
+        {
+            keys["compression.levels"] = "3";
+            keys["compression.coarse-ratio"] = ratio;
+        }
+        const std::string path = dir + "/" + scheme + ratio + ".h5";
+        const auto result = wfltest::Run(wfltest::SyntheticRunArgs(path, keys));
+        EXPECT_EQ(result.exitCode, 0) << result.err;
+        return std::make_pair(wfltest::ReadColumn(path, "/rounds/failed_messages"),
+                              wfltest::ReadColumn(path, "/rounds/wrong_entries"));
+    };
+    const auto [coarseFailed, coarseWrong] = run("ndqsg", "2");
+    ASSERT_EQ(coarseFailed.size(), 4u);
+    double failedTotal = 0.0;
+    for (size_t r = 0; r < coarseFailed.size(); ++r)
+    {
+        // 7 clients, fine-fraction 0.5: clients 4..6 are nested.
+        EXPECT_GE(coarseFailed[r], 0.0);
+        EXPECT_LE(coarseFailed[r], 3.0);
+        EXPECT_GE(coarseWrong[r], coarseFailed[r]);
+        EXPECT_EQ(coarseWrong[r] > 0.0, coarseFailed[r] > 0.0);
+        failedTotal += coarseFailed[r];
+    }
+    EXPECT_GT(failedTotal, 0.0);
+    const auto [fullFailed, fullWrong] = run("ndqsg", "7");
+    for (size_t r = 0; r < fullFailed.size(); ++r)
+    {
+        EXPECT_EQ(fullFailed[r], 0.0);
+        EXPECT_EQ(fullWrong[r], 0.0);
+    }
+    const auto [qsgdFailed, qsgdWrong] = run("qsgd", "");
+    ASSERT_FALSE(qsgdFailed.empty());
+    for (size_t r = 0; r < qsgdFailed.size(); ++r)
+    {
+        EXPECT_TRUE(std::isnan(qsgdFailed[r]));
+        EXPECT_TRUE(std::isnan(qsgdWrong[r]));
     }
 }

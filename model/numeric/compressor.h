@@ -113,12 +113,24 @@ struct ClientState
  * sequential decoder is deterministic); Finish() returns the estimate of the
  * weighted average sum_k w_k g_k / sum_k w_k of the clients added.
  */
+/// Decoding failures of a round, for the trace. Measured beside the channel
+/// (the simulator compares with what was encoded; a real server cannot see
+/// them). NaN where a scheme has no notion of failure (every scheme whose
+/// decoding is exact given the message).
+struct DecodeFailures
+{
+    double messages = std::numeric_limits<double>::quiet_NaN(); ///< messages with any wrong entry
+    double entries = std::numeric_limits<double>::quiet_NaN();  ///< wrong entries, all messages
+};
+
 class RoundDecoder
 {
   public:
     virtual ~RoundDecoder() = default;
     virtual void Add(const CompressedMessage& message, double weight, const CompressionContext& context) = 0;
     virtual Eigen::VectorXf Finish() = 0;
+    /// The round's failures so far (default: no such notion, NaN).
+    virtual DecodeFailures Failures() const { return {}; }
 };
 
 class Compressor

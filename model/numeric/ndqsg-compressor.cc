@@ -299,6 +299,15 @@ NdqsgRoundDecoder::Add(const CompressedMessage& message, double weight, const Co
     }
 }
 
+DecodeFailures
+NdqsgRoundDecoder::Failures() const
+{
+    DecodeFailures failures;
+    failures.messages = static_cast<double>(m_stats.messagesWithFailure);
+    failures.entries = static_cast<double>(m_stats.wrongCosets);
+    return failures;
+}
+
 Eigen::VectorXf
 NdqsgRoundDecoder::Finish()
 {

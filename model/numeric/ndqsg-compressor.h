@@ -142,6 +142,8 @@ class NdqsgRoundDecoder : public RoundDecoder
     Eigen::VectorXf Finish() override;
 
     const NdqsgRoundStats& Stats() const { return m_stats; }
+    /// Nested messages with a wrong coset member, and the wrong entries.
+    DecodeFailures Failures() const override;
     /// The estimate with every nested client at its fine reconstruction (what
     /// a decoder that never fails would give); valid after Finish().
     const Eigen::VectorXf& FailureFreeEstimate() const { return m_failureFree; }
