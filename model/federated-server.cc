@@ -1,111 +1,24 @@
+/*
+ * FederatedServer's rounds (federated-server.h): start, broadcast, local
+ * training, stragglers, aggregation, the server optimizer step, evaluation
+ * and the round record. Its attributes are federated-server-attributes.cc,
+ * the choice of a round's clients federated-server-sampling.cc.
+ */
 #include "federated-server.h"
 
 #include "federated-client.h"
 #include "learning-task.h"
 
-#include "random.h"
-
 #include "ns3/abort.h"
-#include "ns3/boolean.h"
-#include "ns3/double.h"
-#include "ns3/pointer.h"
 #include "ns3/simulator.h"
-#include "ns3/string.h"
-#include "ns3/uinteger.h"
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <limits>
-#include <numeric>
 
 namespace wfl
 {
-
-NS_OBJECT_ENSURE_REGISTERED(FederatedServer);
-
-ns3::TypeId
-FederatedServer::GetTypeId()
-{
-    static ns3::TypeId tid =
-        ns3::TypeId("wfl::FederatedServer")
-            .SetParent<ns3::Application>()
-            .SetGroupName("Wfl")
-            .AddConstructor<FederatedServer>()
-            .AddAttribute("Rounds",
-                          "Number of federated rounds (default 50).",
-                          ns3::UintegerValue(50),
-                          ns3::MakeUintegerAccessor(&FederatedServer::m_rounds),
-                          ns3::MakeUintegerChecker<uint32_t>(1))
-            .AddAttribute("EvalEvery",
-                          "Evaluate on the test set every this many rounds; always in the last "
-                          "round (default 1).",
-                          ns3::UintegerValue(1),
-                          ns3::MakeUintegerAccessor(&FederatedServer::m_evalEvery),
-                          ns3::MakeUintegerChecker<uint32_t>(1))
-            .AddAttribute("ServerLearningRate",
-                          "Step applied to the aggregated update; 1 is plain FedAvg (default 1).",
-                          ns3::DoubleValue(1.0),
-                          ns3::MakeDoubleAccessor(&FederatedServer::m_serverLearningRate),
-                          ns3::MakeDoubleChecker<double>(0.0))
-            .AddAttribute("Optimizer",
-                          "Server optimizer: fedavg, fedavgm, fedadam or fedyogi (default fedavg).",
-                          ns3::StringValue("fedavg"),
-                          ns3::MakeStringAccessor(&FederatedServer::m_optimizerKind),
-                          ns3::MakeStringChecker())
-            .AddAttribute("ServerMomentum",
-                          "fedavgm: momentum of the server velocity (default 0.9).",
-                          ns3::DoubleValue(0.9),
-                          ns3::MakeDoubleAccessor(&FederatedServer::m_serverMomentum),
-                          ns3::MakeDoubleChecker<double>(0.0, 1.0))
-            .AddAttribute("ServerBeta1",
-                          "fedadam/fedyogi: first-moment decay (default 0.9).",
-                          ns3::DoubleValue(0.9),
-                          ns3::MakeDoubleAccessor(&FederatedServer::m_serverBeta1),
-                          ns3::MakeDoubleChecker<double>(0.0, 1.0))
-            .AddAttribute("ServerBeta2",
-                          "fedadam/fedyogi: second-moment decay (default 0.99).",
-                          ns3::DoubleValue(0.99),
-                          ns3::MakeDoubleAccessor(&FederatedServer::m_serverBeta2),
-                          ns3::MakeDoubleChecker<double>(0.0, 1.0))
-            .AddAttribute("ServerTau",
-                          "fedadam/fedyogi: adaptivity tau (default 1e-3).",
-                          ns3::DoubleValue(1e-3),
-                          ns3::MakeDoubleAccessor(&FederatedServer::m_serverTau),
-                          ns3::MakeDoubleChecker<double>(0.0, 1.0))
-            .AddAttribute("DownlinkDelay",
-                          "Time to broadcast the global model to the clients (default 0).",
-                          ns3::TimeValue(ns3::Seconds(0)),
-                          ns3::MakeTimeAccessor(&FederatedServer::m_downlinkDelay),
-                          ns3::MakeTimeChecker(ns3::Seconds(0)))
-            .AddAttribute("ClientsPerRound",
-                          "Clients sampled each round; 0 = all (default 0).",
-                          ns3::UintegerValue(0),
-                          ns3::MakeUintegerAccessor(&FederatedServer::m_clientsPerRound),
-                          ns3::MakeUintegerChecker<uint32_t>())
-            .AddAttribute("SizeWeightedSampling",
-                          "Sample clients with probability proportional to their data size "
-                          "instead of uniformly (default false).",
-                          ns3::BooleanValue(false),
-                          ns3::MakeBooleanAccessor(&FederatedServer::m_sizeWeightedSampling),
-                          ns3::MakeBooleanChecker())
-            .AddAttribute("Deadline",
-                          "Round deadline after the broadcast arrives; later clients are dropped "
-                          "as stragglers. 0 = wait for everyone (default 0).",
-                          ns3::TimeValue(ns3::Seconds(0)),
-                          ns3::MakeTimeAccessor(&FederatedServer::m_deadline),
-                          ns3::MakeTimeChecker(ns3::Seconds(0)))
-            .AddAttribute("Aggregator",
-                          "The aggregation stage (uplink); default wfl::IdealAggregator.",
-                          ns3::PointerValue(),
-                          ns3::MakePointerAccessor(&FederatedServer::m_aggregator),
-                          ns3::MakePointerChecker<Aggregator>())
-            .AddTraceSource("RoundCompleted",
-                            "A round ended: metrics and per-client reports.",
-                            ns3::MakeTraceSourceAccessor(&FederatedServer::m_roundCompletedTrace),
-                            "wfl::FederatedServer::RoundCompletedCallback");
-    return tid;
-}
 
 void
 FederatedServer::Setup(std::shared_ptr<LearningTask> task)
@@ -181,52 +94,6 @@ void
 FederatedServer::StopApplication()
 {
     m_running = false;
-}
-
-std::vector<ns3::Ptr<FederatedClient>>
-FederatedServer::SampleClients(uint32_t round) const
-{
-    const size_t total = m_clients.size();
-    if (m_clientsPerRound == 0 || m_clientsPerRound >= total)
-    {
-        return m_clients;
-    }
-    Rng rng(m_task->Seed(), "client-sampling", round);
-    std::vector<size_t> chosen;
-    if (m_sizeWeightedSampling)
-    {
-        // Weighted sampling without replacement (Efraimidis-Spirakis): the m
-        // largest keys u^(1/w) are a draw proportional to the weights w.
-        std::vector<std::pair<double, size_t>> keys;
-        for (size_t k = 0; k < total; ++k)
-        {
-            const double u = std::max(rng.Uniform(), 1e-300);
-            keys.emplace_back(std::log(u) / m_clients[k]->GetSampleCount(), k);
-        }
-        std::partial_sort(keys.begin(), keys.begin() + m_clientsPerRound, keys.end(),
-                          [](const auto& a, const auto& b) { return a.first > b.first; });
-        for (size_t i = 0; i < m_clientsPerRound; ++i)
-        {
-            chosen.push_back(keys[i].second);
-        }
-    }
-    else
-    {
-        std::vector<size_t> all(total);
-        std::iota(all.begin(), all.end(), 0);
-        for (size_t i = 0; i < m_clientsPerRound; ++i)
-        {
-            std::swap(all[i], all[i + rng.UniformInt(total - i)]);
-        }
-        chosen.assign(all.begin(), all.begin() + m_clientsPerRound);
-    }
-    std::sort(chosen.begin(), chosen.end());
-    std::vector<ns3::Ptr<FederatedClient>> selected;
-    for (size_t k : chosen)
-    {
-        selected.push_back(m_clients[k]);
-    }
-    return selected;
 }
 
 void

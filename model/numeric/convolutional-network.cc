@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <stdexcept>
 
 namespace wfl
@@ -16,115 +15,16 @@ template <typename Scalar>
 ConvolutionalNetwork<Scalar>::ConvolutionalNetwork(ConvSpec spec)
     : m_spec(std::move(spec))
 {
-    const int k = m_spec.kernel;
-    if (m_spec.height < 1 || m_spec.width < 1 || m_spec.channels < 1 || k < 1 ||
-        m_spec.classes < 1 || m_spec.chunk < 1)
-    {
-        throw std::invalid_argument("cnn: sizes must be positive");
-    }
-    if (m_spec.convChannels.empty())
-    {
-        throw std::invalid_argument("cnn: needs at least one convolution stage");
-    }
-    int c = m_spec.channels;
-    int h = m_spec.height;
-    int w = m_spec.width;
-    for (size_t i = 0; i < m_spec.convChannels.size(); ++i)
-    {
-        Stage s{};
-        s.inC = c;
-        s.inH = h;
-        s.inW = w;
-        s.outC = m_spec.convChannels[i];
-        s.pad = i == 0 ? k / 2 : 0;
-        s.outH = h + 2 * s.pad - k + 1;
-        s.outW = w + 2 * s.pad - k + 1;
-        s.poolH = s.outH / 2;
-        s.poolW = s.outW / 2;
-        if (s.outC < 1)
-        {
-            throw std::invalid_argument("cnn: convolution channel counts must be positive");
-        }
-        if (s.poolH < 1 || s.poolW < 1)
-        {
-            throw std::invalid_argument(
-                "cnn: a " + std::to_string(m_spec.height) + "x" + std::to_string(m_spec.width) +
-                " image is too small for " + std::to_string(m_spec.convChannels.size()) +
-                " stages of " + std::to_string(k) + "x" + std::to_string(k) +
-                " convolution and 2x2 pooling");
-        }
-        if (Eigen::Index{m_spec.chunk} * s.outH * s.outW * s.outC > std::numeric_limits<int>::max())
-        {
-            throw std::invalid_argument("cnn: chunk too large for the pooling indices");
-        }
-        s.k2c = Eigen::Index{c} * k * k;
-        s.offset = m_numParams;
-        m_numParams += Eigen::Index{s.outC} * (s.k2c + 1);
-        m_stages.push_back(s);
-        c = s.outC;
-        h = s.poolH;
-        w = s.poolW;
-    }
-    m_flatDim = Eigen::Index{c} * h * w;
-    std::vector<int> widths{static_cast<int>(m_flatDim)};
-    for (int width : m_spec.hidden)
-    {
-        if (width < 1)
-        {
-            throw std::invalid_argument("cnn: hidden layer widths must be positive");
-        }
-        widths.push_back(width);
-    }
-    widths.push_back(m_spec.classes);
-    for (size_t l = 0; l + 1 < widths.size(); ++l)
-    {
-        m_maxWidth = std::max<Eigen::Index>({m_maxWidth, widths[l], widths[l + 1]});
-        m_dense.push_back(Dense{widths[l], widths[l + 1], m_numParams});
-        m_numParams += Eigen::Index{widths[l + 1]} * (widths[l] + 1);
-    }
-    m_directShapes.resize(m_stages.size());
-    m_padded.resize(m_stages.size());
-    for (size_t i = 0; i < m_stages.size(); ++i)
-    {
-        const Stage& st = m_stages[i];
-        // Direct only where the GEMM would be shallow (Cin*k*k < 32: LeNet's first
-        // stage, depth 25); at LeNet's second stage (depth 150) im2col + GEMM
-        // trained 31.1k samples/s against 29.8k direct (CPU time, batch 16),
-        // and after the pooling and im2col work of issue 12 78.6k against
-        // 69.0k (two threads, CPU time, load 15).
-        if (st.inC * k * k < 32 && DirectConvSupports(k, st.outW))
-        {
-            DirectConvShape& d = m_directShapes[i];
-            d.inC = st.inC;
-            d.outC = st.outC;
-            d.k = k;
-            d.outH = st.outH;
-            d.outW = st.outW;
-            d.wp = DirectConvRowStride(st.outW, k);
-            d.planeStride = Eigen::Index{st.outH + k - 1} * d.wp;
-            d.rowLo = st.pad;
-            d.rowHi = st.pad + st.inH;
-        }
-    }
-    m_backShapes.resize(m_stages.size());
-    for (size_t i = 1; i < m_stages.size(); ++i)
-    {
-        const Stage& st = m_stages[i];
-        if (DirectConvSupports(k, st.inW))
-        {
-            DirectConvShape& b = m_backShapes[i];
-            b.inC = st.outC;
-            b.outC = st.inC;
-            b.k = k;
-            b.outH = st.inH;
-            b.outW = st.inW;
-            b.wp = DirectConvRowStride(st.inW, k);
-            b.planeStride = Eigen::Index{st.inH + k - 1} * b.wp;
-            b.rowLo = k - 1; // the output gradient sits k - 1 rows down
-            b.rowHi = k - 1 + st.outH;
-        }
-    }
+    ConvPlan plan = PlanConvNetwork(m_spec);
+    m_stages = std::move(plan.stages);
+    m_dense = std::move(plan.dense);
+    m_flatDim = plan.flatDim;
+    m_numParams = plan.numParams;
+    m_maxWidth = plan.maxWidth;
+    m_directShapes = std::move(plan.directShapes);
+    m_backShapes = std::move(plan.backShapes);
     const size_t stages = m_stages.size();
+    m_padded.resize(stages);
     m_cols.resize(stages);
     m_conv.resize(stages);
     m_pooled.resize(stages);
@@ -242,29 +142,7 @@ ConvolutionalNetwork<Scalar>::ForwardChunk(const Vector& params, const Scalar* x
         }
     }
 
-    const Scalar* input = flat.data();
-    for (size_t l = 0; l < m_dense.size(); ++l)
-    {
-        const Dense& d = m_dense[l];
-        const ConstMatrixMap weights(params.data() + d.offset, d.out, d.in);
-        const ConstVectorMap bias(params.data() + d.offset + Eigen::Index{d.out} * d.in, d.out);
-        const ConstMatrixMap inputMap(input, d.in, n);
-        if (l + 1 < m_dense.size())
-        {
-            MatrixMap out = m_hidden[l].View(d.out, n);
-            out.noalias() = weights * inputMap;
-            out.colwise() += bias;
-            out = out.cwiseMax(Scalar(0));
-            input = out.data();
-        }
-        else
-        {
-            m_out = n == m_spec.chunk ? &m_fullLogits : &m_tailLogits;
-            m_out->resize(d.out, n);
-            m_out->noalias() = weights * inputMap;
-            m_out->colwise() += bias;
-        }
-    }
+    DenseForward(params, flat.data(), n);
 }
 
 template <typename Scalar>
@@ -298,36 +176,7 @@ template <typename Scalar>
 void
 ConvolutionalNetwork<Scalar>::BackwardChunk(const Vector& params, Eigen::Index n, Vector& grad)
 {
-    // Dense layers, from dLoss/dlogits down to dLoss/dflat. The two delta
-    // buffers trade places layer by layer, so both are sized for any layer.
-    m_delta.View(m_maxWidth, n);
-    m_deltaPrev.View(m_maxWidth, n);
-    MatrixMap delta = m_delta.View(m_out->rows(), n);
-    delta = *m_out;
-    for (size_t l = m_dense.size(); l-- > 0;)
-    {
-        const Dense& d = m_dense[l];
-        const ConstMatrixMap input(l == 0 ? m_flat.data.data() : m_hidden[l - 1].data.data(), d.in,
-                                   n);
-        const ConstMatrixMap curDelta(m_delta.data.data(), d.out, n);
-        Eigen::Map<Matrix> dW(grad.data() + d.offset, d.out, d.in);
-        Eigen::Map<Vector> db(grad.data() + d.offset + dW.size(), d.out);
-        dW.noalias() += curDelta * input.transpose();
-        db += curDelta.rowwise().sum();
-        if (m_recordFactors)
-        {
-            KeepFactors(l, input, curDelta, n);
-        }
-        const ConstMatrixMap weights(params.data() + d.offset, d.out, d.in);
-        MatrixMap prev = m_deltaPrev.View(d.in, n);
-        prev.noalias() = weights.transpose() * curDelta;
-        if (l > 0)
-        {
-            // ReLU derivative: pass where the activation was positive.
-            prev.array() *= (input.array() > Scalar(0)).template cast<Scalar>();
-        }
-        std::swap(m_delta.data, m_deltaPrev.data);
-    }
+    DenseBackward(params, n, grad);
 
     // Unflatten dLoss/dflat (in m_delta) into the last stage's pooled layout.
     {
@@ -448,32 +297,6 @@ ConvolutionalNetwork<Scalar>::LossAndGradient(const Vector& params,
 }
 
 template <typename Scalar>
-void
-ConvolutionalNetwork<Scalar>::KeepFactors(size_t l,
-                                          const ConstMatrixMap& input,
-                                          const ConstMatrixMap& delta,
-                                          Eigen::Index n)
-{
-    // The chunk's delta already carries its weight n / batch (LossAndGradient),
-    // so the rows of all chunks together give the batch's mean-loss gradient.
-    m_factors[l].error.middleRows(m_chunkStart, n) = input.transpose().template cast<float>();
-    m_factors[l].input.middleRows(m_chunkStart, n) = delta.transpose().template cast<float>();
-}
-
-template <typename Scalar>
-bool
-ConvolutionalNetwork<Scalar>::RecordFactors(bool on)
-{
-    m_recordFactors = on;
-    m_factors.assign(on ? m_dense.size() : 0, LayerFactors{});
-    for (size_t l = 0; l < m_factors.size(); ++l)
-    {
-        m_factors[l].tensor = 2 * (m_stages.size() + l); // conv weight + bias per stage, then dense
-    }
-    return true;
-}
-
-template <typename Scalar>
 std::unique_ptr<Model<Scalar>>
 ConvolutionalNetwork<Scalar>::Clone() const
 {
@@ -484,26 +307,7 @@ template <typename Scalar>
 ParameterLayout
 ConvolutionalNetwork<Scalar>::Layout() const
 {
-    ParameterLayout layout;
-    for (size_t i = 0; i < m_stages.size(); ++i)
-    {
-        const Stage& s = m_stages[i];
-        const size_t k2c = static_cast<size_t>(s.k2c);
-        const size_t out = static_cast<size_t>(s.outC);
-        const size_t offset = static_cast<size_t>(s.offset);
-        layout.push_back({"conv" + std::to_string(i) + ".weight", {k2c, out}, offset});
-        layout.push_back({"conv" + std::to_string(i) + ".bias", {out}, offset + out * k2c});
-    }
-    for (size_t l = 0; l < m_dense.size(); ++l)
-    {
-        const Dense& d = m_dense[l];
-        const size_t in = static_cast<size_t>(d.in);
-        const size_t out = static_cast<size_t>(d.out);
-        const size_t offset = static_cast<size_t>(d.offset);
-        layout.push_back({"dense" + std::to_string(l) + ".weight", {in, out}, offset});
-        layout.push_back({"dense" + std::to_string(l) + ".bias", {out}, offset + out * in});
-    }
-    return layout;
+    return ConvLayout(m_stages, m_dense);
 }
 
 template class ConvolutionalNetwork<float>;

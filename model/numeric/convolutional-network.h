@@ -30,34 +30,23 @@
  * larger than ConvSpec::chunk are processed chunk by chunk (gradients are
  * accumulated) so scratch memory stays bounded. Scratch buffers only grow, so
  * steady-state calls do not allocate. One instance per thread.
+ *
+ * Files: the layer plan (shapes, offsets, layout) is conv-network-plan.h, the
+ * dense layers conv-network-dense.cc, the conv stages and the batch loop
+ * convolutional-network.cc.
  */
 #ifndef WFL_CONVOLUTIONAL_NETWORK_H
 #define WFL_CONVOLUTIONAL_NETWORK_H
 
 #include "conv-columns.h"
 #include "conv-kernels.h"
+#include "conv-network-plan.h"
 #include "model.h"
 
 #include <vector>
 
 namespace wfl
 {
-
-/// Shape of a ConvolutionalNetwork.
-struct ConvSpec
-{
-    int height = 28;
-    int width = 28;
-    int channels = 1;
-    std::vector<int> convChannels{6, 16}; ///< output channels of each conv stage (>= 1 stage)
-    int kernel = 5;                       ///< odd or even; 'same' padding is kernel / 2
-    std::vector<int> hidden{120, 84};     ///< fully connected ReLU layer widths
-    int classes = 10;
-    /// Samples per internal pass. Bounds scratch memory and keeps the im2col
-    /// matrices in cache: on LeNet/28x28, chunks of 32 train ~25% and run
-    /// Forward ~50% faster than chunks of 256.
-    int chunk = 32;
-};
 
 template <typename Scalar>
 class ConvolutionalNetwork : public Model<Scalar>
@@ -113,23 +102,9 @@ class ConvolutionalNetwork : public Model<Scalar>
     using ConstMatrixMap = Eigen::Map<const Matrix>;
     using ConstVectorMap = Eigen::Map<const Vector>;
 
-    /// Geometry of one conv stage.
-    struct Stage
-    {
-        int inC, inH, inW;    ///< input map
-        int outC, outH, outW; ///< convolution output (before pooling)
-        int poolH, poolW;     ///< after pooling
-        int pad;
-        Eigen::Index k2c;     ///< Cin * k * k: rows of W^T, columns of im2col
-        Eigen::Index offset;  ///< start of W in the flat vector; bias follows
-    };
-
-    /// Geometry of one dense layer.
-    struct Dense
-    {
-        int in, out;
-        Eigen::Index offset;
-    };
+    /// Geometry of one conv stage and of one dense layer (conv-network-plan.h).
+    using Stage = ConvStage;
+    using Dense = ConvDense;
 
     /// Grow-only storage viewed as a matrix of the requested shape.
     struct Buffer
@@ -151,11 +126,19 @@ class ConvolutionalNetwork : public Model<Scalar>
     /// Forward pass of samples [x, x + n columns), keeping what backward needs;
     /// logits land in *m_out.
     void ForwardChunk(const Vector& params, const Scalar* x, Eigen::Index n);
+    /// Dense layers of the chunk (conv-network-dense.cc): from the flattened
+    /// map [flatDim x n] at `flat` through the hidden layers to the logits in
+    /// *m_out.
+    void DenseForward(const Vector& params, const Scalar* flat, Eigen::Index n);
     /// dLoss/d(input of stage i > 0) into m_dPooled[i - 1], by direct convolution.
     void DirectInputGradient(size_t i, const Vector& params, const Scalar* dConv, Eigen::Index n);
     /// Backward pass of the chunk just forwarded, with dLoss/dlogits in
     /// *m_out; adds the chunk's gradient into grad.
     void BackwardChunk(const Vector& params, Eigen::Index n, Vector& grad);
+    /// Dense layers backward (conv-network-dense.cc): from dLoss/dlogits in
+    /// *m_out, adds their gradient into grad and leaves dLoss/dflat [flatDim x n]
+    /// in m_delta.
+    void DenseBackward(const Vector& params, Eigen::Index n, Vector& grad);
     /// With RecordFactors: dense layer l's input [in x n] and error [out x n]
     /// of the chunk become rows [m_chunkStart, m_chunkStart + n) of its factors.
     void KeepFactors(size_t l, const ConstMatrixMap& input, const ConstMatrixMap& delta, Eigen::Index n);
