@@ -22,7 +22,6 @@ success (also when no point is complete: nothing is written), 2 bad input
 
 import argparse
 import os
-import re
 import sys
 
 import numpy as np
@@ -33,13 +32,16 @@ import matplotlib.pyplot as plt  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import plot_bits  # noqa: E402
 import wfl_index  # noqa: E402
-import wfl_trace  # noqa: E402
+# The figures' parts, re-exported under their old names (tests, plot_bits.py use them).
+from sweep_curves import (draw_curves, draw_references, mark_diverged,  # noqa: E402,F401
+                          plot_scatter, plot_vs_axis)
+from sweep_data import (MAX_ROUND_CURVES, Sweep, energy_to_target, note,  # noqa: E402,F401
+                        round_selection)
+from sweep_labels import (BAND, UNIT_SUFFIXES, group_label, key_label,  # noqa: E402,F401
+                          legend_title, wants_log)
 
 EXIT_BAD_INPUT = 2
 DEFAULT_TARGET = 0.8
-MAX_ROUND_CURVES = 8
-UNIT_SUFFIXES = (("-dbm", "dBm"), ("-db", "dB"), ("-hz", "Hz"), ("-j", "J"), ("-m", "m"), ("-s", "s"))
-BAND = "line: mean, band: min..max over seeds"
 NMSE_FLOOR = 1e-12  # below: exact aggregation up to rounding (ideal), left off log plots
 
 
@@ -52,204 +54,6 @@ def parse_args(argv):
                         help="target test accuracy (default: the sweep's, else %g)" % DEFAULT_TARGET)
     parser.add_argument("--figures", help="output directory (default: OUT_DIR/figures)")
     return parser.parse_args(argv)
-
-
-def note(message):
-    """A remark about a skipped figure (stderr, so stdout lists only paths)."""
-    print("note: %s" % message, file=sys.stderr)
-
-
-def key_label(key):
-    """Axis label of a config key with the unit its suffix implies: 'channel.snr-db [dB]'."""
-    for suffix, unit in UNIT_SUFFIXES:
-        if key.endswith(suffix):
-            return "%s [%s]" % (key, unit)
-    return key
-
-
-def group_label(keys, group, bare=True):
-    """Legend entry: the value alone for one key (if bare), else 'scheme=rlc, policy=full'."""
-    if not keys:
-        return "all points"
-    if len(keys) == 1 and bare:
-        return group[0]
-    return ", ".join("%s=%s" % (k.rsplit(".", 1)[-1], v) for k, v in zip(keys, group))
-
-
-def legend_title(keys, extra=BAND):
-    """Legend title: the grouping key (when only one) and what line and band show."""
-    return "\n".join(([keys[0]] if len(keys) == 1 else []) + ([extra] if extra else []))
-
-
-def wants_log(values):
-    """Log scale for positive values spanning more than two decades."""
-    v = np.asarray(values, dtype=float)
-    v = v[np.isfinite(v)]
-    return len(v) > 0 and bool(np.all(v > 0)) and v.max() / v.min() > 100.0
-
-
-class Sweep:
-    """The loaded index plus output settings; saves figures and remembers paths."""
-
-    def __init__(self, index, figdir, ext, target):
-        self.index, self.figdir, self.ext, self.target = index, figdir, ext, target
-        self.cols = index["columns"]
-        self.complete = self.cols["status"] == "complete"
-        self.diverged = self.cols["status"] == "diverged"
-        self.numeric = wfl_index.numeric_axes(index)
-        self.text_axes = [k for k in index["axes"] if k not in self.numeric]
-        self.traces = {}
-
-    def group_of(self, i, keys):
-        """The values (str) of point i for the given swept keys."""
-        return tuple(str(self.cols["axis:" + k][i]) for k in keys)
-
-    def trace(self, i):
-        """Trace of point i (read once), or None with a note when it cannot be read."""
-        if i not in self.traces:
-            rel = str(self.cols["trace"][i]) if "trace" in self.cols else ""
-            try:
-                self.traces[i] = wfl_trace.load_trace(os.path.join(self.index["dir"], rel))
-            except (OSError, ValueError, KeyError) as e:
-                note("point %s: cannot read its trace: %s" % (self.cols["id"][i], e))
-                self.traces[i] = None
-        return self.traces[i]
-
-    def subtitle(self):
-        """Small title line: the sweep directory's name and point counts."""
-        base = os.path.basename(self.index["dir"].rstrip(os.sep)) or "sweep"
-        seeds = len(np.unique(self.cols["seed"][self.complete])) if "seed" in self.cols else 1
-        rows = self.index["rows"]
-        diverged = ", %d diverged" % int(self.diverged.sum()) if self.diverged.any() else ""
-        return "%s: %d point%s, %d complete%s, %d seed%s" % (
-            base, rows, "s"[:rows != 1], int(self.complete.sum()), diverged, seeds,
-            "s"[:seeds != 1])
-
-    def figure(self, title):
-        fig, ax = plt.subplots(figsize=(6.8, 4.6), constrained_layout=True)
-        ax.set_title("%s\n%s" % (title, self.subtitle()), fontsize=10)
-        ax.grid(True, alpha=0.3)
-        return fig, ax
-
-    def save(self, fig, name):
-        path = os.path.join(self.figdir, re.sub(r"[^A-Za-z0-9._-]+", "_", name) + self.ext)
-        fig.savefig(path, dpi=120)
-        plt.close(fig)
-        print(path)
-
-
-def draw_curves(ax, curves, keys, log_y=False, suffix=None):
-    """Mean line with min..max band per group; returns the number of curves drawn."""
-    drawn = 0
-    for group, c in curves.items():
-        keep = (c["min"] > 0) if log_y else np.ones(len(c["x"]), dtype=bool)
-        if not keep.any():
-            continue
-        x = c["x"][keep].astype(float)
-        label = group_label(keys, group) + (suffix(group) if suffix else "")
-        line, = ax.plot(x, c["mean"][keep], marker="o", label=label)
-        if (c["count"][keep] > 1).any():
-            ax.fill_between(x, c["min"][keep], c["max"][keep], color=line.get_color(),
-                            alpha=0.2, linewidth=0)
-        drawn += 1
-    return drawn
-
-
-def draw_references(sweep, ax, x_key, value, others, index, log_y):
-    """Complete points that x_key does not apply to (value '' in the index, as the ideal
-    uplink in a sweep over SNR): a dashed line at their mean per group; returns the count."""
-    x = np.asarray(wfl_index.axis_values(sweep.index, x_key), dtype=float)
-    y = np.asarray(index["columns"][value], dtype=float)
-    keep = sweep.complete & np.isnan(x) & np.isfinite(y) & ((y > 0) if log_y else True)
-    by_group = {}
-    for i in np.flatnonzero(keep):
-        by_group.setdefault(sweep.group_of(i, others), []).append(y[i])
-    for n, group in enumerate(wfl_index.sorted_groups(by_group)):
-        ax.axhline(float(np.mean(by_group[group])), linestyle="--", linewidth=1.2,
-                   color="C%d" % ((9 - n) % 10),
-                   label="%s (no %s)" % (group_label(others, group), x_key))
-    return len(by_group)
-
-
-def plot_vs_axis(sweep, x_key, value, ylabel, title, name, index=None, log_y=False,
-                 suffix=None):
-    """`value` (mean over seeds with band) against numeric axis x_key, per other-axis group."""
-    others = [k for k in sweep.index["axes"] if k != x_key]
-    curves = wfl_index.group_mean(index or sweep.index, x_key, others, value)
-    fig, ax = sweep.figure(title)
-    drawn = draw_curves(ax, curves, others, log_y, suffix and (lambda g: suffix(others, g)))
-    drawn += draw_references(sweep, ax, x_key, value, others, index or sweep.index, log_y)
-    if drawn == 0:
-        plt.close(fig)
-        note("%s: no finite %s among complete points" % (name, value))
-        return
-    xs = np.concatenate([c["x"].astype(float) for c in curves.values()] + [np.zeros(0)])
-    if value == "final_accuracy":  # the diverged points' x are drawn too
-        x_all = np.asarray(wfl_index.axis_values(sweep.index, x_key), dtype=float)
-        xs = np.concatenate([xs, x_all[sweep.diverged]])
-    if wants_log(xs):
-        ax.set_xscale("log")
-    if log_y:
-        ax.set_yscale("log")
-    if value == "final_accuracy":
-        mark_diverged(sweep, ax, x_key)
-        ax.axhline(sweep.target, color="gray", linestyle=":", linewidth=1,
-                   label="target %g" % sweep.target)
-        lo, hi = ax.get_ylim()
-        ax.set_ylim(max(lo, 0.0), min(hi, 1.0))
-    ax.set_xlabel(key_label(x_key))
-    ax.set_ylabel(ylabel)
-    ax.legend(title=legend_title(others), fontsize=8, title_fontsize=8, alignment="left")
-    sweep.save(fig, name)
-
-
-def mark_diverged(sweep, ax, x_key):
-    """Diverged points as red x at accuracy 0 (their training left the floats)."""
-    x = np.asarray(wfl_index.axis_values(sweep.index, x_key), dtype=float)
-    rows = np.flatnonzero(sweep.diverged & np.isfinite(x))
-    if len(rows):
-        ax.plot(x[rows], np.zeros(len(rows)), "x", color="red", markersize=8, clip_on=False,
-                label="diverged (%d point%s)" % (len(rows), "s"[:len(rows) != 1]))
-
-
-def plot_scatter(sweep, column, what, xlabel, name):
-    """Final accuracy of every complete point against a summary column (log x)."""
-    x = np.asarray(sweep.cols[column], dtype=float)
-    acc = np.asarray(sweep.cols["final_accuracy"], dtype=float)
-    ok = sweep.complete & np.isfinite(x) & np.isfinite(acc)
-    shown = ok & (x > 0)
-    if len(np.unique(x[shown])) < 2:
-        note("%s: %s takes fewer than 2 positive values among complete points" % (name, column))
-        return
-    fig, ax = sweep.figure("final test accuracy vs %s" % what)
-    keys = sweep.text_axes
-    groups = [sweep.group_of(i, keys) for i in range(len(x))]
-    for group in wfl_index.sorted_groups(set(groups[i] for i in np.flatnonzero(shown))):
-        rows = [i for i in np.flatnonzero(shown) if groups[i] == group]
-        ax.scatter(x[rows], acc[rows], label=group_label(keys, group), alpha=0.8)
-    ax.set_xscale("log")
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel("final test accuracy (fraction, 0..1)")
-    hidden = int((ok & ~shown).sum())
-    extra = "one marker per point" + ("; %d with %s = 0 not shown" % (hidden, column)
-                                      if hidden else "")
-    ax.legend(title=legend_title(keys, extra), fontsize=8, title_fontsize=8, alignment="left")
-    sweep.save(fig, name)
-
-
-def energy_to_target(sweep):
-    """Per point: transmit energy summed up to the first round at the target (NaN if never)."""
-    energy = np.full(sweep.index["rows"], np.nan)
-    for i in np.flatnonzero(sweep.complete):
-        trace = sweep.trace(i)
-        if trace is None:
-            continue
-        rounds = trace["rounds"]
-        acc = np.asarray(rounds.get("test_accuracy", []), dtype=float)
-        hit = np.flatnonzero(acc >= sweep.target)
-        if len(hit):
-            energy[i] = float(np.nansum(np.asarray(rounds["energy_j"], dtype=float)[:hit[0] + 1]))
-    return energy
 
 
 def plot_energy(sweep):
@@ -288,34 +92,6 @@ def plot_energy(sweep):
     ax.set_ylabel(ylabel)
     ax.set_xlabel("swept configuration (bar: mean, whisker: min..max over seeds)")
     sweep.save(fig, "energy_to_target")
-
-
-def round_selection(sweep):
-    """Points for accuracy-vs-round: lowest seed, extremes of the first numeric axis, per group."""
-    cols, x_key = sweep.cols, (sweep.numeric[0] if sweep.numeric else None)
-    others = [k for k in sweep.index["axes"] if k != x_key]
-    seeds = cols["seed"] if "seed" in cols else np.zeros(sweep.index["rows"], dtype=np.int64)
-    by_group = {}
-    for i in np.flatnonzero(sweep.complete):
-        by_group.setdefault(sweep.group_of(i, others), []).append(i)
-    picks = []
-    for group in wfl_index.sorted_groups(by_group):
-        rows = [i for i in by_group[group] if seeds[i] == min(seeds[j] for j in by_group[group])]
-        if x_key is None:
-            picks.append((group, rows[0], None, False))
-            continue
-        x = cols["axisnum:" + x_key]
-        high, low = max(rows, key=lambda i: x[i]), min(rows, key=lambda i: x[i])
-        picks.append((group, high, x[high], False))
-        if low != high:
-            picks.append((group, low, x[low], True))
-    if len(picks) > MAX_ROUND_CURVES:  # too many: keep the highest x of each group first
-        note("accuracy_vs_round: showing %d of %d curves" % (MAX_ROUND_CURVES, len(picks)))
-        order = {p[0]: n for n, p in enumerate(picks)}
-        highs, lows = [p for p in picks if not p[3]], [p for p in picks if p[3]]
-        picks = highs[:MAX_ROUND_CURVES] + lows[:max(0, MAX_ROUND_CURVES - len(highs))]
-        picks.sort(key=lambda p: (order[p[0]], p[3]))
-    return x_key, others, picks
 
 
 def plot_rounds(sweep):

@@ -108,6 +108,9 @@ class OverTheAirAggregator : public WirelessAggregator
                                      AggregationResult& result);
     /// The estimate of the weighted average from y; records W and W_hat of block 0.
     Eigen::VectorXf Decode(const Slot& slot, const Eigen::VectorXcd& y, size_t dim, AggregationResult& result) const;
+    /// After decoding: the server's ||g_bar||^2 estimate from the received data
+    /// symbols and the mean ||u_k / w_k||^2, for the next round's mse-optimal rule.
+    void UpdateNormEstimates(const Slot& slot, const Eigen::VectorXcd& y, double noiseW);
 
     Coding m_coding = RLC;
     double m_ratio = 0.1;
