@@ -353,11 +353,12 @@ DigitalAggregator::DoAggregate(uint32_t round, const std::vector<ClientContribut
     AggregationResult result;
     const std::vector<LinkGrant> grants =
         m_link == PIPE ? PipeGrants(contributions) : TdmaGrants(round, dim, contributions, result);
+    // Link budgets and capacity are the channel's share of the wall clock,
+    // timed alone: the encoding time is summed over clients encoding in
+    // parallel, so "elapsed minus encoding minus decoding" could go negative
+    // (it was clamped to 0 and then failed the timing test under load).
+    result.wallChannelS = std::chrono::duration<double>(Clock::now() - start).count();
     Compress(round, contributions, grants, result);
-    // Link budgets and capacity are the channel's share of the wall clock.
-    result.wallChannelS = std::max(0.0,
-                                   std::chrono::duration<double>(Clock::now() - start).count() -
-                                       result.wallEncodeS - result.wallDecodeS);
     return result;
 }
 
