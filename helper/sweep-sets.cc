@@ -18,12 +18,7 @@ namespace
 std::string
 Trim(const std::string& s)
 {
-    const size_t first = s.find_first_not_of(" \t\r");
-    if (first == std::string::npos)
-    {
-        return "";
-    }
-    return s.substr(first, s.find_last_not_of(" \t\r") - first + 1);
+    return TrimSweepText(s); // sweep-spec.h
 }
 
 /// A set's value and its condition: "V if KEY=a,b" -> (V, KEY, {a, b}).

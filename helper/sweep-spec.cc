@@ -16,11 +16,8 @@
 
 namespace wfl
 {
-namespace
-{
-
 std::string
-Trim(const std::string& s)
+TrimSweepText(const std::string& s)
 {
     const size_t first = s.find_first_not_of(" \t\r");
     if (first == std::string::npos)
@@ -28,6 +25,16 @@ Trim(const std::string& s)
         return "";
     }
     return s.substr(first, s.find_last_not_of(" \t\r") - first + 1);
+}
+
+namespace
+{
+
+/// Local short name.
+std::string
+Trim(const std::string& s)
+{
+    return TrimSweepText(s);
 }
 
 bool

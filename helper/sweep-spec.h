@@ -16,6 +16,10 @@
 namespace wfl
 {
 
+/// s without leading and trailing spaces, tabs and carriage returns (sweep
+/// files may have CRLF line ends); shared by the spec and the set parsers.
+std::string TrimSweepText(const std::string& s);
+
 struct SweepAxis
 {
     std::string key;                 ///< e.g. "channel.snr-db"

@@ -10,41 +10,41 @@ namespace wfl
 namespace
 {
 
+/// A direct-kernel shape: inC -> outC planes of outH x outW with a k x k
+/// kernel, over input planes whose rows [rowLo, rowHi) hold data and the rest
+/// zero padding, stored with the kernel's row stride.
+DirectConvShape
+DirectShape(int inC, int outC, int k, int outH, int outW, int rowLo, int rowHi)
+{
+    DirectConvShape d{};
+    d.inC = inC;
+    d.outC = outC;
+    d.k = k;
+    d.outH = outH;
+    d.outW = outW;
+    d.wp = DirectConvRowStride(outW, k);
+    d.planeStride = Eigen::Index{outH + k - 1} * d.wp;
+    d.rowLo = rowLo;
+    d.rowHi = rowHi;
+    return d;
+}
+
 /// Forward convolution of a stage on the direct kernel, over its input
 /// planes zero-padded by `pad`.
 DirectConvShape
 ForwardShape(const ConvStage& st, int k)
 {
-    DirectConvShape d{};
-    d.inC = st.inC;
-    d.outC = st.outC;
-    d.k = k;
-    d.outH = st.outH;
-    d.outW = st.outW;
-    d.wp = DirectConvRowStride(st.outW, k);
-    d.planeStride = Eigen::Index{st.outH + k - 1} * d.wp;
-    d.rowLo = st.pad;
-    d.rowHi = st.pad + st.inH;
-    return d;
+    return DirectShape(st.inC, st.outC, k, st.outH, st.outW, st.pad, st.pad + st.inH);
 }
 
 /// Input gradient of stage i > 0 as the direct forward kernel sees it:
 /// dIn(c, iy, ix) = 'valid' convolution of the (k-1)-padded output gradient
-/// with the flipped kernel (ConvolutionalNetwork::DirectInputGradient).
+/// with the flipped kernel (ConvolutionalNetwork::DirectInputGradient). The
+/// output gradient sits k - 1 rows down.
 DirectConvShape
 BackShape(const ConvStage& st, int k)
 {
-    DirectConvShape b{};
-    b.inC = st.outC;
-    b.outC = st.inC;
-    b.k = k;
-    b.outH = st.inH;
-    b.outW = st.inW;
-    b.wp = DirectConvRowStride(st.inW, k);
-    b.planeStride = Eigen::Index{st.inH + k - 1} * b.wp;
-    b.rowLo = k - 1; // the output gradient sits k - 1 rows down
-    b.rowHi = k - 1 + st.outH;
-    return b;
+    return DirectShape(st.outC, st.inC, k, st.inH, st.inW, k - 1, k - 1 + st.outH);
 }
 
 } // namespace
