@@ -225,7 +225,7 @@ main(int argc, char** argv)
         },
         options.repeats);
 
-    std::vector<double> laneDraws(dim);
+    std::vector<float> laneDraws(dim);
     const double laneDrawsMs = MedianMs(
         [&] {
             wfl::Rng parent(1, "bench-draws");

@@ -99,7 +99,8 @@ TEST(TernGrad, SegmentsBitsAndBudget)
     const Eigen::VectorXf out = RoundTrip(c, g, Context(1, 0, 0, &layout), nullptr, &m);
     EXPECT_DOUBLE_EQ(m.bitsRaw, 1421 * std::log2(3.0) + 3 * 32.0);
     const auto& p = dynamic_cast<const wfl::TernaryPayload&>(*m.payload);
-    EXPECT_DOUBLE_EQ(m.bitsEntropy, wfl::EntropySymbolBits(p.symbols) + 3 * 32.0);
+    EXPECT_DOUBLE_EQ(m.bitsEntropy,
+                     wfl::EntropySymbolBits(std::vector<int32_t>(p.symbols.begin(), p.symbols.end())) + 3 * 32.0);
     EXPECT_LE(m.bitsEntropy, m.bitsRaw);
     ASSERT_EQ(p.scales.size(), 3U);
     for (size_t t = 0; t < 3; ++t)

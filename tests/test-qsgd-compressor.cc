@@ -6,6 +6,7 @@
  */
 #include "qsgd-compressor.h"
 #include "random.h"
+#include "scalar-lane-draws.h"
 #include "symbol-bits.h"
 
 #include <gtest/gtest.h>
@@ -78,21 +79,16 @@ LegacyQuantizeDequantize(const float* g, size_t dim, const QuantizerFit& fit, Rn
     {
         return;
     }
-    // The rounding draws: draw j from lane j mod 8, the lanes seeded by the
-    // next 8 outputs of the stream after the subset (uniform-lanes.h).
-    std::vector<Rng> lanes;
-    for (int l = 0; l < 8; ++l)
-    {
-        lanes.emplace_back(rng.NextU64());
-    }
-    size_t draw = 0;
+    // The rounding draws: the lane sequence, the lanes seeded by the next 8
+    // outputs of the stream after the subset (uniform-lanes.h).
+    wfltest::ScalarLaneDraws draws(rng);
     const double s = fit.levels;
     const double sparsityScale = static_cast<double>(dim) / static_cast<double>(fit.coordinates);
     for (uint32_t i : chosen)
     {
-        const double r = std::abs(static_cast<double>(g[i])) / norm * s;
+        const double r = std::min(std::abs(static_cast<double>(g[i])) * (s / norm), s);
         double level = std::floor(r);
-        if (lanes[draw++ % 8].Uniform() < r - level)
+        if (draws.Next() < r - level)
         {
             level += 1.0;
         }
@@ -169,7 +165,8 @@ ExactVariance(const Eigen::VectorXf& g, size_t bucket, uint32_t s, QuantizerNorm
 // Default keys (one bucket, L2, levels fitted to the budget) decode exactly
 // as the pre-seam digital quantizer with the same stream, sparse and dense
 // (its draws and its norm's summation order updated with the speed work of
-// issue 10: lanes and fixed-order sums).
+// issue 10: 24-bit lane draws, fixed-order sums, and |g_i| (s / r) for
+// |g_i| / r s).
 // Breaks tried: decoding with s + 1 levels, and rounding up with probability
 // 0.97 (x - floor x): both fail here (any changed draw or scale changes some
 // coordinate, so the smallest error caught is one float ulp).

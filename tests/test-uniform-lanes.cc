@@ -8,6 +8,7 @@
 
 #include "float-reductions.h"
 #include "random.h"
+#include "scalar-lane-draws.h"
 #include "uniform-lanes.h"
 
 #include <gtest/gtest.h>
@@ -23,38 +24,35 @@ using namespace wfl;
 namespace
 {
 
-/// Draw j of the sequence from scalar generators: lane j mod 8, output j div 8.
-std::vector<double>
+/// The first n draws of the contract's scalar reference.
+std::vector<float>
 ScalarReference(Rng parent, size_t n)
 {
-    std::vector<Rng> lanes;
-    for (size_t l = 0; l < UniformLanes::kLanes; ++l)
+    wfltest::ScalarLaneDraws draws(parent);
+    std::vector<float> u(n);
+    for (float& v : u)
     {
-        lanes.emplace_back(parent.NextU64());
-    }
-    std::vector<double> u(n);
-    for (size_t j = 0; j < n; ++j)
-    {
-        u[j] = lanes[j % UniformLanes::kLanes].Uniform();
+        v = draws.Next();
     }
     return u;
 }
 
 bool
-SameBits(const std::vector<double>& a, const std::vector<double>& b)
+SameBits(const std::vector<float>& a, const std::vector<float>& b)
 {
-    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0;
+    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
 }
 
 } // namespace
 
 // Breaks caught: rotation 23 -> 24 in NextGroups (all draws differ); lanes
-// seeded in reverse order; the >> 11 changed to >> 12 (values halve).
+// seeded in reverse order; the high half's >> 40 changed to >> 41 (values
+// halve); low and high halves stored in swapped order.
 TEST(UniformLanes, EqualsOneScalarGeneratorPerLane)
 {
     Rng parent(7, "lanes-test", 1, 2);
     UniformLanes lanes(parent);
-    std::vector<double> u(1003);
+    std::vector<float> u(1003);
     lanes.Fill(u.data(), u.size());
     EXPECT_TRUE(SameBits(u, ScalarReference(Rng(7, "lanes-test", 1, 2), u.size())));
 }
@@ -65,12 +63,12 @@ TEST(UniformLanes, EqualsOneScalarGeneratorPerLane)
 TEST(UniformLanes, SequenceIndependentOfCallSizes)
 {
     const size_t n = 2000;
-    const std::vector<double> whole = ScalarReference(Rng(11, "split"), n);
-    for (size_t step : {1u, 3u, 7u, 8u, 9u, 256u, 1999u})
+    const std::vector<float> whole = ScalarReference(Rng(11, "split"), n);
+    for (size_t step : {1u, 3u, 7u, 8u, 9u, 15u, 16u, 17u, 256u, 1999u})
     {
         Rng parent(11, "split");
         UniformLanes lanes(parent);
-        std::vector<double> u(n);
+        std::vector<float> u(n);
         for (size_t first = 0; first < n; first += step)
         {
             lanes.Fill(u.data() + first, std::min(step, n - first));
@@ -99,27 +97,27 @@ TEST(UniformLanes, CentredIsExactShiftAndNeverNegativeZero)
     Rng p2(5, "centred");
     UniformLanes plain(p1);
     UniformLanes centred(p2);
-    std::vector<double> u(4096), c(4096);
+    std::vector<float> u(4096), c(4096);
     plain.Fill(u.data(), u.size());
     centred.FillCentred(c.data(), c.size());
     for (size_t i = 0; i < u.size(); ++i)
     {
-        ASSERT_EQ(c[i], u[i] - 0.5);
-        ASSERT_GE(c[i], -0.5);
-        ASSERT_LT(c[i], 0.5);
-        ASSERT_FALSE(c[i] == 0.0 && std::signbit(c[i]));
+        ASSERT_EQ(c[i], u[i] - 0.5F);
+        ASSERT_GE(c[i], -0.5F);
+        ASSERT_LT(c[i], 0.5F);
+        ASSERT_FALSE(c[i] == 0.0F && std::signbit(c[i]));
     }
 }
 
 // Mean and variance of 2^20 draws against U[0, 1): 1/2 and 1/12. Standard
 // errors 2.8e-4 and 2.5e-4 (of the variance estimate); bounds are 5 of them.
-// Break caught: draws from 52 bits scaled by 2^-53 (mean 1/4).
+// Break caught: draws from 23 bits scaled by 2^-24 (mean 1/4).
 TEST(UniformLanes, MomentsOfUniform)
 {
     Rng parent(13, "moments");
     UniformLanes lanes(parent);
     const size_t n = size_t{1} << 20;
-    std::vector<double> u(n);
+    std::vector<float> u(n);
     lanes.Fill(u.data(), n);
     double sum = 0.0;
     double sq = 0.0;

@@ -65,36 +65,42 @@ float
 MaxAbs(const float* x, size_t n)
 {
     // Bit patterns: |x| is x without its sign bit, and for non-negative floats
-    // the integer order is the float order, so the integer max (which
-    // vectorises; a float max with NaN rules does not) is the float max.
-    // A NaN (above +inf as an integer) counts as 0, as in
+    // the integer order is the float order, so the integer max is the float
+    // max. A NaN (above +inf as an integer) counts as 0, as in
     // std::max(most, |x_i|), which keeps `most` when |x_i| is NaN.
-    // 16 running maxima, as the sums (the single-accumulator loop does not
-    // vectorise).
+    // Written with a GCC vector type (16 lanes, one zmm register): GCC 12
+    // does not vectorise the scalar form of the NaN mask and max, which ran at
+    // 0.38 ms for 2^20 entries, five times SumOfSquares; this runs at
+    // 0.04 ms (bench-compressors, TernGrad and DQSG scales).
+    typedef uint32_t U32x16 __attribute__((vector_size(64)));
+    constexpr size_t kWidth = sizeof(U32x16) / sizeof(uint32_t);
     constexpr uint32_t kInfinity = 0x7f800000u;
-    uint32_t partial[kPartials] = {};
+    U32x16 most = {};
     size_t i = 0;
-    for (; i + kPartials <= n; i += kPartials)
+    for (; i + kWidth <= n; i += kWidth)
     {
-        uint32_t bits[kPartials];
-        std::memcpy(bits, x + i, sizeof(bits));
-        for (size_t k = 0; k < kPartials; ++k)
-        {
-            const uint32_t magnitude = bits[k] & 0x7fffffffu;
-            partial[k] = std::max(partial[k], magnitude > kInfinity ? 0u : magnitude);
-        }
+        U32x16 bits;
+        std::memcpy(&bits, x + i, sizeof(bits));
+        const U32x16 magnitude = bits & 0x7fffffffu;
+        // The comparison gives all ones where magnitude <= inf: NaN -> 0.
+        const U32x16 finite = magnitude & reinterpret_cast<U32x16>(magnitude <= kInfinity);
+        most = most > finite ? most : finite;
     }
-    for (size_t k = 0; i < n; ++i, ++k)
+    uint32_t result = 0;
+    for (size_t k = 0; k < kWidth; ++k)
+    {
+        result = std::max(result, most[k]);
+    }
+    for (; i < n; ++i)
     {
         uint32_t bits;
         std::memcpy(&bits, x + i, sizeof(bits));
         const uint32_t magnitude = bits & 0x7fffffffu;
-        partial[k] = std::max(partial[k], magnitude > kInfinity ? 0u : magnitude);
+        result = std::max(result, magnitude > kInfinity ? 0u : magnitude);
     }
-    const uint32_t most = *std::max_element(partial, partial + kPartials);
-    float result;
-    std::memcpy(&result, &most, sizeof(result));
-    return result;
+    float value;
+    std::memcpy(&value, &result, sizeof(value));
+    return value;
 }
 
 } // namespace wfl

@@ -84,8 +84,9 @@ NestedDequantize(const DitheredVector& coset,
         const double scale = coset.scales[b];
         for (size_t i = start; i < end; ++i)
         {
-            double u;
-            lanes.FillCentred(&u, 1);
+            float draw;
+            lanes.FillCentred(&draw, 1);
+            const double u = draw;
             if (!(scale > 0.0))
             {
                 out[i] = 0.0F; // all-zero bucket: q1 = 0

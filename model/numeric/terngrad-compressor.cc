@@ -9,6 +9,7 @@
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+#include <string>
 
 namespace wfl
 {
@@ -61,11 +62,13 @@ TernGradCompressor::Encode(const float* g, size_t dim, const CompressionContext&
         // so the receiver's s is exact.
         const float scale = std::min(MaxAbs(x, seg.size), clipAt);
         payload->scales.push_back(scale);
-        int32_t* symbols = payload->symbols.data() + seg.offset;
+        // A raw pointer: an int8 store may alias the vector's own pointer
+        // (char aliasing), which would keep the loop scalar.
+        int8_t* symbols = payload->symbols.data() + seg.offset;
         // One draw per entry, in entry order, a block at a time, so the
         // rounding loop has no calls and vectorises.
         constexpr size_t kBlock = 256;
-        double u[kBlock];
+        float u[kBlock];
         for (size_t first = 0; first < seg.size; first += kBlock)
         {
             const size_t count = std::min(kBlock, seg.size - first);
@@ -78,10 +81,14 @@ TernGradCompressor::Encode(const float* g, size_t dim, const CompressionContext&
                 const float a = std::min(std::abs(v), clipAt);
                 // sign(g_i) with probability a / scale, else 0; no branch on the
                 // coin (a branch mispredicts often: 3x slower, bench-compressors).
-                const int32_t kept =
-                    static_cast<int32_t>(scale > 0.0F) & static_cast<int32_t>(u[t] < static_cast<double>(a) / scale);
+                // u scale < a rather than u < a / scale: a vector division
+                // costs more than the rest of the loop. The product of the
+                // 24-bit draw and the float scale is exact in a double, so the
+                // comparison is exactly u < a / scale.
+                const int32_t kept = static_cast<int32_t>(scale > 0.0F) &
+                                     static_cast<int32_t>(u[t] * static_cast<double>(scale) < static_cast<double>(a));
                 const int32_t symbol = kept * (v > 0.0F ? 1 : -1);
-                symbols[first + t] = symbol;
+                symbols[first + t] = static_cast<int8_t>(symbol);
                 blockNegatives += static_cast<int32_t>(symbol < 0);
                 blockPositives += static_cast<int32_t>(symbol > 0);
             }
@@ -103,13 +110,20 @@ TernGradCompressor::Decode(const CompressedMessage& message,
                            float* out) const
 {
     const auto& p = dynamic_cast<const TernaryPayload&>(*message.payload);
-    std::fill(out, out + dim, 0.0F);
+    if (p.symbols.size() != dim)
+    {
+        throw std::invalid_argument("terngrad: a message of " + std::to_string(p.symbols.size()) +
+                                    " symbols decoded into " + std::to_string(dim) + " entries");
+    }
+    // The segments tile [0, dim) (MakeSegments checks it): every entry is
+    // written once, no zero fill first.
+    const int8_t* symbols = p.symbols.data();
     for (size_t b = 0; b < p.segments.size(); ++b)
     {
         const Segment& seg = p.segments[b];
         for (size_t i = seg.offset; i < seg.offset + seg.size; ++i)
         {
-            out[i] = p.scales[b] * static_cast<float>(p.symbols[i]);
+            out[i] = p.scales[b] * static_cast<float>(symbols[i]);
         }
     }
 }

@@ -45,7 +45,7 @@ namespace wfl
 /// Ternary symbols in {-1, 0, 1} and one float scale per segment.
 struct TernaryPayload : MessagePayload
 {
-    std::vector<int32_t> symbols;
+    std::vector<int8_t> symbols; ///< -1, 0, +1: a quarter of the memory traffic of int32
     std::vector<float> scales;
     std::vector<Segment> segments; ///< derived by both sides (not counted)
 };

@@ -13,8 +13,8 @@ namespace
 // GCC/clang vector types: one zmm register under AVX-512, two ymm under AVX2,
 // plain scalar code elsewhere; integer operations, so the same bits on each.
 typedef uint64_t U64x8 __attribute__((vector_size(64)));
-typedef int64_t I64x8 __attribute__((vector_size(64)));
-typedef double F64x8 __attribute__((vector_size(64)));
+typedef int32_t I32x8 __attribute__((vector_size(32)));
+typedef float F32x8 __attribute__((vector_size(32)));
 static_assert(UniformLanes::kLanes * sizeof(uint64_t) == sizeof(U64x8), "one vector holds a state word of every lane");
 
 U64x8
@@ -53,7 +53,7 @@ UniformLanes::UniformLanes(Rng& parent)
 }
 
 void
-UniformLanes::NextGroups(double* out, size_t groups)
+UniformLanes::NextGroups(float* out, size_t groups)
 {
     // xoshiro256++ (Blackman and Vigna), as Rng::NextU64, on all lanes at
     // once; the state stays in registers for the whole call.
@@ -71,9 +71,13 @@ UniformLanes::NextGroups(double* out, size_t groups)
         s0 ^= s3;
         s2 ^= t;
         s3 = Rotl(s3, 45);
-        // 53 bits, below 2^53: the signed conversion is exact.
-        const F64x8 u = __builtin_convertvector(reinterpret_cast<I64x8>(result >> 11), F64x8) * 0x1.0p-53;
-        std::memcpy(out + k * kLanes, &u, sizeof(u));
+        // The top 24 bits of each half, below 2^24: exact as int32 and float.
+        const I32x8 low = __builtin_convertvector((result & 0xffffffffu) >> 8, I32x8);
+        const I32x8 high = __builtin_convertvector(result >> 40, I32x8);
+        const F32x8 lowDraws = __builtin_convertvector(low, F32x8) * 0x1.0p-24F;
+        const F32x8 highDraws = __builtin_convertvector(high, F32x8) * 0x1.0p-24F;
+        std::memcpy(out + k * kGroup, &lowDraws, sizeof(lowDraws));
+        std::memcpy(out + k * kGroup + kLanes, &highDraws, sizeof(highDraws));
     }
     Store(m_s[0], s0);
     Store(m_s[1], s1);
@@ -82,17 +86,17 @@ UniformLanes::NextGroups(double* out, size_t groups)
 }
 
 void
-UniformLanes::Fill(double* u, size_t n)
+UniformLanes::Fill(float* u, size_t n)
 {
     size_t i = 0;
     // The rest of a group a previous call started.
-    for (; i < n && m_used < kLanes; ++i)
+    for (; i < n && m_used < kGroup; ++i)
     {
         u[i] = m_left[m_used++];
     }
-    const size_t groups = (n - i) / kLanes;
+    const size_t groups = (n - i) / kGroup;
     NextGroups(u + i, groups);
-    i += groups * kLanes;
+    i += groups * kGroup;
     if (i < n)
     {
         NextGroups(m_left, 1);
@@ -105,12 +109,12 @@ UniformLanes::Fill(double* u, size_t n)
 }
 
 void
-UniformLanes::FillCentred(double* u, size_t n)
+UniformLanes::FillCentred(float* u, size_t n)
 {
     Fill(u, n);
     for (size_t i = 0; i < n; ++i)
     {
-        u[i] -= 0.5; // exact: u is a multiple of 2^-53 in [0, 1)
+        u[i] -= 0.5F; // exact: u is a multiple of 2^-24 in [0, 1); 1/2 - 1/2 = +0
     }
 }
 
