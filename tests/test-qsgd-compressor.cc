@@ -86,13 +86,14 @@ LegacyQuantizeDequantize(const float* g, size_t dim, const QuantizerFit& fit, Rn
     const double sparsityScale = static_cast<double>(dim) / static_cast<double>(fit.coordinates);
     for (uint32_t i : chosen)
     {
-        const double r = std::min(std::abs(static_cast<double>(g[i])) * (s / norm), s);
+        // In float, as RoundLevels (stochastic-quantizer.cc).
+        const float r = std::min(std::abs(g[i]) * static_cast<float>(s / norm), static_cast<float>(s));
         double level = std::floor(r);
         if (draws.Next() < r - level)
         {
             level += 1.0;
         }
-        out[i] = static_cast<float>(std::copysign(norm * level / s * sparsityScale, g[i]));
+        out[i] = static_cast<float>(std::copysign(norm / s * sparsityScale * level, g[i]));
     }
 }
 
@@ -165,11 +166,13 @@ ExactVariance(const Eigen::VectorXf& g, size_t bucket, uint32_t s, QuantizerNorm
 // Default keys (one bucket, L2, levels fitted to the budget) decode exactly
 // as the pre-seam digital quantizer with the same stream, sparse and dense
 // (its draws and its norm's summation order updated with the speed work of
-// issue 10: 24-bit lane draws, fixed-order sums, and |g_i| (s / r) for
-// |g_i| / r s).
+// issue 10: 24-bit lane draws, fixed-order sums, and |g_i| (s / r) in float
+// for |g_i| / r s in double).
 // Breaks tried: decoding with s + 1 levels, and rounding up with probability
 // 0.97 (x - floor x): both fail here (any changed draw or scale changes some
-// coordinate, so the smallest error caught is one float ulp).
+// coordinate, so the smallest scale error caught is one float ulp). A
+// rounding probability raised by 2^-10 fails; by 2^-20 it passes (over the
+// ~14,000 draws here a draw lands in that window with probability ~1%).
 TEST(QsgdCompressor, DefaultKeysReproduceThePreSeamQuantizerBitForBit)
 {
     const QsgdCompressor qsgd(QsgdCompressor::Params{});

@@ -93,17 +93,22 @@ BucketNorm(const float* g, SubsetIndex chosen, BucketRange r, QuantizerNorm kind
 void
 RoundLevels(const float* v, const float* u, size_t count, double norm, double s, int32_t* symbols)
 {
-    // One multiplication per entry, not a division (a vector division costs
-    // more than the rest of the loop). The product may round above s by an
-    // ulp where |v_t| = norm: min keeps the level in [0, s].
-    const double levelsPerUnit = s / norm;
+    // In float, 16 entries per vector (double: 8), and one multiplication per
+    // entry, not a division (a vector division costs more than the rest of
+    // the loop). x carries the float rounding of |v_t| s / norm, a relative
+    // 2^-24, the resolution of the float input itself: E[l_t] = x exactly
+    // (x - floor(x) is exact), so the decoded value is unbiased up to that
+    // rounding. The product may round above s where |v_t| = norm: min keeps
+    // the level in [0, s] (s <= 2^20 is exact in a float).
+    const auto levelsPerUnit = static_cast<float>(s / norm);
+    const auto top = static_cast<float>(s);
     for (size_t t = 0; t < count; ++t)
     {
-        const double x = std::min(std::abs(static_cast<double>(v[t])) * levelsPerUnit, s);
-        // x in [0, s], s <= 2^20: truncation is floor. (std::floor would
-        // not vectorise: GCC keeps its exception semantics.)
+        const float x = std::min(std::abs(v[t]) * levelsPerUnit, top);
+        // x in [0, s]: truncation is floor. (std::floor would not vectorise:
+        // GCC keeps its exception semantics.)
         const auto below = static_cast<int32_t>(x);
-        const int32_t level = below + static_cast<int32_t>(u[t] < x - below);
+        const int32_t level = below + static_cast<int32_t>(u[t] < x - static_cast<float>(below));
         symbols[t] = v[t] < 0.0f ? -level : level;
     }
 }
@@ -224,13 +229,17 @@ StochasticDequantize(const QuantizedLevels& q,
                      Rng& subsetRng,
                      float* out)
 {
-    std::fill(out, out + dim, 0.0f);
     if (fit.coordinates == 0)
     {
+        std::fill(out, out + dim, 0.0f);
         return;
     }
     std::vector<uint32_t> storage;
     const SubsetIndex chosen = Subset(dim, fit.coordinates, subsetRng, storage);
+    if (chosen.chosen != nullptr)
+    {
+        std::fill(out, out + dim, 0.0f); // coordinates not sent; all are written otherwise
+    }
     const size_t m = std::min(dim, fit.coordinates);
     const size_t b = EffectiveBucket(bucket, m);
     const double s = fit.levels;
@@ -239,12 +248,12 @@ StochasticDequantize(const QuantizedLevels& q,
     for (size_t k = 0; k * b < m; ++k)
     {
         const BucketRange r = Bucket(k, b, m);
-        const double n = q.norms[k];
+        // sign(q_j) l_j r / s D / m: one factor per bucket, one product per entry.
+        const double perLevel = static_cast<double>(q.norms[k]) / s * sparsityScale;
+        const int32_t* symbols = q.symbols.data();
         for (size_t j = r.first; j < r.last; ++j)
         {
-            const double level = std::abs(static_cast<double>(q.symbols[j]));
-            out[chosen[j]] = static_cast<float>(std::copysign(n * level / s * sparsityScale,
-                                                              static_cast<double>(q.symbols[j])));
+            out[chosen[j]] = static_cast<float>(perLevel * static_cast<double>(symbols[j]));
         }
     }
 }
