@@ -20,9 +20,9 @@ constexpr size_t kDrawBlock = 256;
 DitheredVector
 DitherQuantize(const float* x, size_t n, size_t bucket, int32_t levels, Rng& dither)
 {
-    if (bucket == 0 || levels < 0)
+    if (bucket == 0 || levels < 0 || levels > kMaxDitherLevels)
     {
-        throw std::invalid_argument("DitherQuantize: bucket >= 1 and levels >= 0");
+        throw std::invalid_argument("DitherQuantize: bucket >= 1 and levels in [0, 32767]");
     }
     DitheredVector q;
     q.bucket = bucket;
@@ -86,17 +86,17 @@ DitherDequantize(const DitheredVector& q, Rng& dither, float* out)
     for (size_t start = 0, b = 0; start < n; start += q.bucket, ++b)
     {
         const size_t end = std::min(n, start + q.bucket);
-        const double scale = q.scales[b];
+        const float scale = q.scales[b];
         float u[kDrawBlock];
         for (size_t first = start; first < end; first += kDrawBlock)
         {
             const size_t count = std::min(kDrawBlock, end - first);
             lanes.FillCentred(u, count);
             const int32_t* symbols = q.symbols.data() + first;
-            const double half = q.levels > 0 ? 1.0 : 0.5; // one-bit levels are +-1/2
+            const float half = q.levels > 0 ? 1.0F : 0.5F; // one-bit levels are +-1/2
             for (size_t t = 0; t < count; ++t)
             {
-                out[first + t] = scale > 0.0 ? static_cast<float>(scale * (half * symbols[t] - u[t])) : 0.0F;
+                out[first + t] = scale > 0.0F ? DitherReconstruct(scale, half, symbols[t], u[t]) : 0.0F;
             }
         }
     }

@@ -62,6 +62,21 @@ DitherIndex(double x, double u, double delta, int32_t levels)
     return static_cast<int32_t>(std::clamp(q, -static_cast<double>(levels), static_cast<double>(levels)));
 }
 
+/// x_hat = s (half q - u), half = 1 (or 1/2 in the one-bit form), in float:
+/// half q is exact (|q| <= 32767), and the two roundings (of half q - u, then
+/// of the product) keep x_hat within an ulp or two of the exact value, the
+/// resolution of the float output; 16 entries per vector, not 8 in double.
+/// Every decoder of dithered symbols uses it, so they agree bit for bit.
+inline float
+DitherReconstruct(float scale, float half, int32_t q, float u)
+{
+    return scale * (half * static_cast<float>(q) - u);
+}
+
+/// Largest Q: symbols fit 16 bits, and the decoder's float arithmetic holds
+/// q exactly (every compressor's own limit).
+constexpr int32_t kMaxDitherLevels = 32767;
+
 /// Bucketed subtractive dithered quantization of x[0..n) (see the file comment).
 /// levels = Q >= 1 gives 2Q + 1 levels; levels = 0 the unbiased one-bit form.
 DitheredVector DitherQuantize(const float* x, size_t n, size_t bucket, int32_t levels, Rng& dither);

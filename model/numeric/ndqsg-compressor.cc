@@ -78,26 +78,31 @@ NestedDequantize(const DitheredVector& coset,
         indices->assign(n, 0);
     }
     UniformLanes lanes(dither); // as DitherQuantize: the same draws in the same order
+    constexpr size_t kDrawBlock = 256;
+    float u[kDrawBlock];
     for (size_t start = 0, b = 0; start < n; start += coset.bucket, ++b)
     {
         const size_t end = std::min(n, start + coset.bucket);
-        const double scale = coset.scales[b];
-        for (size_t i = start; i < end; ++i)
+        const float scale = coset.scales[b];
+        for (size_t first = start; first < end; first += kDrawBlock)
         {
-            float draw;
-            lanes.FillCentred(&draw, 1);
-            const double u = draw;
-            if (!(scale > 0.0))
+            const size_t count = std::min(kDrawBlock, end - first);
+            lanes.FillCentred(u, count); // a block at a time, as DitherDequantize
+            for (size_t t = 0; t < count; ++t)
             {
-                out[i] = 0.0F; // all-zero bucket: q1 = 0
-                continue;
-            }
-            const double v = sideInfo[i] / scale + u;
-            const int32_t q1 = NestedIndex(coset.symbols[i], v, rho, coset.levels);
-            out[i] = static_cast<float>(scale * (q1 - u)); // as DitherDequantize
-            if (indices != nullptr)
-            {
-                (*indices)[i] = q1;
+                const size_t i = first + t;
+                if (!(scale > 0.0F))
+                {
+                    out[i] = 0.0F; // all-zero bucket: q1 = 0
+                    continue;
+                }
+                const double v = sideInfo[i] / static_cast<double>(scale) + static_cast<double>(u[t]);
+                const int32_t q1 = NestedIndex(coset.symbols[i], v, rho, coset.levels);
+                out[i] = DitherReconstruct(scale, 1.0F, q1, u[t]); // as DitherDequantize
+                if (indices != nullptr)
+                {
+                    (*indices)[i] = q1;
+                }
             }
         }
     }

@@ -35,31 +35,50 @@ EntropyOfCounts(const Counts& counts, double n)
     return bits;
 }
 
-/// Alphabets up to this size are counted by passes (CountSmallAlphabet).
+/// Alphabets up to this size are counted by packed counters (CountSmallAlphabet).
 constexpr int64_t kCountingPassesUpTo = 8;
 
-/// counts[v] += how many symbols equal lo + v, v < range <= 8. One pass per
-/// value over a block small enough for the L1 cache (8192 symbols, 32 KiB),
-/// each a compare-and-add that vectorises; a table of counters does not
-/// (every increment waits for the last one to the same counter).
+/// counts[v] += how many symbols equal lo + v, v < range <= 8, in one pass.
+/// Each of 16 lanes keeps byte counters packed in two words: value v adds
+/// 1 << 8 (v mod 4) to word v div 4, so one shift and two masked adds count
+/// a symbol whatever its value (7 ops per 16 symbols; one compare-and-add
+/// pass per value cost 2 ops per value, 14 for QSGD's or DQSG's 7 values,
+/// and 0.26 ms for 2^20 symbols, bench-compressors). A byte holds 255, so
+/// the lanes are emptied into `counts` every 255 rounds of 16 symbols.
 void
-CountSmallAlphabet(const SymbolSpan& part, int32_t lo, int64_t range, std::vector<size_t>& counts)
+CountSmallAlphabet(const SymbolSpan& part, int32_t lo, std::vector<size_t>& counts)
 {
-    constexpr size_t kBlock = 8192;
-    for (size_t first = 0; first < part.size; first += kBlock)
+    constexpr size_t kWidth = 16;
+    constexpr size_t kRoundsPerFlush = 255;
+    const int32_t* s = part.data;
+    size_t i = 0;
+    while (i + kWidth <= part.size)
     {
-        const int32_t* s = part.data + first;
-        const size_t n = std::min(kBlock, part.size - first);
-        for (int64_t v = 0; v < range; ++v)
+        uint32_t low[kWidth] = {};  // values 0..3, a byte each
+        uint32_t high[kWidth] = {}; // values 4..7
+        const size_t rounds = std::min(kRoundsPerFlush, (part.size - i) / kWidth);
+        for (size_t r = 0; r < rounds; ++r, i += kWidth)
         {
-            const int32_t value = static_cast<int32_t>(lo + v);
-            uint32_t count = 0; // < 2^32 in one block
-            for (size_t i = 0; i < n; ++i)
+            for (size_t k = 0; k < kWidth; ++k)
             {
-                count += static_cast<uint32_t>(s[i] == value);
+                const auto v = static_cast<uint32_t>(s[i + k] - lo);
+                const uint32_t one = 1u << (8 * (v & 3u));
+                low[k] += v < 4 ? one : 0u;
+                high[k] += v < 4 ? 0u : one;
             }
-            counts[static_cast<size_t>(v)] += count;
         }
+        for (size_t k = 0; k < kWidth; ++k)
+        {
+            for (size_t b = 0; b < 4; ++b)
+            {
+                counts[b] += (low[k] >> (8 * b)) & 0xffu;
+                counts[4 + b] += (high[k] >> (8 * b)) & 0xffu;
+            }
+        }
+    }
+    for (; i < part.size; ++i)
+    {
+        ++counts[static_cast<size_t>(s[i] - lo)];
     }
 }
 
@@ -121,10 +140,10 @@ EntropySymbolBits(const std::vector<SymbolSpan>& parts)
     // same bits (test-dithered-quantizer).
     if (range <= kCountingPassesUpTo)
     {
-        std::vector<size_t> counts(static_cast<size_t>(range), 0);
+        std::vector<size_t> counts(kCountingPassesUpTo, 0); // values beyond the range stay 0
         for (const SymbolSpan& part : parts)
         {
-            CountSmallAlphabet(part, lo, range, counts);
+            CountSmallAlphabet(part, lo, counts);
         }
         return EntropyBitsOfCounts(counts);
     }
