@@ -181,8 +181,8 @@ TEST(DitheredQuantizer, RoundingShiftEqualsNearbyint)
     }
 }
 
-// EntropySymbolBits has three counting paths (passes for up to 8 symbol
-// values, tables up to 2^16, a map beyond); each must give the entropy of an
+// EntropySymbolBits has three counting paths (packed counters for up to 8
+// symbol values, tables up to 2^16, a map beyond); each must give the entropy of an
 // independent std::map histogram, also over several parts. Breaks caught:
 // the packed byte counters emptied every 256 rounds instead of 255 (range 1:
 // a byte wraps to 0); values 4..7 counted twice.

@@ -53,7 +53,7 @@ UniformLanes::UniformLanes(Rng& parent)
 }
 
 void
-UniformLanes::NextGroups(float* out, size_t groups)
+UniformLanes::NextGroups(float* out, size_t groups, float shift)
 {
     // xoshiro256++ (Blackman and Vigna), as Rng::NextU64, on all lanes at
     // once; the state stays in registers for the whole call.
@@ -74,8 +74,9 @@ UniformLanes::NextGroups(float* out, size_t groups)
         // The top 24 bits of each half, below 2^24: exact as int32 and float.
         const I32x8 low = __builtin_convertvector((result & 0xffffffffu) >> 8, I32x8);
         const I32x8 high = __builtin_convertvector(result >> 40, I32x8);
-        const F32x8 lowDraws = __builtin_convertvector(low, F32x8) * 0x1.0p-24F;
-        const F32x8 highDraws = __builtin_convertvector(high, F32x8) * 0x1.0p-24F;
+        // Minus 0 or 1/2: exact (multiples of 2^-24 in [0, 1)), and 1/2 - 1/2 = +0.
+        const F32x8 lowDraws = __builtin_convertvector(low, F32x8) * 0x1.0p-24F - shift;
+        const F32x8 highDraws = __builtin_convertvector(high, F32x8) * 0x1.0p-24F - shift;
         std::memcpy(out + k * kGroup, &lowDraws, sizeof(lowDraws));
         std::memcpy(out + k * kGroup + kLanes, &highDraws, sizeof(highDraws));
     }
@@ -86,36 +87,40 @@ UniformLanes::NextGroups(float* out, size_t groups)
 }
 
 void
-UniformLanes::Fill(float* u, size_t n)
+UniformLanes::FillShifted(float* u, size_t n, float shift)
 {
     size_t i = 0;
-    // The rest of a group a previous call started.
+    // The rest of a group a previous call started (kept unshifted).
     for (; i < n && m_used < kGroup; ++i)
     {
-        u[i] = m_left[m_used++];
+        u[i] = m_left[m_used++] - shift;
     }
     const size_t groups = (n - i) / kGroup;
-    NextGroups(u + i, groups);
+    NextGroups(u + i, groups, shift);
     i += groups * kGroup;
     if (i < n)
     {
-        NextGroups(m_left, 1);
+        NextGroups(m_left, 1, 0.0F);
         m_used = 0;
         for (; i < n; ++i)
         {
-            u[i] = m_left[m_used++];
+            u[i] = m_left[m_used++] - shift;
         }
     }
 }
 
 void
+UniformLanes::Fill(float* u, size_t n)
+{
+    FillShifted(u, n, 0.0F);
+}
+
+void
 UniformLanes::FillCentred(float* u, size_t n)
 {
-    Fill(u, n);
-    for (size_t i = 0; i < n; ++i)
-    {
-        u[i] -= 0.5F; // exact: u is a multiple of 2^-24 in [0, 1); 1/2 - 1/2 = +0
-    }
+    // Shifted in the generator's loop, not by a second pass over the block
+    // (DQSG decode of 2^20 entries 0.164 -> 0.153 ms, bench-compressors).
+    FillShifted(u, n, 0.5F);
 }
 
 } // namespace wfl

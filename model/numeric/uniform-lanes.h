@@ -56,8 +56,12 @@ class UniformLanes
     void FillCentred(float* u, size_t n);
 
   private:
-    /// The next `groups` groups of kGroup draws into out[0..groups * kGroup).
-    void NextGroups(float* out, size_t groups);
+    /// The next n draws minus `shift` (0 or 1/2, exact).
+    void FillShifted(float* u, size_t n, float shift);
+
+    /// The next `groups` groups of kGroup draws minus `shift` into
+    /// out[0..groups * kGroup).
+    void NextGroups(float* out, size_t groups, float shift);
 
     alignas(64) uint64_t m_s[4][kLanes];
     alignas(64) float m_left[kGroup]; ///< the current group
