@@ -21,7 +21,8 @@
  *
  * The dither is one uniform per entry in order, drawn from lanes seeded by the
  * Rng passed in (UniformLanes, uniform-lanes.h), so encoder and decoder given
- * generators of the same stream agree.
+ * generators of the same stream agree. Its draws lie on a grid of 2^-24, so
+ * "uniform" above holds to that resolution, finer than the float output's.
  */
 #ifndef WFL_DITHERED_QUANTIZER_H
 #define WFL_DITHERED_QUANTIZER_H

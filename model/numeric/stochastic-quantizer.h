@@ -10,7 +10,9 @@
  *   bits = 32 + m log2(2s + 1)   (raw rate, no entropy coding).
  * Bucketed (all D coordinates, cut into buckets of B in order): one norm per
  * bucket, bits = 32 ceil(D/B) + D log2(2s + 1).
- * E[decoded] = g. With the L2 norm and a single bucket,
+ * E[decoded] = g, up to float resolution: the rounding draws are multiples
+ * of 2^-24 and |g_i| s / r is computed in float (a relative 2^-24, as the
+ * float input itself; stochastic-quantizer.cc). With the L2 norm and a single bucket,
  * E||decoded - g||^2 <= min(m/s^2, sqrt(m)/s) ||g_S||^2 (Alistarh et al.,
  * Lemma 3.1), tested in test-qsgd-compressor.cc.
  *
