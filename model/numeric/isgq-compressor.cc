@@ -186,7 +186,6 @@ IsgqCompressor::Encode(const float* g, size_t dim, const CompressionContext& con
     auto payload = std::make_unique<IsgqPayload>();
     payload->levels = levels;
     payload->zeroSymbol = m_params.zeroSymbol;
-    std::vector<int32_t> directSymbols;
     double entropy = 0.0;
     for (size_t k = 0; k < segments.size(); ++k)
     {
@@ -205,10 +204,14 @@ IsgqCompressor::Encode(const float* g, size_t dim, const CompressionContext& con
         {
             payload->directSegments.push_back(k);
             payload->direct.push_back(DitherQuantize(g + segments[k].offset, segments[k].size, bucket, levels, directDither));
-            const std::vector<int32_t>& s = payload->direct.back().symbols;
-            directSymbols.insert(directSymbols.end(), s.begin(), s.end());
             entropy += ScaleBits(payload->direct.back());
         }
+    }
+    // The direct tensors' symbols counted together, without a copy (symbol-bits.h).
+    std::vector<SymbolSpan> directSymbols;
+    for (const DitheredVector& d : payload->direct)
+    {
+        directSymbols.push_back({d.symbols.data(), d.symbols.size()});
     }
     message.bitsRaw = totalBits(levels, bucket);
     message.bitsEntropy = entropy + EntropySymbolBits(directSymbols);
