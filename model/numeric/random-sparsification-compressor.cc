@@ -35,17 +35,38 @@ RandomSparsificationCompressor::KeptEntries(size_t dim, double budget) const
 std::vector<uint32_t>
 RandomSparsificationCompressor::Subset(size_t dim, size_t k, const CompressionContext& context)
 {
-    // Knuth's selection sampling (Algorithm S): position i is taken with
-    // probability (still needed) / (still left), which makes every k-subset
-    // equally likely; one uniform per position, ascending output.
+    // Floyd's algorithm (Bentley and Floyd, CACM 1987): for j = D - k .. D - 1
+    // take t uniform on [0, j], or j itself if t is already taken; every
+    // k-subset is equally likely, from k draws. Selection sampling (one draw
+    // per position, Knuth's Algorithm S) cost D serial draws: 5 ms for
+    // D = 2^20 at any k, per client at encode and again at decode
+    // (bench-compressors). The taken set is a bitmap (D / 8 bytes), read in
+    // ascending order.
     Rng rng(context.seed, "random-sparsification", context.client, context.round);
     std::vector<uint32_t> subset;
-    subset.reserve(k);
-    for (size_t i = 0; i < dim && subset.size() < k; ++i)
+    subset.reserve(std::min(k, dim));
+    if (k >= dim)
     {
-        if (static_cast<double>(dim - i) * rng.Uniform() < static_cast<double>(k - subset.size()))
+        for (size_t i = 0; i < dim; ++i)
         {
             subset.push_back(static_cast<uint32_t>(i));
+        }
+        return subset; // every position: nothing to draw
+    }
+    constexpr size_t kWordBits = 64;
+    std::vector<uint64_t> taken((dim + kWordBits - 1) / kWordBits, 0);
+    const auto isTaken = [&](size_t i) { return ((taken[i / kWordBits] >> (i % kWordBits)) & 1u) != 0; };
+    for (size_t j = dim - k; j < dim; ++j)
+    {
+        const auto t = static_cast<size_t>(rng.UniformInt(j + 1));
+        const size_t pick = isTaken(t) ? j : t;
+        taken[pick / kWordBits] |= uint64_t{1} << (pick % kWordBits);
+    }
+    for (size_t w = 0; w < taken.size(); ++w)
+    {
+        for (uint64_t bits = taken[w]; bits != 0; bits &= bits - 1)
+        {
+            subset.push_back(static_cast<uint32_t>(w * kWordBits + static_cast<size_t>(__builtin_ctzll(bits))));
         }
     }
     return subset;
