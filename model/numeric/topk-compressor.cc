@@ -1,10 +1,10 @@
 #include "topk-compressor.h"
 
+#include "largest-magnitudes.h"
 #include "symbol-bits.h"
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 #include <stdexcept>
 
 namespace wfl
@@ -63,20 +63,10 @@ TopKCompressor::Encode(const float* g, size_t dim, const CompressionContext& con
         message.fits = false; // m keeps everything
         return message;
     }
-    // The k largest |m_i|; ties to the lower index (a strict total order).
-    std::vector<uint32_t> order(dim);
-    std::iota(order.begin(), order.end(), 0U);
-    auto larger = [&m](uint32_t a, uint32_t b) {
-        const float ma = std::abs(m[a]);
-        const float mb = std::abs(m[b]);
-        return ma > mb || (ma == mb && a < b);
-    };
-    std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k - 1), order.end(), larger);
-    order.resize(k);
-    std::sort(order.begin(), order.end());
+    // The k largest |m_i|; ties to the lower index (largest-magnitudes.h).
     auto payload = std::make_unique<SparsePayload>();
-    payload->positions = order;
-    for (uint32_t i : order)
+    payload->positions = LargestMagnitudes(m.data(), dim, k);
+    for (uint32_t i : payload->positions)
     {
         payload->values.push_back(m[i]);
         m[i] = 0.0F; // m <- m - top_k(m)
