@@ -275,4 +275,3 @@ TEST(Cnn, ChunkingAndBufferReuseDoNotChangeResults)
     a.Forward(p.params, p.x, logits);
     EXPECT_LT((logits - NaiveForward(whole, p.params, p.x).logits).cwiseAbs().maxCoeff(), 1e-12);
 }
-

@@ -265,4 +265,3 @@ TEST(Qcs, WeightedFeedbackBoundedUnitFeedbackDiverges)
         ASSERT_LT(r, etaM);
     }
 }
-
