@@ -1,23 +1,21 @@
 // Client optimizers (model/numeric/client-optimizer.h): first steps against
-// scalar formulas in double precision, convergence on an ill-conditioned
-// quadratic, and input validation.
+// scalar formulas in double precision, Reset and the sizes Step accepts.
+// Convergence on an ill-conditioned quadratic is in
+// test-client-optimizer-convergence.cc, input validation in
+// test-client-optimizer-validation.cc.
 
 #include "client-optimizer.h"
-#include "input-error.h"
 
 #include "test-util.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <functional>
-#include <limits>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 using namespace wfl;
-using wfltest::InputErrorOf;
 
 namespace
 {
@@ -53,59 +51,6 @@ RunClient(const ClientOptimizerSpec& spec, const std::vector<std::vector<double>
     }
     return iterates;
 }
-
-/// f(x) = 0.5 x^T A x - b^T x, A = diag(a), a log-spaced on [1, 100]
-/// (condition number 100), minimiser x* = b / a.
-struct Quadratic
-{
-    Eigen::VectorXf a;
-    Eigen::VectorXf b;
-    Eigen::VectorXf xStar;
-};
-
-Quadratic
-MakeQuadratic()
-{
-    const int d = 10;
-    Quadratic q;
-    q.a.resize(d);
-    q.xStar.resize(d);
-    for (int i = 0; i < d; ++i)
-    {
-        q.a(i) = static_cast<float>(std::pow(100.0, i / double(d - 1)));
-        q.xStar(i) = static_cast<float>((i % 2 == 0 ? 1.0 : -1.0) * (1.0 + 0.1 * i));
-    }
-    q.b = q.a.cwiseProduct(q.xStar);
-    EXPECT_FLOAT_EQ(q.a.maxCoeff() / q.a.minCoeff(), 100.0f);
-    return q;
-}
-
-/// Runs `steps` steps from x = 0; returns the final distance to x* and sets
-/// `lastAbove` to the last step (1-based) that ended at distance >= 1e-3.
-double
-MinimiseQuadratic(const ClientOptimizerSpec& spec, int steps, int& lastAbove)
-{
-    const Quadratic q = MakeQuadratic();
-    ClientOptimizer opt(spec);
-    Eigen::VectorXf x = Eigen::VectorXf::Zero(q.a.size());
-    Eigen::VectorXf grad(q.a.size());
-    const Eigen::VectorXf none;
-    opt.Reset(x.size());
-    lastAbove = 0;
-    double dist = (x - q.xStar).norm();
-    for (int t = 1; t <= steps; ++t)
-    {
-        grad = q.a.cwiseProduct(x) - q.b;
-        opt.Step(x, grad, none);
-        dist = (x - q.xStar).norm();
-        if (!(dist < 1e-3))
-        {
-            lastAbove = t;
-        }
-    }
-    return dist;
-}
-
 } // namespace
 
 // ---- client optimizers: hand formulas ------------------------------------------
@@ -345,105 +290,4 @@ TEST(ClientOptimizer, StepRejectsSizesOtherThanReset)
     EXPECT_THROW(opt.Step(w, Vec({1, 2}), Vec(kAnchor)), std::invalid_argument);
     EXPECT_THROW(opt.Step(w, g, Eigen::VectorXf()), std::invalid_argument); // prox needs the anchor
     EXPECT_NO_THROW(opt.Step(w, g, Vec(kAnchor)));
-}
-
-// ---- client optimizers: convergence --------------------------------------------
-
-// Budgets: sgd at lr = 1/L converges like (1 - 1/100)^t (~800 steps to 1e-3
-// from distance 4.3); tuned heavy ball (lr = 4/(sqrt(L)+sqrt(l))^2,
-// m = ((sqrt(k)-1)/(sqrt(k)+1))^2) like ~0.82^t; Adam's per-coordinate
-// scaling removes the conditioning.
-TEST(ClientOptimizer, MinimisesIllConditionedQuadratic)
-{
-    struct Case
-    {
-        std::string kind;
-        double lr;
-        double momentum;
-        int budget;
-    };
-    const std::vector<Case> cases{
-        {"sgd", 0.01, 0.0, 1000},
-        {"momentum", 4.0 / 121.0, (9.0 / 11.0) * (9.0 / 11.0), 150},
-        {"adam", 0.05, 0.0, 1000},
-    };
-    for (const Case& c : cases)
-    {
-        ClientOptimizerSpec spec;
-        spec.kind = c.kind;
-        spec.learningRate = c.lr;
-        spec.momentum = c.momentum;
-        int lastAbove = 0;
-        const double dist = MinimiseQuadratic(spec, c.budget, lastAbove);
-        EXPECT_LT(dist, 1e-3) << c.kind << " after " << c.budget << " steps";
-        EXPECT_LT(lastAbove, c.budget) << c.kind;
-        std::cout << "[ info ] " << c.kind << ": ||x - x*|| < 1e-3 from step " << lastAbove + 1
-                  << " on (budget " << c.budget << "), final " << dist << "\n";
-    }
-}
-
-// ---- server optimizers -----------------------------------------------------------
-
-TEST(OptimizerValidation, ClientRejectsEachBadValueNamingTheKey)
-{
-    const double nan = std::numeric_limits<double>::quiet_NaN();
-    struct Bad
-    {
-        std::string key;
-        std::function<void(ClientOptimizerSpec&)> set;
-    };
-    const std::vector<Bad> bad{
-        {"learner.optimizer", [](ClientOptimizerSpec& s) { s.kind = "rmsprop"; }},
-        {"learner.optimizer", [](ClientOptimizerSpec& s) { s.kind = ""; }},
-        {"learner.lr", [](ClientOptimizerSpec& s) { s.learningRate = 0.0; }},
-        {"learner.lr", [](ClientOptimizerSpec& s) { s.learningRate = -0.1; }},
-        {"learner.lr", [](ClientOptimizerSpec& s) { s.learningRate = 100.5; }},
-        {"learner.lr", [nan](ClientOptimizerSpec& s) { s.learningRate = nan; }},
-        {"learner.momentum", [](ClientOptimizerSpec& s) { s.momentum = -0.1; }},
-        {"learner.momentum", [](ClientOptimizerSpec& s) { s.momentum = 1.0; }},
-        {"learner.weight-decay", [](ClientOptimizerSpec& s) { s.weightDecay = -1e-9; }},
-        {"learner.weight-decay", [](ClientOptimizerSpec& s) { s.weightDecay = 1.5; }},
-        {"learner.prox-mu", [](ClientOptimizerSpec& s) { s.proximalMu = -1.0; }},
-        {"learner.prox-mu", [](ClientOptimizerSpec& s) { s.proximalMu = 2e6; }},
-        {"learner.prox-mu", [nan](ClientOptimizerSpec& s) { s.proximalMu = nan; }},
-        {"learner.beta1", [](ClientOptimizerSpec& s) { s.beta1 = 1.0; }},
-        {"learner.beta2", [](ClientOptimizerSpec& s) { s.beta2 = -0.5; }},
-        {"learner.epsilon", [](ClientOptimizerSpec& s) { s.epsilon = 0.0; }},
-    };
-    for (const Bad& b : bad)
-    {
-        ClientOptimizerSpec spec;
-        b.set(spec);
-        const std::string msg = InputErrorOf([&] { ClientOptimizer::Validate(spec); });
-        EXPECT_NE(msg.find(b.key), std::string::npos) << b.key << ": '" << msg << "'";
-        EXPECT_NE(InputErrorOf([&] { ClientOptimizer opt(spec); }).find(b.key), std::string::npos);
-    }
-    // The message states the accepted range or values.
-    ClientOptimizerSpec spec;
-    spec.momentum = 1.0;
-    EXPECT_NE(InputErrorOf([&] { ClientOptimizer::Validate(spec); }).find("[0, 1)"),
-              std::string::npos);
-    spec = ClientOptimizerSpec();
-    spec.kind = "rmsprop";
-    EXPECT_NE(InputErrorOf([&] { ClientOptimizer::Validate(spec); }).find("sgd, momentum, adam"),
-              std::string::npos);
-}
-
-TEST(OptimizerValidation, ClientAcceptsRangeEnds)
-{
-    for (const std::string kind : {"sgd", "momentum", "adam"})
-    {
-        ClientOptimizerSpec spec;
-        spec.kind = kind;
-        spec.learningRate = 100.0;
-        spec.momentum = 0.0;
-        spec.weightDecay = 1.0;
-        spec.proximalMu = 1e6;
-        EXPECT_NO_THROW(ClientOptimizer::Validate(spec)) << kind;
-        spec.weightDecay = 0.0;
-        spec.proximalMu = 0.0;
-        spec.momentum = 0.999;
-        spec.learningRate = 1e-9;
-        EXPECT_NO_THROW(ClientOptimizer::Validate(spec)) << kind;
-    }
 }

@@ -2,7 +2,7 @@
  * Over-the-air aggregation against theory: exactness without noise,
  * unbiasedness and the NMSE of random linear coding, the pilot's estimate of
  * the active clients, and hard power and energy budgets (the digital
- * baseline's tests are in test-digital.cc).
+ * baseline's tests are in test-digital.cc and test-digital-slot.cc).
  */
 #include "input-error.h"
 #include "ota-fixtures.h"

@@ -1,5 +1,8 @@
-// Tests of the fast Walsh-Hadamard transform, the random linear code
-// (methods.md 5.1-5.3, 6.3) and the stochastic quantizer.
+// Tests of the fast Walsh-Hadamard transform and the random linear code's
+// structure (methods.md 5.1-5.3, 6.3): orthogonal rows, identity Gram matrix
+// on average, decode as the transpose of encode, determinism. The projection
+// T^T T against its theory is in test-rlc-projection.cc, the stochastic
+// quantizer in test-stochastic-quantizer.cc.
 //
 // Statistical tests use fixed seeds, so they are deterministic; their
 // tolerances are stated in units of the Monte Carlo standard error (SE).
@@ -7,17 +10,17 @@
 #include "fwht.h"
 #include "random-linear-code.h"
 #include "random.h"
-#include "stochastic-quantizer.h"
+#include "rlc-fixtures.h"
 
 #include <gtest/gtest.h>
 
 #include <Eigen/Dense>
 
 #include <cmath>
-#include <iostream>
 #include <vector>
 
 using namespace wfl;
+using namespace rlctest;
 
 namespace
 {
@@ -54,16 +57,6 @@ ReferenceHadamard(const Eigen::VectorXd& x)
     return y;
 }
 
-Eigen::VectorXd
-RandomVector(Rng& rng, size_t n)
-{
-    Eigen::VectorXd v(static_cast<Eigen::Index>(n));
-    for (Eigen::Index i = 0; i < v.size(); ++i)
-    {
-        v(i) = rng.Normal();
-    }
-    return v;
-}
 
 /// Explicit matrix of a code: column i = Encode(e_i).
 Eigen::MatrixXd
@@ -80,18 +73,6 @@ CodeMatrix(const RandomLinearCode& code)
         e(i) = 0.0;
     }
     return t;
-}
-
-/// T^T T g of the code of `round`.
-Eigen::VectorXd
-Project(const Eigen::VectorXd& g, size_t bucket, size_t rows, uint64_t round)
-{
-    const RandomLinearCode code(static_cast<size_t>(g.size()), bucket, rows, 11, round);
-    Eigen::VectorXd symbols(static_cast<Eigen::Index>(code.CodeLength()));
-    Eigen::VectorXd out(g.size());
-    code.Encode(g.data(), symbols.data());
-    code.Decode(symbols.data(), out.data());
-    return out;
 }
 
 } // namespace
@@ -218,215 +199,4 @@ TEST(RandomLinearCode, DeterministicPerSeedAndRound)
     EXPECT_EQ(encode(7, 3), encode(7, 3));
     EXPECT_NE(encode(7, 3), encode(7, 4));
     EXPECT_NE(encode(7, 3), encode(8, 3));
-}
-
-TEST(RandomLinearCode, ProjectionIsUnbiased)
-{
-    // dim 200 = 3 full buckets of 64 plus one bucket with 8 coordinates.
-    Rng rng(6, "unbiased");
-    const Eigen::VectorXd g = RandomVector(rng, 200);
-    const int rounds = 4000;
-    Eigen::VectorXd sum = Eigen::VectorXd::Zero(g.size());
-    Eigen::VectorXd sumSq = Eigen::VectorXd::Zero(g.size());
-    for (int r = 0; r < rounds; ++r)
-    {
-        const Eigen::VectorXd p = Project(g, 64, 16, static_cast<uint64_t>(r));
-        sum += p;
-        sumSq += p.cwiseProduct(p);
-    }
-    const Eigen::VectorXd mean = sum / rounds;
-    for (Eigen::Index i = 0; i < g.size(); ++i)
-    {
-        // 5 empirical SE per coordinate (200 coordinates, P(|Z| > 5) = 6e-7 each).
-        const double var = (sumSq(i) / rounds - mean(i) * mean(i)) * rounds / (rounds - 1);
-        EXPECT_NEAR(mean(i), g(i), 5.0 * std::sqrt(var / rounds)) << "coordinate " << i;
-    }
-}
-
-TEST(RandomLinearCode, ProjectionErrorMatchesTheory)
-{
-    // Full buckets (dim = 4n): E||T^T T g - g||^2 = (n/k - 1) ||g||^2 exactly
-    // (methods.md 5.3), 3 for n = 64, k = 16. The empirical SE of the mean
-    // ratio over 4000 rounds is about 0.005 (0.16% of it), so the 5% tolerance
-    // is about 30 SE; the first check asserts it is at least 5 SE.
-    Rng rng(7, "mse");
-    const Eigen::VectorXd g = RandomVector(rng, 256);
-    const int rounds = 4000;
-    double sum = 0.0;
-    double sumSq = 0.0;
-    for (int r = 0; r < rounds; ++r)
-    {
-        const double e = (Project(g, 64, 16, static_cast<uint64_t>(r)) - g).squaredNorm() / g.squaredNorm();
-        sum += e;
-        sumSq += e * e;
-    }
-    const double mean = sum / rounds;
-    const double se = std::sqrt((sumSq / rounds - mean * mean) / (rounds - 1));
-    const double theory = 64.0 / 16.0 - 1.0;
-    EXPECT_LT(5.0 * se, 0.05 * theory); // the tolerance is statistically meaningful
-    EXPECT_NEAR(mean, theory, 0.05 * theory);
-}
-
-TEST(RandomLinearCode, ProjectionErrorOfAPartialLastBucket)
-{
-    // The decoder keeps only the n_r real coordinates of a bucket (it discards
-    // the padding), and the k rows are drawn without replacement, so
-    //   E||T^T T g_b - g_b||^2 = (n_r - 1)(n - k) / (k (n - 1)) ||g_b||^2,
-    // (n/k - 1 for a full bucket). dim 200 over n = 64, k = 16: three full
-    // buckets and one with n_r = 8, whose factor is 7 * 48 / (16 * 63) = 1/3
-    // against 3. Case 1 puts all the energy in the partial bucket (theory
-    // 1/3); case 2 spreads it evenly. SE over 40000 rounds about 0.4 % (case
-    // 1) and 0.06 % (case 2) of the theory; the 3 % tolerance catches n_r in
-    // place of n_r - 1 (14 % in case 1) and
-    // n/k - 1 for the partial bucket (9x in case 1, 3.3 % in case 2). Checked:
-    // n_r in place of n_r - 1 in the expected value fails case 1 (case 2 moves
-    // by only 1.4 % and passes: case 1 is the one that guards the formula).
-    const size_t n = 64;
-    const size_t k = 16;
-    Rng rng(12, "partial-bucket");
-    Eigen::VectorXd concentrated = Eigen::VectorXd::Zero(200);
-    concentrated.tail(8) = RandomVector(rng, 8);
-    const Eigen::VectorXd spread = RandomVector(rng, 200);
-    for (const Eigen::VectorXd& g : {concentrated, spread})
-    {
-        double theory = 0.0;
-        for (size_t start = 0; start < 200; start += n)
-        {
-            const size_t nr = std::min<size_t>(n, 200 - start);
-            const double factor = (static_cast<double>(nr) - 1.0) * static_cast<double>(n - k) /
-                                  (static_cast<double>(k) * static_cast<double>(n - 1));
-            theory += factor * g.segment(static_cast<Eigen::Index>(start), static_cast<Eigen::Index>(nr))
-                                   .squaredNorm();
-        }
-        theory /= g.squaredNorm();
-        const int rounds = 40000;
-        double sum = 0.0;
-        double sumSq = 0.0;
-        for (int r = 0; r < rounds; ++r)
-        {
-            const double e = (Project(g, n, k, static_cast<uint64_t>(r)) - g).squaredNorm() / g.squaredNorm();
-            sum += e;
-            sumSq += e * e;
-        }
-        const double mean = sum / rounds;
-        const double se = std::sqrt((sumSq / rounds - mean * mean) / (rounds - 1));
-        EXPECT_LT(5.0 * se, 0.03 * theory) << "theory " << theory;
-        EXPECT_NEAR(mean, theory, 0.03 * theory);
-        std::cout << "projection term: measured " << mean << " theory " << theory << " (SE " << se << ")\n";
-    }
-}
-
-TEST(RandomLinearCode, AllRowsGiveExactReconstruction)
-{
-    Rng rng(8, "exact");
-    const Eigen::VectorXd g = RandomVector(rng, 200); // padded last bucket
-    for (uint64_t round : {0u, 1u, 2u})
-    {
-        const Eigen::VectorXd p = Project(g, 64, 64, round);
-        EXPECT_LE((p - g).cwiseAbs().maxCoeff(), 1e-9 * g.cwiseAbs().maxCoeff());
-    }
-}
-
-TEST(StochasticQuantizer, FitRespectsBudgetAndIsFinest)
-{
-    const double scaleBits = 32.0 + std::log2(3.0);
-    const uint32_t kMaxLevels = 1u << 20;
-    for (size_t dim : {size_t{1}, size_t{7}, size_t{50}, size_t{1000}})
-    {
-        uint32_t lastLevels = 0;
-        size_t lastCoordinates = 0;
-        for (double budget = 0.0; budget <= 40.0 * dim; budget += 0.25)
-        {
-            const QuantizerFit fit = FitQuantizer(dim, budget);
-            ASSERT_LE(fit.bits, budget) << "dim " << dim << " budget " << budget;
-            ASSERT_EQ(fit.coordinates == 0, budget < scaleBits) << "dim " << dim << " budget " << budget;
-            ASSERT_LE(fit.coordinates, dim);
-            // Monotone in the budget.
-            ASSERT_GE(fit.coordinates, lastCoordinates) << "dim " << dim << " budget " << budget;
-            if (fit.coordinates == dim && lastCoordinates == dim)
-            {
-                ASSERT_GE(fit.levels, lastLevels) << "dim " << dim << " budget " << budget;
-            }
-            lastLevels = fit.levels;
-            lastCoordinates = fit.coordinates;
-            if (fit.coordinates == 0)
-            {
-                continue;
-            }
-            ASSERT_GE(fit.levels, 1u);
-            const double m = static_cast<double>(fit.coordinates);
-            ASSERT_NEAR(fit.bits, 32.0 + m * std::log2(2.0 * fit.levels + 1.0), 1e-9);
-            // Finest: one more coordinate (sparse) or level (full) would not fit
-            // (1e-9 bits of slack for rounding at exact boundaries), unless the
-            // levels hit the quantizer's cap of 2^20 (kMaxLevels in
-            // stochastic-quantizer.cc; finer than a float output resolves).
-            ASSERT_LE(fit.levels, kMaxLevels);
-            if (fit.levels == kMaxLevels)
-            {
-                continue;
-            }
-            const double finer = fit.coordinates < dim
-                                     ? 32.0 + (m + 1.0) * std::log2(3.0)
-                                     : 32.0 + m * std::log2(2.0 * fit.levels + 3.0);
-            ASSERT_GT(finer, budget - 1e-9) << "dim " << dim << " budget " << budget;
-        }
-        // Full coordinates once one level each fits; levels grow with the budget.
-        EXPECT_EQ(FitQuantizer(dim, 32.0 + 1.6 * dim).coordinates, dim);
-        EXPECT_LT(FitQuantizer(dim, 32.0 + 4.0 * dim).levels, FitQuantizer(dim, 32.0 + 10.0 * dim).levels);
-        EXPECT_LT(FitQuantizer(dim, 32.0 + 10.0 * dim).levels, FitQuantizer(dim, 32.0 + 16.0 * dim).levels);
-    }
-}
-
-TEST(StochasticQuantizer, QuantizeDequantizeIsUnbiased)
-{
-    const size_t dim = 50;
-    Rng gRng(9, "quantizer-g");
-    const Eigen::VectorXf g = RandomVector(gRng, dim).cast<float>();
-    struct Case
-    {
-        double budget;
-        size_t coordinates;
-        uint32_t levels;
-    };
-    // Budgets just above 32 + m log2(2s + 1) for the wanted (m, s).
-    const std::vector<Case> cases{{32.0 + dim * std::log2(3.0) + 0.5, dim, 1},
-                                  {32.0 + dim * std::log2(17.0) + 0.5, dim, 8},
-                                  {32.0 + dim * std::log2(129.0) + 0.5, dim, 64},
-                                  {32.0 + 10 * std::log2(3.0) + 0.5, 10, 1}};
-    const int draws = 20000;
-    std::vector<double> mse;
-    for (const Case& c : cases)
-    {
-        const QuantizerFit fit = FitQuantizer(dim, c.budget);
-        ASSERT_EQ(fit.coordinates, c.coordinates);
-        ASSERT_EQ(fit.levels, c.levels);
-        Eigen::VectorXd sum = Eigen::VectorXd::Zero(dim);
-        Eigen::VectorXd sumSq = Eigen::VectorXd::Zero(dim);
-        Eigen::VectorXf out(dim);
-        double squaredError = 0.0;
-        for (int d = 0; d < draws; ++d)
-        {
-            Rng rng(10, "quantizer-draw", static_cast<uint64_t>(d));
-            ASSERT_EQ(QuantizeDequantize(g.data(), dim, fit, rng, out.data()), fit.bits);
-            ASSERT_LE((out.array() != 0.0f).count(), static_cast<Eigen::Index>(c.coordinates));
-            const Eigen::VectorXd o = out.cast<double>();
-            sum += o;
-            sumSq += o.cwiseProduct(o);
-            squaredError += (o - g.cast<double>()).squaredNorm();
-        }
-        mse.push_back(squaredError / draws);
-        const Eigen::VectorXd mean = sum / draws;
-        for (Eigen::Index i = 0; i < mean.size(); ++i)
-        {
-            // 5 empirical SE per coordinate, plus float rounding of the output
-            // (1e-6 of ||g||) for coordinates whose level happens to be exact.
-            const double var = std::max(0.0, (sumSq(i) / draws - mean(i) * mean(i)) * draws / (draws - 1));
-            EXPECT_NEAR(mean(i), g(i), 5.0 * std::sqrt(var / draws) + 1e-6 * g.norm())
-                << "m " << c.coordinates << " s " << c.levels << " coordinate " << i;
-        }
-    }
-    // More levels, less error: s = 1 > s = 8 > s = 64; sparse s = 1 worst.
-    EXPECT_GT(mse[0], mse[1]);
-    EXPECT_GT(mse[1], mse[2]);
-    EXPECT_GT(mse[3], mse[0]);
 }

@@ -1,8 +1,10 @@
 /*
- * wfl-sweep: grid expansion and stable point ids, resume after a kill,
- * failure isolation, shards covering every point once, MPI against one
- * process.
+ * wfl-sweep running points: shards covering every point once, resume after
+ * a kill, failure isolation, MPI against one process. The plan's expansion
+ * is in test-sweep-plan.cc, plans refused by the dry run in
+ * test-sweep-dry-run.cc.
  */
+#include "sweep-fixtures.h"
 #include "sweep-plan.h"
 #include "test-util.h"
 
@@ -22,11 +24,10 @@
 #include <unistd.h>
 
 using namespace wfl;
+using namespace sweeptest;
 
 namespace
 {
-
-const std::string kSweep = WFL_SWEEP_BINARY;
 
 std::vector<std::string>
 SmallSweep(const std::string& out, std::vector<std::string> extra = {})
@@ -74,69 +75,7 @@ IndexFingerprint(const std::string& out)
     return os.str();
 }
 
-std::vector<std::string>
-DryRun(const std::vector<std::string>& args)
-{
-    std::vector<std::string> all = args;
-    all.push_back("--dry-run");
-    const auto result = wfltest::Run(all);
-    EXPECT_EQ(result.exitCode, 0) << result.err;
-    std::vector<std::string> lines;
-    std::istringstream stream(result.out);
-    std::string line;
-    while (std::getline(stream, line))
-    {
-        lines.push_back(line);
-    }
-    return lines;
-}
-
 } // namespace
-
-TEST(SweepPlan, RangesAndListsExpand)
-{
-    EXPECT_EQ(ExpandAxisValues("x", "-10:5:10"), (std::vector<std::string>{"-10", "-5", "0", "5", "10"}));
-    EXPECT_EQ(ExpandAxisValues("x", "0.1:0.1:0.3"), (std::vector<std::string>{"0.1", "0.2", "0.3"}));
-    EXPECT_EQ(ExpandAxisValues("x", "rlc, digital"), (std::vector<std::string>{"rlc", "digital"}));
-    EXPECT_NE(wfltest::InputErrorOf([] { ExpandAxisValues("x", "1:0:3"); }).find("STEP > 0"),
-              std::string::npos);
-    EXPECT_NE(wfltest::InputErrorOf([] { ParseShard("3/3"); }).find("--shard"), std::string::npos);
-    EXPECT_EQ(ParseShard("2/5"), (std::pair<size_t, size_t>{2, 5}));
-}
-
-TEST(SweepPlan, PointIdsAreStableAcrossOrderingsAndSpelling)
-{
-    SweepSpec a;
-    a.axes = {ParseAxis("learner.lr=0.1,0.2"), ParseAxis("data.clients=3,4")};
-    a.seeds = {1, 2};
-    a.sets = {{"data.dataset", "synthetic"}};
-    SweepSpec b = a;
-    std::reverse(b.axes.begin(), b.axes.end());
-    b.axes[1] = ParseAxis("learner.lr=0.10,2e-1"); // same numbers, other spelling
-    std::set<std::string> idsA;
-    std::set<std::string> idsB;
-    for (const SweepPoint& p : ExpandSweep(a))
-    {
-        idsA.insert(p.id);
-    }
-    for (const SweepPoint& p : ExpandSweep(b))
-    {
-        idsB.insert(p.id);
-    }
-    EXPECT_EQ(idsA.size(), 8u);
-    EXPECT_EQ(idsA, idsB);
-    // A different seed or value is a different point.
-    SweepSpec c = a;
-    c.seeds = {3};
-    for (const SweepPoint& p : ExpandSweep(c))
-    {
-        EXPECT_EQ(idsA.count(p.id), 0u);
-    }
-    // Bad values are rejected naming the key, before anything runs.
-    SweepSpec bad = a;
-    bad.axes.push_back(ParseAxis("learner.model=cnn2"));
-    EXPECT_NE(wfltest::InputErrorOf([&] { ExpandSweep(bad); }).find("learner.model"), std::string::npos);
-}
 
 TEST(Sweep, ShardsCoverEveryPointExactlyOnce)
 {
@@ -252,68 +191,6 @@ TEST(Sweep, FailedAndDivergedPointsHaveTheirOwnStatusAndDoNotStopTheOthers)
     EXPECT_NE(logText.find("marker"), std::string::npos) << "the diverged point was run again";
 }
 
-TEST(Sweep, DryRunRejectsAPointThatSetsAKeyWithoutEffect)
-{
-    const std::string out = wfltest::MakeTempDir("sweep-inert");
-    // channel.normalized acts on rlc, not on the exact average: the ideal
-    // point is invalid, and the message names it and both keys.
-    const auto bad = wfltest::Run({kSweep, "--grid", "coding.scheme=rlc,ideal", "--set",
-                                   "channel.normalized=true", "--out", out, "--dry-run"});
-    EXPECT_EQ(bad.exitCode, 2) << bad.err;
-    EXPECT_NE(bad.err.find("point 1 (coding.scheme=ideal seed=1)"), std::string::npos) << bad.err;
-    EXPECT_NE(bad.err.find("channel.normalized has no effect unless coding.scheme"), std::string::npos)
-        << bad.err;
-    EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
-    // Given only where it acts, the same sweep is valid.
-    const auto lines = DryRun({kSweep, "--grid", "coding.scheme=rlc,ideal", "--set",
-                               "channel.normalized=true if coding.scheme=rlc,analog", "--out", out});
-    EXPECT_EQ(lines.size(), 2u);
-    // A condition must name a swept or set key.
-    const auto unknown = wfltest::Run({kSweep, "--grid", "coding.scheme=rlc,ideal", "--set",
-                                       "channel.normalized=true if channel.fading=none", "--out", out,
-                                       "--dry-run"});
-    EXPECT_EQ(unknown.exitCode, 2);
-    EXPECT_NE(unknown.err.find("channel.fading is neither swept"), std::string::npos) << unknown.err;
-}
-
-// A compressor key inert under another key of its compressor (OnlyIf in
-// helper/compressor-list.cc) is checked per point too: QCS's beta without
-// weighted feedback. Break tried: the generated conditional rows always
-// holding (scenario-rules.cc) -> the first sweep passes the dry run (fails).
-TEST(Sweep, DryRunRejectsACompressorKeyInertUnderAnotherOfItsKeys)
-{
-    const std::string out = wfltest::MakeTempDir("sweep-inert-compressor");
-    const std::vector<std::string> base{kSweep, "--set", "coding.scheme=digital", "--set", "compression.scheme=qcs",
-                                        "--grid", "compression.feedback=weighted,none", "--out", out};
-    std::vector<std::string> bad = base;
-    bad.insert(bad.end(), {"--set", "compression.beta=0.5", "--dry-run"});
-    const auto result = wfltest::Run(bad);
-    EXPECT_EQ(result.exitCode, 2) << result.err;
-    EXPECT_NE(result.err.find("point 1 (compression.feedback=none seed=1)"), std::string::npos) << result.err;
-    EXPECT_NE(result.err.find("compression.beta has no effect unless compression.feedback = weighted"),
-              std::string::npos)
-        << result.err;
-    std::vector<std::string> good = base;
-    good.insert(good.end(), {"--set", "compression.beta=0.5 if compression.feedback=weighted"});
-    EXPECT_EQ(DryRun(good).size(), 2u);
-}
-
-TEST(SweepPlan, ConditionalSetsApplyOnlyWhereTheirConditionHolds)
-{
-    SweepSpec spec;
-    spec.axes = {ParseAxis("coding.scheme=analog,rlc,digital")};
-    spec.sets = {{"power.policy", "truncated if coding.scheme=analog,rlc"},
-                 {"coding.ratio", "0.5 if coding.scheme=rlc,digital"}};
-    const std::vector<SweepPoint> points = ExpandSweep(spec);
-    ASSERT_EQ(points.size(), 3u);
-    EXPECT_EQ(points[0].config.powerPolicy, "truncated");
-    EXPECT_EQ(points[0].config.codingRatio, 0.1); // the default: not given to analog
-    EXPECT_EQ(points[1].config.powerPolicy, "truncated");
-    EXPECT_EQ(points[1].config.codingRatio, 0.5);
-    EXPECT_EQ(points[2].config.powerPolicy, "inversion");
-    EXPECT_EQ(points[2].config.codingRatio, 0.5);
-}
-
 TEST(Sweep, MpiRanksGiveTheSameIndexAsOneProcess)
 {
     const std::string mpirun = WFL_MPIRUN;
@@ -339,86 +216,4 @@ TEST(Sweep, MpiRanksGiveTheSameIndexAsOneProcess)
     asan ? setenv("ASAN_OPTIONS", saved.c_str(), 1) : unsetenv("ASAN_OPTIONS");
     ASSERT_EQ(result.exitCode, 0) << result.err;
     EXPECT_EQ(IndexFingerprint(ranks), IndexFingerprint(single));
-}
-
-TEST(SweepPlan, ConditionalAxisAppliesOnlyWhereItsConditionHoldsAndPointsAreNotRepeated)
-{
-    // The ideal uplink has no SNR: it appears once per seed, without the key.
-    // Checked by keeping the repeated combinations: 12 points, repeated ids.
-    SweepSpec spec;
-    spec.axes = {ParseAxis("coding.scheme=ideal,rlc"),
-                 ParseAxis("channel.snr-db=0,10,20 if coding.scheme=rlc")};
-    spec.sets = {{"channel.normalized", "true if coding.scheme=rlc"}};
-    spec.seeds = {1, 2};
-    EXPECT_EQ(spec.axes[1].conditionKey, "coding.scheme");
-    EXPECT_EQ(spec.axes[1].values, (std::vector<std::string>{"0", "10", "20"}));
-    const std::vector<SweepPoint> points = ExpandSweep(spec);
-    ASSERT_EQ(points.size(), 2u + 6u);
-    std::set<std::string> ids;
-    for (const SweepPoint& p : points)
-    {
-        ids.insert(p.id);
-        const bool ideal = p.config.codingScheme == "ideal";
-        EXPECT_EQ(p.axisValues[1].second.empty(), ideal);
-        EXPECT_EQ(p.config.normalized, ideal ? "false" : "true");
-    }
-    EXPECT_EQ(ids.size(), points.size());
-    EXPECT_EQ(points[0].config.snrDb, ScenarioConfig().snrDb);
-    EXPECT_EQ(points[2].config.snrDb, 0.0);
-    EXPECT_EQ(points[7].config.snrDb, 20.0);
-    // Without the condition the ideal points would set the SNR: an error.
-    spec.axes[1] = ParseAxis("channel.snr-db=0,10,20");
-    EXPECT_NE(wfltest::InputErrorOf([&] { ExpandSweep(spec); }).find("channel.snr-db has no effect"),
-              std::string::npos);
-}
-
-// Two conditional sets of one key, and a conditional axis of that key, each
-// act where their condition holds. Catches the file's sets being merged into a
-// map by key (the second set of compression.levels silently dropped, and every
-// set of a key swept under a condition dropped): dqsg kept its default 3 levels.
-TEST(SweepPlan, SetsOfOneKeyWithDifferentConditionsAllApply)
-{
-    const std::vector<SweepAxis> axes = {
-        ParseAxis("compression.scheme=qsgd,dqsg,ndqsg"),
-        ParseAxis("compression.levels=1,15 if compression.scheme=ndqsg")};
-    SweepSpec spec;
-    spec.axes = axes;
-    spec.sets = MergeSets({{"coding.scheme", "digital"},
-                           {"compression.levels", "0 if compression.scheme=qsgd"},
-                           {"compression.levels", "32767 if compression.scheme=dqsg"},
-                           {"compression.bucket", "512 if compression.scheme=qsgd"}},
-                          {{"compression.bucket", "256 if compression.scheme=qsgd,dqsg"}}, axes);
-    const std::vector<SweepPoint> points = ExpandSweep(spec);
-    ASSERT_EQ(points.size(), 4u);
-    EXPECT_EQ(points[0].config.compressionValues.at("levels"), "0");
-    EXPECT_EQ(points[1].config.compressionValues.at("levels"), "32767");
-    EXPECT_EQ(points[2].config.compressionValues.at("levels"), "1");
-    EXPECT_EQ(points[3].config.compressionValues.at("levels"), "15");
-    // The command line's set replaced the file's set of the same key.
-    EXPECT_EQ(points[0].config.compressionValues.at("bucket"), "256");
-    EXPECT_EQ(points[1].config.compressionValues.at("bucket"), "256");
-    // A key swept without a condition drops its sets.
-    const std::vector<SweepAxis> everywhere = {ParseAxis("compression.levels=1,2")};
-    EXPECT_TRUE(MergeSets({{"compression.levels", "3"}}, {{"compression.levels", "4"}}, everywhere).empty());
-}
-
-// One trace.save-model file for several points would be overwritten or, as
-// before this check, make the second point fail after the first had run: the
-// plan is refused before anything runs, naming the key, the file and both
-// points. Per-point files (a conditional set) are accepted. Break tried:
-// RejectSharedModelFiles not called -> the dry run lists 2 points (fails).
-TEST(Sweep, DryRunRejectsOneModelFileForSeveralPoints)
-{
-    const std::string out = wfltest::MakeTempDir("sweep-save-model");
-    const auto bad = wfltest::Run({kSweep, "--grid", "run.rounds=1,2", "--set",
-                                   "trace.save-model=" + out + "/model.h5", "--out", out, "--dry-run"});
-    EXPECT_EQ(bad.exitCode, 2) << bad.err;
-    EXPECT_NE(bad.err.find("trace.save-model = " + out + "/model.h5: the same file for points 0 and 1"),
-              std::string::npos)
-        << bad.err;
-    EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
-    const auto lines = DryRun({kSweep, "--grid", "run.rounds=1,2", "--set",
-                               "trace.save-model=" + out + "/low.h5 if run.rounds=1", "--set",
-                               "trace.save-model=" + out + "/high.h5 if run.rounds=2", "--out", out});
-    EXPECT_EQ(lines.size(), 2u);
 }

@@ -1,0 +1,124 @@
+// The stochastic quantizer: the budget fit is the finest that fits, and
+// quantize-dequantize is unbiased with less error at more levels.
+//
+// Statistical tests use fixed seeds, so they are deterministic; their
+// tolerances are stated in units of the Monte Carlo standard error (SE).
+
+#include "random.h"
+#include "rlc-fixtures.h"
+#include "stochastic-quantizer.h"
+
+#include <gtest/gtest.h>
+
+#include <Eigen/Dense>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+using namespace wfl;
+using namespace rlctest;
+
+TEST(StochasticQuantizer, FitRespectsBudgetAndIsFinest)
+{
+    const double scaleBits = 32.0 + std::log2(3.0);
+    const uint32_t kMaxLevels = 1u << 20;
+    for (size_t dim : {size_t{1}, size_t{7}, size_t{50}, size_t{1000}})
+    {
+        uint32_t lastLevels = 0;
+        size_t lastCoordinates = 0;
+        for (double budget = 0.0; budget <= 40.0 * dim; budget += 0.25)
+        {
+            const QuantizerFit fit = FitQuantizer(dim, budget);
+            ASSERT_LE(fit.bits, budget) << "dim " << dim << " budget " << budget;
+            ASSERT_EQ(fit.coordinates == 0, budget < scaleBits) << "dim " << dim << " budget " << budget;
+            ASSERT_LE(fit.coordinates, dim);
+            // Monotone in the budget.
+            ASSERT_GE(fit.coordinates, lastCoordinates) << "dim " << dim << " budget " << budget;
+            if (fit.coordinates == dim && lastCoordinates == dim)
+            {
+                ASSERT_GE(fit.levels, lastLevels) << "dim " << dim << " budget " << budget;
+            }
+            lastLevels = fit.levels;
+            lastCoordinates = fit.coordinates;
+            if (fit.coordinates == 0)
+            {
+                continue;
+            }
+            ASSERT_GE(fit.levels, 1u);
+            const double m = static_cast<double>(fit.coordinates);
+            ASSERT_NEAR(fit.bits, 32.0 + m * std::log2(2.0 * fit.levels + 1.0), 1e-9);
+            // Finest: one more coordinate (sparse) or level (full) would not fit
+            // (1e-9 bits of slack for rounding at exact boundaries), unless the
+            // levels hit the quantizer's cap of 2^20 (kMaxLevels in
+            // stochastic-quantizer.cc; finer than a float output resolves).
+            ASSERT_LE(fit.levels, kMaxLevels);
+            if (fit.levels == kMaxLevels)
+            {
+                continue;
+            }
+            const double finer = fit.coordinates < dim
+                                     ? 32.0 + (m + 1.0) * std::log2(3.0)
+                                     : 32.0 + m * std::log2(2.0 * fit.levels + 3.0);
+            ASSERT_GT(finer, budget - 1e-9) << "dim " << dim << " budget " << budget;
+        }
+        // Full coordinates once one level each fits; levels grow with the budget.
+        EXPECT_EQ(FitQuantizer(dim, 32.0 + 1.6 * dim).coordinates, dim);
+        EXPECT_LT(FitQuantizer(dim, 32.0 + 4.0 * dim).levels, FitQuantizer(dim, 32.0 + 10.0 * dim).levels);
+        EXPECT_LT(FitQuantizer(dim, 32.0 + 10.0 * dim).levels, FitQuantizer(dim, 32.0 + 16.0 * dim).levels);
+    }
+}
+
+TEST(StochasticQuantizer, QuantizeDequantizeIsUnbiased)
+{
+    const size_t dim = 50;
+    Rng gRng(9, "quantizer-g");
+    const Eigen::VectorXf g = RandomVector(gRng, dim).cast<float>();
+    struct Case
+    {
+        double budget;
+        size_t coordinates;
+        uint32_t levels;
+    };
+    // Budgets just above 32 + m log2(2s + 1) for the wanted (m, s).
+    const std::vector<Case> cases{{32.0 + dim * std::log2(3.0) + 0.5, dim, 1},
+                                  {32.0 + dim * std::log2(17.0) + 0.5, dim, 8},
+                                  {32.0 + dim * std::log2(129.0) + 0.5, dim, 64},
+                                  {32.0 + 10 * std::log2(3.0) + 0.5, 10, 1}};
+    const int draws = 20000;
+    std::vector<double> mse;
+    for (const Case& c : cases)
+    {
+        const QuantizerFit fit = FitQuantizer(dim, c.budget);
+        ASSERT_EQ(fit.coordinates, c.coordinates);
+        ASSERT_EQ(fit.levels, c.levels);
+        Eigen::VectorXd sum = Eigen::VectorXd::Zero(dim);
+        Eigen::VectorXd sumSq = Eigen::VectorXd::Zero(dim);
+        Eigen::VectorXf out(dim);
+        double squaredError = 0.0;
+        for (int d = 0; d < draws; ++d)
+        {
+            Rng rng(10, "quantizer-draw", static_cast<uint64_t>(d));
+            ASSERT_EQ(QuantizeDequantize(g.data(), dim, fit, rng, out.data()), fit.bits);
+            ASSERT_LE((out.array() != 0.0f).count(), static_cast<Eigen::Index>(c.coordinates));
+            const Eigen::VectorXd o = out.cast<double>();
+            sum += o;
+            sumSq += o.cwiseProduct(o);
+            squaredError += (o - g.cast<double>()).squaredNorm();
+        }
+        mse.push_back(squaredError / draws);
+        const Eigen::VectorXd mean = sum / draws;
+        for (Eigen::Index i = 0; i < mean.size(); ++i)
+        {
+            // 5 empirical SE per coordinate, plus float rounding of the output
+            // (1e-6 of ||g||) for coordinates whose level happens to be exact.
+            const double var = std::max(0.0, (sumSq(i) / draws - mean(i) * mean(i)) * draws / (draws - 1));
+            EXPECT_NEAR(mean(i), g(i), 5.0 * std::sqrt(var / draws) + 1e-6 * g.norm())
+                << "m " << c.coordinates << " s " << c.levels << " coordinate " << i;
+        }
+    }
+    // More levels, less error: s = 1 > s = 8 > s = 64; sparse s = 1 worst.
+    EXPECT_GT(mse[0], mse[1]);
+    EXPECT_GT(mse[1], mse[2]);
+    EXPECT_GT(mse[3], mse[0]);
+}
