@@ -68,7 +68,7 @@ struct MseCostModel
  * C_t = {k : c_k >= c_t}, with the noise term at c_t <= c_A; within C_t the
  * sets scanned are the j lightest clients, j = 1..|C_t|: M (M + 1) / 2 sets.
  * This is the exact minimum of J whenever the best subset of every C_t is
- * such a prefix by weight. That is not proved; tests/test-power-allocator.cc
+ * such a prefix by weight. That is not proved; tests/test-power-allocator-search.cc
  * checks it against enumeration of all subsets (docs/power-allocation.md
  * gives the agreement). Cost O(M^2) time, O(M) memory.
  */

@@ -219,7 +219,7 @@ NdqsgCompressor::Decode(const CompressedMessage& message, size_t dim, const Comp
     // A round of one without the round's double sums (NdqsgRoundDecoder::Add
     // with weight 1 decodes to the same floats): a fine message is undithered;
     // a nested one is decoded against the first client's side information,
-    // zero. test-compressor-list and test-ndqsg check it against the round.
+    // zero. CompressorList.LoneDecodeEqualsARoundOfOne checks it against the round.
     if (!message.fits)
     {
         std::fill(out, out + dim, 0.0F);
