@@ -158,11 +158,12 @@ DenseM(const HalfStep& h, Eigen::Index levels)
 // mv, first half-step: the fitted X codebook equals a dense least-squares
 // solve on the vectorised M_i (1e-9 relative), the closed-form objective
 // equals the dense one, and no random perturbation (100 per size, 1e-6 to
-// 10 times |c|) lowers the dense objective. Break tried: r from
+// 10 times |c|) lowers the dense objective. Breaks tried: r from
 // C = O_hat O_hat^T instead of O_hat O^T -> the codebook differs from the
-// dense solve by > 1e-2 and perturbations lower the objective (fails); K's
-// pass adding (P 1_j)(e) to K(j, q_e) is the same (symmetric), so the
-// smallest error caught is 1e-9 relative in c.
+// dense solve and perturbations lower the objective (fails); K from
+// P = O O^T (the unquantized other factor) -> differs from the dense solve,
+// worse than naive (fails). Smallest error caught: 1e-9 relative in c, or
+// any perturbation lowering the objective by 1e-12 relative.
 TEST(IsgqLloydMax, MvHalfStepIsTheLeastSquaresOptimum)
 {
     Rng rng(3, "isgq-lloyd-max-perturb");
@@ -204,9 +205,8 @@ TEST(IsgqLloydMax, MvHalfStepIsTheLeastSquaresOptimum)
 // mvu, first half-step: sum(G - G_hat) = 0 to 1e-12 of sum|G| (dense), and
 // no perturbation inside the constraint (d projected onto a^T d = 0) lowers
 // the dense objective. Break tried: the KKT right-hand side 0 instead of
-// sum(G) -> the bias is sum(G) itself (fails); the constraint row left out
-// (mv) -> bias 1e-2 of sum|G| (fails). Smallest error caught: a bias of
-// 1e-12 sum|G|.
+// sum(G) -> bias 17.3 against the allowed 2e-11 (fails). Smallest error
+// caught: a bias of 1e-12 sum|G|.
 TEST(IsgqLloydMax, MvuHalfStepIsUnbiasedAndOptimalUnderTheConstraint)
 {
     Rng rng(4, "isgq-lloyd-max-perturb-u");
@@ -239,9 +239,9 @@ TEST(IsgqLloydMax, MvuHalfStepIsUnbiasedAndOptimalUnderTheConstraint)
 
 // Through Encode and Decode (alternating fits, float32 codebooks): mv's
 // relative error <= naive's at L = 2, 4, 8 and mvu's decoded bias
-// |sum(G - G_hat)| < 1e-6 sum|G|. Break tried: r negated in FitQuadratic ->
-// mv far above naive (fails); mvu with the KKT constraint dropped -> bias
-// about 1e-3 of sum|G| (fails). Smallest error caught: a decoded bias of
+// |sum(G - G_hat)| < 1e-6 sum|G|. Breaks tried: r negated in FitQuadratic
+// -> mv 2.5 against naive 0.51 (fails); mvu solved without the constraint
+// -> bias 9e-3 of sum|G| (fails). Smallest error caught: a decoded bias of
 // 1e-6 sum|G|; mv above naive by any amount.
 TEST(IsgqLloydMax, MvBeatsNaiveAndMvuIsUnbiasedThroughTheMessage)
 {
@@ -262,11 +262,11 @@ TEST(IsgqLloydMax, MvBeatsNaiveAndMvuIsUnbiasedThroughTheMessage)
 }
 
 // Bits: bitsRaw is the formula exactly; the budget lowers L one step at a
-// time and is never exceeded; below the L = 1 message, fits = false and
-// Decode writes zeros; entropy bits never exceed raw. Break tried: the
-// codebooks not charged (mv) -> bitsRaw 2 x 32 L short (fails); the ladder
-// stopping at L = 2 -> the L = 1 budget reports fits = false (fails).
-// Smallest error caught: one bit.
+// time and is never exceeded (one bit below the L message gives L - 1);
+// entropy bits never exceed raw. Breaks tried: the codebooks not charged
+// (mv) -> bitsRaw 2 x 32 x 8 short (fails); the ladder stopping at L = 2 ->
+// the L = 1 budget reports fits = false (fails). Smallest error caught: one
+// bit.
 TEST(IsgqLloydMax, BitsMatchTheFormulaAndTheBudgetIsKept)
 {
     const Problem p = MakeProblem(6, 100, 20, 9); // factored: 6 x 120 symbols < 2000
@@ -302,8 +302,8 @@ TEST(IsgqLloydMax, BitsMatchTheFormulaAndTheBudgetIsKept)
 }
 
 // One bit below the L = 1 message: fits = false, Decode writes zeros.
-// Break tried: the ladder's last check skipped (L = 1 sent regardless) ->
-// fits stays true (fails).
+// Break tried: the last budget check skipped at L = 1 -> fits stays true
+// (fails).
 TEST(IsgqLloydMax, BelowTheSmallestMessageTheClientIsSilent)
 {
     const Problem p = MakeProblem(6, 100, 20, 9);
@@ -320,8 +320,8 @@ TEST(IsgqLloydMax, BelowTheSmallestMessageTheClientIsSilent)
 // Exact zeros are their own symbol and decode to exact zeros: a zero column
 // of X gives an exactly zero column of G_hat, zeros of a direct tensor stay
 // zero; with no factors every tensor goes direct. Break tried: zeros
-// quantized to the nearest point -> the column decodes to sfn's smallest
-// point times Delta_hat (fails). Smallest error caught: any non-zero.
+// quantized to the nearest point -> their symbol is not L and the column
+// decodes to non-zeros (fails). Smallest error caught: any non-zero.
 TEST(IsgqLloydMax, ExactZerosDecodeToExactZeros)
 {
     Problem p = MakeProblem(8, 12, 4, 13);
@@ -362,8 +362,11 @@ TEST(IsgqLloydMax, ExactZerosDecodeToExactZeros)
 }
 
 // Deterministic: the same input encodes to the same bits and decodes to the
-// same floats, twice, and from a second compressor. Factors that are not
-// those of g are refused, naming the scheme.
+// same floats, twice, from two compressors. Factors that are not those of
+// g are refused, naming the scheme. Break tried: the check called with
+// "isgq" -> the message names isgq (fails). The scheme has no randomness,
+// so no break of determinism was found to try; the generic
+// CompressorList.SeedReachesTheSharedRandomness checks seed independence.
 TEST(IsgqLloydMax, DeterministicAndRefusesForeignFactors)
 {
     Problem p = MakeProblem(16, 30, 10, 17);

@@ -77,10 +77,9 @@ CellOf(LloydMaxModel model, const LloydMaxCodebook& c, size_t k)
 
 // Max (1960), Table I, the unit normal: the published points to 4 digits,
 // and the MSEs 0.3634, 0.1175, 0.03454. Break tried: thresholds at
-// 0.45 c_k + 0.55 c_{k+1} instead of the midpoint -> L = 2 still +-0.7979
-// (symmetric), L = 4 outer point 1.5003 and L = 8 fail; points as the
-// cells' midpoints (not the conditional means) -> every L fails. Smallest
-// error caught: 5e-5 in a point (5e-4 for 1.510, 2.152's 4 digits).
+// 0.45 c_k + 0.55 c_{k+1} instead of the midpoint -> L = 2, 4, 8 all fail.
+// Smallest error caught: 5e-5 in a point (5e-4 for 1.510 and 2.152, given
+// to 4 digits) or in the MSE.
 TEST(LloydMax, UnitNormalMatchesMaxTables)
 {
     const std::vector<std::pair<size_t, std::vector<double>>> table{
@@ -107,10 +106,11 @@ TEST(LloydMax, UnitNormalMatchesMaxTables)
 
 // Every model and L: each point is the conditional mean of its cell and each
 // threshold the midpoint, by Simpson on the density written in this test;
-// the MSE matches Simpson's too and falls with L. Break tried: the folded
-// normal's moments not clipped at 0 (the normal's instead) -> sfn points off
-// by > 0.1; the uniform's half-width 1.7 instead of sqrt 3 -> u fails by
-// 1e-2. Smallest error caught: 1e-9 in a point or the MSE.
+// the MSE matches Simpson's too and falls with L. Breaks tried: the folded
+// normal's cells not clipped at 0 (the normal's moments) -> sfn fails (its
+// L = 1 point 0, MSE not falling); Lloyd stopped at 1e-7 instead of 1e-12
+// -> points off their conditional means by > 1e-9 (fails; the Max-table
+// test still passes). Smallest error caught: 1e-9 in a point or the MSE.
 TEST(LloydMax, CodebooksAreLloydFixedPointsByIndependentIntegration)
 {
     for (const LloydMaxModel model : kModels)
@@ -147,8 +147,9 @@ TEST(LloydMax, CodebooksAreLloydFixedPointsByIndependentIntegration)
 // The unit normalisation that matches s = ||F|| / sqrt(nnz): E[x^2] = 1 for
 // every model, read from the one-point codebook (MSE + c_0^2 = E[x^2]), and
 // the uniform's Lloyd-Max codebook is the uniform quantizer of
-// [-sqrt 3, sqrt 3]. Break tried: the uniform on [-1, 1] -> E[x^2] = 1/3
-// (fails). Smallest error caught: 1e-12 in E[x^2].
+// [-sqrt 3, sqrt 3]. Break tried: the uniform on [-1, 1] (kSqrt3 = 1) ->
+// E[x^2] = 1/3 and the points off (fails). Smallest error caught: 1e-12 in
+// E[x^2].
 TEST(LloydMax, ModelsHaveUnitMeanSquareAndUniformIsTheUniformQuantizer)
 {
     for (const LloydMaxModel model : kModels)
@@ -179,8 +180,8 @@ TEST(LloydMax, ModelsHaveUnitMeanSquareAndUniformIsTheUniformQuantizer)
 
 // Quantize returns the nearest point: brute force over the codebook on 2000
 // random inputs per (model, L). Break tried: upper_bound replaced by
-// lower_bound minus one (clamped) -> fails on every L >= 2. Smallest error
-// caught: any input sent to a point that is not (one of) the nearest.
+// lower_bound minus one (clamped) -> fails. Smallest error caught: any input
+// sent to a point that is not (one of) the nearest.
 TEST(LloydMax, QuantizeReturnsTheNearestPoint)
 {
     Rng rng(5, "lloyd-max-nearest");
@@ -207,7 +208,7 @@ TEST(LloydMax, QuantizeReturnsTheNearestPoint)
 
 // The scale ||x|| / sqrt(nnz) and the zero symbol L. Break tried: nnz
 // counted over all entries -> scale 5/sqrt 4 (fails); zeros quantized like
-// the rest -> symbol 1 (fails).
+// the rest -> symbols {1, 1, 0, 1} (fails; so does ExactZerosDecodeToExactZeros).
 TEST(LloydMax, ScaleCountsNonZerosAndZerosGetTheirOwnSymbol)
 {
     const std::vector<float> x{3.0F, 0.0F, -4.0F, 0.0F};
