@@ -14,7 +14,7 @@
  *   r_i  = <M_i, G>   = <1_i, C F>,          C = O_hat O^T       [B x B],
  *   a_i  = sum(M_i)   = sum over q = i of (O_hat 1)_b (row b of the entry),
  *   ||G||^2 = <O O^T, F F^T>,  sum(G) = (O 1)^T (F 1),
- * never forming an M_i: cost B^2 n (L + 1) + B^2 (m + n) + B n L
+ * never forming an M_i: cost 2 B^2 m + B^2 n (L + 1) + 2 B n L
  * multiply-adds, against L B m n for dense M_i.
  * For X's codebook: F = X, O = Delta. For Delta's: the transpose,
  * G^T = X^T Delta, so F = Delta, O = X (the norm and sum are the same).
@@ -28,7 +28,14 @@
  *      levels); with this single equality and no inequality the KKT solution
  *      is the same minimiser.
  * A level no entry uses (or whose M_i is 0) keeps its starting point: it
- * does not change G_hat (the author's "valid_idx").
+ * does not change G_hat (the author's "valid_idx", which tests
+ * ||O_hat^T 1_i|| >= 1e-6 ||O_hat|| instead). If a = 0 on those levels while
+ * sum(G) != 0 the constraint cannot hold; the decomposition then returns the
+ * least-squares compromise (not met in the tests).
+ * Where this follows the author and where not: the same two quadratic
+ * problems and the same fixed zero level; the author fits Delta's (Y's)
+ * codebook first and alternates once by default, here X's first (as
+ * methods.md words it) and up to IsgqLloydMaxCompressor::kFitRounds.
  */
 #ifndef WFL_ISGQ_CODEBOOK_FIT_H
 #define WFL_ISGQ_CODEBOOK_FIT_H

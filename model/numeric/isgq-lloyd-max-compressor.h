@@ -108,7 +108,12 @@ class IsgqLloydMaxCompressor : public Compressor
     };
 
     /// Alternations of the X and Delta fits (mv, mvu), and the relative
-    /// objective change that stops them earlier.
+    /// objective change that stops them earlier. Measured on X = ReLU(N)
+    /// [64 x 784], Delta = N [64 x 200], L = 2 (test-isgq-lloyd-max.cc):
+    /// relative error naive 0.451349; mv 0.450527 after 1 round and after 4;
+    /// mvu 0.518098 after 1 round (worse than naive: the constraint binds
+    /// while Delta still has its model codebook), 0.450531 after 4, 0.450527
+    /// after 16. Four rounds cost about 2.5x one.
     static constexpr int kFitRounds = 4;
     static constexpr double kFitTolerance = 1e-9;
 
