@@ -16,6 +16,7 @@
 #include "dqsg-compressor.h"
 #include "ef-sign-compressor.h"
 #include "isgq-compressor.h"
+#include "isgq-lloyd-max-compressor.h"
 #include "ndqsg-compressor.h"
 #include "powersgd-compressor.h"
 #include "qcs-compressor.h"
@@ -170,6 +171,39 @@ Isgq()
 }
 
 CompressorRegistration
+IsgqLloydMax()
+{
+    using P = IsgqLloydMaxCompressor::Params;
+    using M = IsgqLloydMaxMethod;
+    const std::vector<std::pair<std::string, LloydMaxModel>> models{{"sn", LloydMaxModel::SparseNormal},
+                                                                    {"sfn", LloydMaxModel::SparseFoldedNormal},
+                                                                    {"u", LloydMaxModel::Uniform},
+                                                                    {"su", LloydMaxModel::SparseUniform}};
+    const auto factorsSent = [](const P&, const CompressorRunFacts& run) { return run.factors; };
+    return Register<IsgqLloydMaxCompressor>(
+        "isgq-lloyd-max",
+        "deterministic ISGQ: Lloyd-Max quantization of a dense layer's gradient factors X and Delta, codebooks "
+        "optionally fitted to G (FedSGD); other tensors directly",
+        {UnsignedParam("levels", "levels", 1, kLloydMaxMaxLevels, &P::levels,
+                       "L Lloyd-Max points per factor (+ the zero symbol); the budget may lower it"),
+         // The models and the method act only on factored layers (direct tensors: sn, naive).
+         OnlyIf(ChoiceParam("input-model", models, &P::inputModel,
+                            "model of X's non-zeros at unit mean square (sfn: post-ReLU)"),
+                kFactorsSent, kFactorDeciders, factorsSent),
+         OnlyIf(ChoiceParam("error-model", models, &P::errorModel, "model of Delta's non-zeros at unit mean square"),
+                kFactorsSent, kFactorDeciders, factorsSent),
+         OnlyIf(ChoiceParam("method", std::vector<std::pair<std::string, M>>{{"naive", M::Naive},
+                                                                              {"mv", M::Mv},
+                                                                              {"mvu", M::Mvu}},
+                            &P::method,
+                            "codebooks: the models' (naive), least-squares fit to G (mv), the same with "
+                            "sum(G - G_hat) = 0 (mvu)"),
+                kFactorsSent, kFactorDeciders, factorsSent),
+         OnlyIf(FlagParam("always-factor", &P::alwaysFactor, "factor every dense layer, even where direct is cheaper"),
+                kFactorsSent, kFactorDeciders, factorsSent)});
+}
+
+CompressorRegistration
 Qcs()
 {
     using P = QcsCompressor::Params;
@@ -200,7 +234,7 @@ std::vector<CompressorRegistration>
 BuiltInCompressors()
 {
     return {Qsgd(), TernGrad(), SignSgd(), EfSign(), TopK(), RandomSparsification(),
-            PowerSgd(), Dqsg(), Ndqsg(), Isgq(), Qcs()};
+            PowerSgd(), Dqsg(), Ndqsg(), Isgq(), IsgqLloydMax(), Qcs()};
 }
 
 } // namespace wfl

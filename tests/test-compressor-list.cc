@@ -114,7 +114,7 @@ TEST(CompressorList, HelpListsEverySchemeAndKey)
 // fails the "changes" check; any one entry differing is caught.
 TEST(CompressorList, SeedReachesTheSharedRandomness)
 {
-    const std::set<std::string> seedFree{"signsgd", "ef-sign", "topk"};
+    const std::set<std::string> seedFree{"signsgd", "ef-sign", "topk", "isgq-lloyd-max"}; // the last: no randomness
     for (const CompressorRegistration& r : CompressorRegistry())
     {
         const Eigen::VectorXf a = DecodedRound(r.scheme, 11);

@@ -158,7 +158,7 @@ TEST(CompressorRegistry, ADummyCompressorsKeysAppearInHelpParsingAndStoredConfig
     EXPECT_NE(ini.find("\nwidgets = 12\n"), std::string::npos) << ini;
     // Other schemes' keys are written as inert comments under dummy.
     EXPECT_NE(ini.find("# norm = l2  (no effect unless compression.scheme = qsgd)"), std::string::npos) << ini;
-    EXPECT_NE(ini.find("# levels = 0  (no effect unless compression.scheme = qsgd, dqsg, ndqsg, isgq or qcs)"),
+    EXPECT_NE(ini.find("# levels = 0  (no effect unless compression.scheme = qsgd, dqsg, ndqsg, isgq, isgq-lloyd-max or qcs)"),
               std::string::npos)
         << ini;
 
@@ -192,7 +192,7 @@ TEST(CompressorRegistry, CompressionKeysAreInertOutsideTheirSchemesAndRangesCome
               "compression.widgets = '100': expected an integer in [1, 99]");
     EXPECT_EQ(ErrorOf({"--coding.scheme", "digital", "--compression.scheme", "nope"}),
               "compression.scheme = 'nope': expected one of qsgd | terngrad | signsgd | ef-sign | topk | "
-              "random-sparsification | powersgd | dqsg | ndqsg | isgq | qcs | dummy | probe");
+              "random-sparsification | powersgd | dqsg | ndqsg | isgq | isgq-lloyd-max | qcs | dummy | probe");
     EXPECT_EQ(ErrorOf({"--coding.scheme", "digital", "--compression.bits", "100"}),
               "compression.bits has no effect unless compression.link = pipe (it is tdma); remove it or set "
               "compression.link = pipe");

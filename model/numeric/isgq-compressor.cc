@@ -1,5 +1,6 @@
 #include "isgq-compressor.h"
 
+#include "layer-factors-check.h"
 #include "random.h"
 #include "symbol-bits.h"
 
@@ -74,47 +75,6 @@ IsgqCompressor::IsgqCompressor(const Params& params)
     }
 }
 
-std::vector<const LayerFactors*>
-IsgqCompressor::FactorsBySegment(const CompressionContext& context,
-                                 const std::vector<TensorSpan>& segments,
-                                 const float* g) const
-{
-    std::vector<const LayerFactors*> bySegment(segments.size(), nullptr);
-    if (context.factors == nullptr)
-    {
-        return bySegment;
-    }
-    if (context.layout == nullptr)
-    {
-        throw std::invalid_argument("isgq: layer factors need a parameter layout");
-    }
-    for (const LayerFactors& f : *context.factors)
-    {
-        if (f.tensor >= segments.size() || bySegment[f.tensor] != nullptr)
-        {
-            throw std::invalid_argument("isgq: factors name tensor " + std::to_string(f.tensor) +
-                                        ", out of range or named twice");
-        }
-        const TensorLayout& t = (*context.layout)[f.tensor];
-        const bool shapeOk = t.shape.size() == 2 && f.input.rows() == f.error.rows() && f.input.rows() > 0 &&
-                             static_cast<size_t>(f.input.cols()) == t.shape[1] &&
-                             static_cast<size_t>(f.error.cols()) == t.shape[0];
-        if (!shapeOk)
-        {
-            throw std::invalid_argument("isgq: factors of " + t.name + " do not match its [out x in] shape");
-        }
-        // Delta^T X must be the tensor's slice of g (row-major [out x in]).
-        const Eigen::Map<const RowMajorMatrix> slice(g + t.offset, f.error.cols(), f.input.cols());
-        const double mismatch = (f.error.transpose() * f.input - slice).norm();
-        if (mismatch > 1e-3 * slice.norm() + 1e-30)
-        {
-            throw std::invalid_argument("isgq: factors of " + t.name + " do not reproduce the update (Delta^T X != g)");
-        }
-        bySegment[f.tensor] = &f;
-    }
-    return bySegment;
-}
-
 double
 IsgqCompressor::SegmentBits(const TensorSpan& segment,
                             const LayerFactors* factors,
@@ -147,7 +107,7 @@ CompressedMessage
 IsgqCompressor::Encode(const float* g, size_t dim, const CompressionContext& context, ClientState* /* state */) const
 {
     const std::vector<TensorSpan> segments = TensorSpans(context.layout, dim);
-    const std::vector<const LayerFactors*> factors = FactorsBySegment(context, segments, g);
+    const std::vector<const LayerFactors*> factors = ValidatedLayerFactors(context, segments, g, "isgq");
     const auto totalBits = [&](int32_t q, size_t b) {
         double bits = 0.0;
         for (size_t k = 0; k < segments.size(); ++k)

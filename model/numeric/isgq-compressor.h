@@ -100,10 +100,6 @@ class IsgqCompressor : public Compressor
     static constexpr const char* kDirectStream = "isgq-direct";
 
   private:
-    /// Per segment: the factors if it has any (validated), else null.
-    std::vector<const LayerFactors*> FactorsBySegment(const CompressionContext& context,
-                                                      const std::vector<TensorSpan>& segments,
-                                                      const float* g) const;
     /// Raw bits of one segment at (levels, bucket), factored if `factored`.
     double SegmentBits(const TensorSpan& segment, const LayerFactors* factors, bool factored, int32_t levels, size_t bucket) const;
     /// Whether a segment with factors is sent factored at (levels, bucket).
