@@ -67,10 +67,28 @@ def panel_of(config):
     return model, partition, link
 
 
-def curve_name(config):
-    """A curve's name: the compressor of a digital point, else the coding scheme."""
+# Swept keys that move a point along its compressor's curve (the rate), not
+# to another curve.
+ALONG_CURVE = ("compression.bits", "compression.levels")
+
+
+def curve_name(config, variant=()):
+    """A curve's name: the compressor of a digital point, else the coding scheme;
+    `variant` the (key, value) of other swept compression keys that apply to the
+    point (e.g. compression.method=mv): each value is its own curve."""
     scheme = config.get("coding.scheme", "ideal")
-    return config.get("compression.scheme", "?") if scheme == "digital" else scheme
+    if scheme != "digital":
+        return scheme
+    name = config.get("compression.scheme", "?")
+    extra = ["%s=%s" % (k.rsplit(".", 1)[-1], v) for k, v in variant if v != ""]
+    return name + (" " + ", ".join(extra) if extra else "")
+
+
+def variant_of(sweep, i):
+    """The point's values of the swept compression keys that select a curve."""
+    keys = [k for k in sweep.index["axes"]
+            if k.startswith("compression.") and k not in ALONG_CURVE + (SCHEME_AXIS, "compression.link")]
+    return tuple(zip(keys, sweep.group_of(i, keys)))
 
 
 def budget_text(sweep, i, config, dim):
@@ -105,7 +123,7 @@ def collect(sweep):
         if m is None:
             note("point %s: no /clients/bits or num_params in its trace" % sweep.cols["id"][i])
             continue
-        name = curve_name(config)
+        name = curve_name(config, variant_of(sweep, i))
         digital = config.get("coding.scheme") == "digital"
         panel = (model, partition, link)
         if digital and m["sent"] == 0.0:

@@ -184,7 +184,7 @@ IsgqLloydMax()
         "isgq-lloyd-max",
         "deterministic ISGQ: Lloyd-Max quantization of a dense layer's gradient factors X and Delta, codebooks "
         "optionally fitted to G (FedSGD); other tensors directly",
-        {UnsignedParam("levels", "levels", 1, kLloydMaxMaxLevels, &P::levels,
+        {UnsignedParam("levels", "levels", IsgqLloydMaxCompressor::kMinLevels, kLloydMaxMaxLevels, &P::levels,
                        "L Lloyd-Max points per factor (+ the zero symbol); the budget may lower it"),
          // The models and the method act only on factored layers (direct tensors: sn, naive).
          OnlyIf(ChoiceParam("input-model", models, &P::inputModel,

@@ -110,8 +110,8 @@ TEST(IsgqLloydMax, MvBeatsNaiveAndMvuIsUnbiasedThroughTheMessage)
 // Bits: bitsRaw is the formula exactly; the budget lowers L one step at a
 // time and is never exceeded (one bit below the L message gives L - 1);
 // entropy bits never exceed raw. Breaks tried: the codebooks not charged
-// (mv) -> bitsRaw 2 x 32 x 8 short (fails); the ladder stopping at L = 2 ->
-// the L = 1 budget reports fits = false (fails). Smallest error caught: one
+// (mv) -> bitsRaw 2 x 32 x 8 short (fails); the ladder stopping at L = 3 ->
+// the L = 2 budget reports fits = false (fails). Smallest error caught: one
 // bit.
 TEST(IsgqLloydMax, BitsMatchTheFormulaAndTheBudgetIsKept)
 {
@@ -129,14 +129,14 @@ TEST(IsgqLloydMax, BitsMatchTheFormulaAndTheBudgetIsKept)
         const CompressedMessage full = q.Encode(p.g.data(), p.g.size(), c, nullptr);
         EXPECT_DOUBLE_EQ(full.bitsRaw, formula(8));
         EXPECT_LE(full.bitsEntropy, full.bitsRaw);
-        for (uint32_t l = 1; l <= 8; ++l)
+        for (uint32_t l = 2; l <= 8; ++l)
         {
             c.bitBudget = formula(l);
             const CompressedMessage m = q.Encode(p.g.data(), p.g.size(), c, nullptr);
             ASSERT_TRUE(m.fits);
             EXPECT_LE(m.bitsRaw, c.bitBudget);
             EXPECT_EQ(dynamic_cast<const wfl::IsgqLloydMaxPayload&>(*m.payload).levels, l);
-            if (l > 1)
+            if (l > 2)
             {
                 c.bitBudget = formula(l) - 1.0;
                 const CompressedMessage lower = q.Encode(p.g.data(), p.g.size(), c, nullptr);
@@ -147,17 +147,22 @@ TEST(IsgqLloydMax, BitsMatchTheFormulaAndTheBudgetIsKept)
     }
 }
 
-// One bit below the L = 1 message: fits = false, Decode writes zeros.
-// Break tried: the last budget check skipped at L = 1 -> fits stays true
-// (fails).
+// One bit below the L = 2 message: fits = false, Decode writes zeros (not an
+// L = 1 message: the one-point codebook of the normal model is {0}, which
+// would decode Delta and the direct tensor to zeros). L = 1 is refused.
+// Breaks tried: the last budget check skipped -> fits stays true (fails); the
+// ladder going down to L = 1 -> fits with L = 1 (fails).
 TEST(IsgqLloydMax, BelowTheSmallestMessageTheClientIsSilent)
 {
     const Problem p = MakeProblem(6, 100, 20, 9);
     const IsgqLloydMaxCompressor q = Compressor(4, IsgqLloydMaxMethod::Mv, false);
     CompressionContext c = Context(p);
-    c.bitBudget = 6.0 * 120.0 + 96.0 + 64.0 + 20.0 + 32.0 - 1.0; // L = 1: one bit a symbol
+    // L = 2: log2 3 bits a symbol, 6 x 120 factor and 20 direct symbols, scales,
+    // B, and the two codebooks (2 x 32 x 2) of mv.
+    c.bitBudget = 740.0 * std::log2(3.0) + 64.0 + 32.0 + 128.0 + 32.0 - 1.0;
     const CompressedMessage m = q.Encode(p.g.data(), p.g.size(), c, nullptr);
     EXPECT_FALSE(m.fits);
+    EXPECT_THROW(Compressor(1, IsgqLloydMaxMethod::Mv, false), std::invalid_argument);
     std::vector<float> out(p.g.size(), 1.0F);
     q.Decode(m, p.g.size(), c, out.data());
     EXPECT_EQ(out, std::vector<float>(p.g.size(), 0.0F));

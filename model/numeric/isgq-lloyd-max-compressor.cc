@@ -84,9 +84,9 @@ ToFloat(const Eigen::VectorXd& c)
 IsgqLloydMaxCompressor::IsgqLloydMaxCompressor(const Params& params)
     : m_params(params)
 {
-    if (params.levels < 1 || params.levels > kLloydMaxMaxLevels)
+    if (params.levels < kMinLevels || params.levels > kLloydMaxMaxLevels)
     {
-        throw std::invalid_argument("isgq-lloyd-max: levels must be in 1..16, got " +
+        throw std::invalid_argument("isgq-lloyd-max: levels must be in 2..16, got " +
                                     std::to_string(params.levels));
     }
 }
@@ -181,7 +181,7 @@ IsgqLloydMaxCompressor::Encode(const float* g,
         return bits;
     };
     uint32_t levels = m_params.levels;
-    while (levels > 1 && totalBits(levels) > context.bitBudget)
+    while (levels > kMinLevels && totalBits(levels) > context.bitBudget)
     {
         --levels;
     }

@@ -39,12 +39,17 @@
  * (With mv/mvu the two scales are redundant, the codebooks carry them; they
  * are charged anyway, 64 bits per layer.) Entropy: each symbol array at its
  * own empirical entropy plus the same side bits.
- * Budget: L steps down from `levels` to 1 until the raw bits fit; if L = 1
+ * Budget: L steps down from `levels` to 2 until the raw bits fit; if L = 2
  * does not fit, fits = false (Decode writes zeros).
  *
  * Scenario keys:
  *   compression.scheme = isgq-lloyd-max
- *   compression.levels        L points (+ zero)        default 4   range 1..16
+ *   compression.levels        L points (+ zero)        default 4   range 2..16
+ * (L >= 2: the one-point Lloyd-Max codebook of a symmetric model (sn, u,
+ * su) is {0}, so at L = 1 Delta and every direct tensor, biases included,
+ * would decode to zeros: G_hat = 0 under naive, and NMSE 0.99 under mv and
+ * mvu in the MLP sweep (isgq-variants-pipe-mlp.ini) before this floor. A
+ * budget below L = 2 leaves the client silent, as for the other schemes.)
  *   compression.input-model   X's model                default sfn sn | sfn | u | su
  *   compression.error-model   Delta's model            default sn  sn | sfn | u | su
  *   compression.method        codebook optimisation    default mv  naive | mv | mvu
@@ -115,6 +120,8 @@ class IsgqLloydMaxCompressor : public Compressor
     /// while Delta still has its model codebook), 0.450531 after 4, 0.450527
     /// after 16. Four rounds cost about 2.5x one.
     static constexpr int kFitRounds = 4;
+    /// The fewest points per codebook (see the file comment: L = 1 is {0}).
+    static constexpr uint32_t kMinLevels = 2;
     static constexpr double kFitTolerance = 1e-9;
 
     explicit IsgqLloydMaxCompressor(const Params& params);

@@ -165,6 +165,37 @@ def check_figures(c, out):
             "nothing fitted, not drawn: qsgd (0.1 b/coord asked)" in p.stderr, p.stderr)
 
 
+class VariantSweep:
+    """The two things variant_of reads of a sweep: its axes and a point's values."""
+
+    def __init__(self, axes, rows):
+        self.index = {"axes": axes}
+        self.rows = rows
+
+    def group_of(self, i, keys):
+        return tuple(self.rows[i].get(k, "") for k in keys)
+
+
+def check_variant_names(c):
+    """A swept compression key other than the rate (compression.method of
+    isgq-lloyd-max) splits a compressor into one curve per value; the rate keys
+    (bits, levels) and a value that does not apply ('') do not.
+    Break caught: variant_of keeping compression.bits (one curve per budget)."""
+    axes = ["coding.scheme", "compression.scheme", "compression.method", "compression.bits",
+            "compression.levels", "data.partition"]
+    rows = [{"compression.scheme": "isgq-lloyd-max", "compression.method": "mv", "compression.bits": "10"},
+            {"compression.scheme": "isgq-lloyd-max", "compression.method": "mv", "compression.bits": "20"},
+            {"compression.scheme": "isgq", "compression.method": "", "compression.bits": "10"}]
+    sweep = VariantSweep(axes, rows)
+    digital = lambda name: {"coding.scheme": "digital", "compression.scheme": name}  # noqa: E731
+    names = [plot_bits.curve_name(digital(r["compression.scheme"]), plot_bits.variant_of(sweep, i))
+             for i, r in enumerate(rows)]
+    c.check("one curve per method, budgets on the same curve, no suffix where it does not apply",
+            names == ["isgq-lloyd-max method=mv", "isgq-lloyd-max method=mv", "isgq"], repr(names))
+    c.check("an over-the-air point is named by its coding scheme",
+            plot_bits.curve_name({"coding.scheme": "rlc"}, (("compression.method", "mv"),)) == "rlc")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", required=True)
@@ -175,6 +206,7 @@ def main():
     c = Checker()
     c.run("curves", check_curves, out)
     c.run("figures", check_figures, out)
+    c.run("variant names", check_variant_names)
     print("%d passed, %d failed" % (c.passed, len(c.failed)))
     return 1 if c.failed else 0
 
