@@ -1,5 +1,7 @@
 #include "lloyd-max-quantizer.h"
 
+#include "float-reductions.h"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -217,11 +219,12 @@ LloydMaxMse(LloydMaxModel model, const LloydMaxCodebook& codebook)
 float
 LloydMaxScale(const float* x, size_t n)
 {
-    double squares = 0.0;
+    // Fixed-order vector sum (float-reductions.h): a serial double chain cost
+    // 0.75 ms for 2^20 entries.
+    const double squares = SumOfSquares(x, n);
     size_t nonZeros = 0;
     for (size_t i = 0; i < n; ++i)
     {
-        squares += static_cast<double>(x[i]) * x[i];
         nonZeros += x[i] != 0.0F ? 1 : 0;
     }
     return nonZeros == 0 ? 0.0F : static_cast<float>(std::sqrt(squares / static_cast<double>(nonZeros)));
@@ -230,13 +233,40 @@ LloydMaxScale(const float* x, size_t n)
 std::vector<int32_t>
 LloydMaxSymbols(const float* x, size_t n, float scale, const LloydMaxCodebook& codebook)
 {
+    // The cell of x is the number of thresholds at or below it, compared in
+    // the input's units: tau_k = t_k s rounded to a float, so that the
+    // comparisons are exact float ones and the loop over a block vectorises
+    // (16 entries a vector). A binary search per entry with a division
+    // (x / s against t_k) cost 12 ms for 2^20 entries; this is one
+    // compare-and-add per threshold and entry. The two rules differ only
+    // where x lies within a rounding of t_k s.
     const auto zero = static_cast<int32_t>(codebook.points.size());
-    std::vector<int32_t> symbols(n, zero);
-    for (size_t i = 0; i < n; ++i)
+    std::vector<float> scaled;
+    for (const double t : codebook.thresholds)
     {
-        if (x[i] != 0.0F)
+        scaled.push_back(static_cast<float>(t * static_cast<double>(scale)));
+    }
+    std::vector<int32_t> symbols(n);
+    constexpr size_t kBlock = 256;
+    for (size_t first = 0; first < n; first += kBlock)
+    {
+        const size_t count = std::min(kBlock, n - first);
+        const float* in = x + first;
+        int32_t* cells = symbols.data() + first;
+        for (size_t t = 0; t < count; ++t)
         {
-            symbols[i] = static_cast<int32_t>(codebook.Quantize(static_cast<double>(x[i]) / scale));
+            cells[t] = 0;
+        }
+        for (const float tau : scaled)
+        {
+            for (size_t t = 0; t < count; ++t)
+            {
+                cells[t] += in[t] >= tau ? 1 : 0;
+            }
+        }
+        for (size_t t = 0; t < count; ++t)
+        {
+            cells[t] = in[t] == 0.0F ? zero : cells[t]; // exact zeros: their own symbol
         }
     }
     return symbols;

@@ -90,8 +90,9 @@ double LloydMaxMse(LloydMaxModel model, const LloydMaxCodebook& codebook);
 float LloydMaxScale(const float* x, size_t n);
 
 /// Symbols of x[0..n): exact zeros -> L = codebook.points.size() (their own
-/// symbol), others -> the cell of x_i / scale (0..L-1). scale > 0 unless
-/// every entry is 0.
+/// symbol), others -> their cell (0..L-1): the number of thresholds t_k
+/// scale (rounded to a float) at or below x_i, i.e. the nearest point of
+/// x_i / scale up to that rounding. scale > 0 unless every entry is 0.
 std::vector<int32_t> LloydMaxSymbols(const float* x, size_t n, float scale, const LloydMaxCodebook& codebook);
 
 } // namespace wfl
