@@ -70,7 +70,8 @@ TargetOf(const std::string& scheme)
 {
     static const std::map<std::string, std::string> targets{
         {"qcs", "fwht"},       {"qsgd", "memory"},    {"terngrad", "memory"}, {"signsgd", "memory"},
-        {"ef-sign", "memory"}, {"dqsg", "memory"},    {"ndqsg", "memory"},    {"isgq", "memory"}};
+        {"ef-sign", "memory"}, {"dqsg", "memory"},    {"ndqsg", "memory"},    {"isgq", "memory"},
+        {"isgq-lloyd-max", "memory"}}; // a flat vector has no factors: its direct scalar quantizer
     const auto it = targets.find(scheme);
     return it == targets.end() ? "" : it->second;
 }
