@@ -111,7 +111,8 @@ TEST(UniformLanes, CentredIsExactShiftAndNeverNegativeZero)
 
 // Mean and variance of 2^20 draws against U[0, 1): 1/2 and 1/12. Standard
 // errors 2.8e-4 and 2.5e-4 (of the variance estimate); bounds are 5 of them.
-// Break caught: draws from 23 bits scaled by 2^-24 (mean 1/4).
+// Break caught: the high half's >> 40 as >> 41 (23 bits scaled by 2^-24:
+// that half's mean 1/4, the whole mean 3/8).
 TEST(UniformLanes, MomentsOfUniform)
 {
     Rng parent(13, "moments");
