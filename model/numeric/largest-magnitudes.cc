@@ -66,8 +66,8 @@ LargestMagnitudes(const float* x, size_t n, size_t k)
         --bin;
     }
     // Pass 2: the keys of that bin; the (k - above)-th largest is the threshold.
-    // Written unconditionally, kept by advancing the count: the bin holds
-    // 5-20 % of a gradient's entries, a branch on it mispredicts often.
+    // Written unconditionally and kept by advancing the count: no branch on
+    // membership, which is common when gradients crowd the bin.
     std::vector<uint32_t> candidates(bins[bin] + 1);
     size_t found = 0;
     for (i = 0; i < n; ++i)
