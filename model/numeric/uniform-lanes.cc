@@ -13,9 +13,11 @@ namespace
 // GCC/clang vector types: one zmm register under AVX-512, two ymm under AVX2,
 // plain scalar code elsewhere; integer operations, so the same bits on each.
 typedef uint64_t U64x8 __attribute__((vector_size(64)));
-typedef int32_t I32x8 __attribute__((vector_size(32)));
-typedef float F32x8 __attribute__((vector_size(32)));
+typedef uint32_t U32x16 __attribute__((vector_size(64)));
+typedef int32_t I32x16 __attribute__((vector_size(64)));
+typedef float F32x16 __attribute__((vector_size(64)));
 static_assert(UniformLanes::kLanes * sizeof(uint64_t) == sizeof(U64x8), "one vector holds a state word of every lane");
+static_assert(UniformLanes::kGroup * sizeof(float) == sizeof(F32x16), "one vector holds a group of draws");
 
 U64x8
 Rotl(U64x8 x, int k)
@@ -71,14 +73,27 @@ UniformLanes::NextGroups(float* out, size_t groups, float shift)
         s0 ^= s3;
         s2 ^= t;
         s3 = Rotl(s3, 45);
-        // The top 24 bits of each half, below 2^24: exact as int32 and float.
-        const I32x8 low = __builtin_convertvector((result & 0xffffffffu) >> 8, I32x8);
-        const I32x8 high = __builtin_convertvector(result >> 40, I32x8);
-        // Minus 0 or 1/2: exact (multiples of 2^-24 in [0, 1)), and 1/2 - 1/2 = +0.
-        const F32x8 lowDraws = __builtin_convertvector(low, F32x8) * 0x1.0p-24F - shift;
-        const F32x8 highDraws = __builtin_convertvector(high, F32x8) * 0x1.0p-24F - shift;
-        std::memcpy(out + k * kGroup, &lowDraws, sizeof(lowDraws));
-        std::memcpy(out + k * kGroup + kLanes, &highDraws, sizeof(highDraws));
+        // The two 32-bit halves of every lane as one vector of 16: the low
+        // halves first, then the high ones (the draw order). Element 2l of
+        // the reinterpreted vector is lane l's low half on a little-endian
+        // machine, its high half on a big-endian one; the index sets below
+        // follow, so the order stays the one defined by shifts. Then the top
+        // 24 bits of each half, exact as int32 and float, times 2^-24 minus
+        // 0 or 1/2: exact (multiples of 2^-24 in [0, 1)), and 1/2 - 1/2 = +0.
+        // One permute, shift, convert and product for 16 draws; masking,
+        // shifting and narrowing each half apart cost 0.121 -> 0.102 ms per
+        // 2^20 draws (bench-compressors, lane draws).
+        const auto halves = (U32x16)result; // a bitcast (GCC vector cast)
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        const U32x16 ordered =
+            __builtin_shufflevector(halves, halves, 0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
+#else
+        const U32x16 ordered =
+            __builtin_shufflevector(halves, halves, 1, 3, 5, 7, 9, 11, 13, 15, 0, 2, 4, 6, 8, 10, 12, 14);
+#endif
+        const F32x16 draws =
+            __builtin_convertvector((I32x16)(ordered >> 8), F32x16) * 0x1.0p-24F - shift;
+        std::memcpy(out + k * kGroup, &draws, sizeof(draws));
     }
     Store(m_s[0], s0);
     Store(m_s[1], s1);
