@@ -73,7 +73,7 @@ DecodeWithSideInfo(const NdqsgCompressor& c, const std::vector<float>& w, const 
     fine.symbols = p.fineIndices[0];
     Rng fineDither(context.seed, NdqsgCompressor::kStream, 0, round);
     wfl::DitherDequantize(fine, fineDither, r.fine.data());
-    r.truth = fine.symbols;
+    r.truth.assign(fine.symbols.begin(), fine.symbols.end());
     return r;
 }
 

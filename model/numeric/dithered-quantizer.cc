@@ -18,7 +18,7 @@ constexpr size_t kDrawBlock = 256;
 } // namespace
 
 DitheredVector
-DitherQuantize(const float* x, size_t n, size_t bucket, int32_t levels, Rng& dither)
+DitherQuantize(const float* x, size_t n, size_t bucket, int32_t levels, Rng& dither, SymbolCounter* counter)
 {
     if (bucket == 0 || levels < 0 || levels > kMaxDitherLevels)
     {
@@ -27,7 +27,7 @@ DitherQuantize(const float* x, size_t n, size_t bucket, int32_t levels, Rng& dit
     DitheredVector q;
     q.bucket = bucket;
     q.levels = levels;
-    q.symbols.resize(n);
+    q.symbols.resize(n); // uninitialised (SymbolVector): every entry is written below
     UniformLanes lanes(dither);
     for (size_t start = 0; start < n; start += bucket)
     {
@@ -73,9 +73,20 @@ DitherQuantize(const float* x, size_t n, size_t bucket, int32_t levels, Rng& dit
                     symbols[t] = v < 0.0 ? -1 : 1;
                 }
             }
+            if (counter != nullptr)
+            {
+                counter->Add(symbols, count);
+            }
         }
     }
     return q;
+}
+
+SymbolCounter
+DitherCounter(int32_t levels)
+{
+    const int32_t top = std::max(levels, 1);
+    return SymbolCounter(-top, top);
 }
 
 void

@@ -27,6 +27,9 @@
 #ifndef WFL_DITHERED_QUANTIZER_H
 #define WFL_DITHERED_QUANTIZER_H
 
+#include "default-init-allocator.h"
+#include "symbol-counter.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -41,7 +44,7 @@ class Rng;
 /// Integer symbols and per-bucket scales of a dithered-quantized vector.
 struct DitheredVector
 {
-    std::vector<int32_t> symbols; ///< q per entry: [-Q, Q], or +-1 in the one-bit form
+    SymbolVector symbols;      ///< q per entry: [-Q, Q], or +-1 in the one-bit form
     std::vector<float> scales;    ///< s per bucket
     size_t bucket = 0;            ///< entries per bucket (the last may be shorter)
     int32_t levels = 0;           ///< Q; 0 selects the one-bit form
@@ -80,7 +83,14 @@ constexpr int32_t kMaxDitherLevels = 32767;
 
 /// Bucketed subtractive dithered quantization of x[0..n) (see the file comment).
 /// levels = Q >= 1 gives 2Q + 1 levels; levels = 0 the unbiased one-bit form.
-DitheredVector DitherQuantize(const float* x, size_t n, size_t bucket, int32_t levels, Rng& dither);
+/// With a counter (its range must hold [-max(Q, 1), max(Q, 1)]), the symbols
+/// are also counted, a block at a time while they are in the L1 cache.
+DitheredVector
+DitherQuantize(const float* x, size_t n, size_t bucket, int32_t levels, Rng& dither, SymbolCounter* counter = nullptr);
+
+/// A counter of every symbol value DitherQuantize gives at `levels`:
+/// [-max(Q, 1), max(Q, 1)].
+SymbolCounter DitherCounter(int32_t levels);
 
 /// x_hat[0..n) from the symbols, with a generator of the encoder's dither stream.
 void DitherDequantize(const DitheredVector& q, Rng& dither, float* out);

@@ -101,12 +101,14 @@ class DqsgCompressor : public Compressor
 
 /// Shared by DQSG, NDQSG's fine clients and ISGQ's direct tensors: the
 /// bucketed dithered quantization of `segments` of g, one generator consumed
-/// in segment order (bits: BucketedRawBits and EntropySymbolBits).
+/// in segment order (bits: BucketedRawBits, and the symbols' histogram in
+/// `counter` when one is given: DitherCounter(levels)).
 std::vector<DitheredVector> DitherSegments(const float* g,
                                            const std::vector<TensorSpan>& segments,
                                            size_t bucket,
                                            int32_t levels,
-                                           Rng& dither);
+                                           Rng& dither,
+                                           SymbolCounter* counter = nullptr);
 
 /// The inverse of DitherSegments: writes every segment of `out`.
 void UnditherSegments(const std::vector<DitheredVector>& parts,

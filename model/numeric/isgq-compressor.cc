@@ -54,6 +54,13 @@ DequantizeFactor(const DitheredVector& q, Eigen::Index rows, Eigen::Index cols, 
     return m;
 }
 
+/// q's symbols as one part of a message (symbol-bits.h).
+std::vector<SymbolSpan>
+Span(const DitheredVector& q)
+{
+    return {SymbolSpan{q.symbols.data(), q.symbols.size()}};
+}
+
 double
 ScaleBits(const DitheredVector& q)
 {
@@ -147,6 +154,7 @@ IsgqCompressor::Encode(const float* g, size_t dim, const CompressionContext& con
     payload->levels = levels;
     payload->zeroSymbol = m_params.zeroSymbol;
     double entropy = 0.0;
+    SymbolCounter directCounter = DitherCounter(levels); // the direct tensors' symbols, as one message
     for (size_t k = 0; k < segments.size(); ++k)
     {
         if (Factored(segments[k], factors[k], levels, bucket))
@@ -156,25 +164,20 @@ IsgqCompressor::Encode(const float* g, size_t dim, const CompressionContext& con
             part.batch = static_cast<uint32_t>(factors[k]->input.rows());
             part.input = QuantizeFactor(factors[k]->input, bucket, levels, m_params.zeroSymbol, inputDither);
             part.error = QuantizeFactor(factors[k]->error, bucket, levels, m_params.zeroSymbol, errorDither);
-            entropy += EntropySymbolBits(part.input.symbols) + ScaleBits(part.input);
-            entropy += EntropySymbolBits(part.error.symbols) + ScaleBits(part.error) + 32.0;
+            entropy += EntropySymbolBits(Span(part.input)) + ScaleBits(part.input);
+            entropy += EntropySymbolBits(Span(part.error)) + ScaleBits(part.error) + 32.0;
             payload->factored.push_back(std::move(part));
         }
         else
         {
             payload->directSegments.push_back(k);
-            payload->direct.push_back(DitherQuantize(g + segments[k].offset, segments[k].size, bucket, levels, directDither));
+            payload->direct.push_back(
+                DitherQuantize(g + segments[k].offset, segments[k].size, bucket, levels, directDither, &directCounter));
             entropy += ScaleBits(payload->direct.back());
         }
     }
-    // The direct tensors' symbols counted together, without a copy (symbol-bits.h).
-    std::vector<SymbolSpan> directSymbols;
-    for (const DitheredVector& d : payload->direct)
-    {
-        directSymbols.push_back({d.symbols.data(), d.symbols.size()});
-    }
     message.bitsRaw = totalBits(levels, bucket);
-    message.bitsEntropy = entropy + EntropySymbolBits(directSymbols);
+    message.bitsEntropy = entropy + EntropyBitsOfCounts(directCounter.Counts());
     message.payload = std::move(payload);
     return message;
 }

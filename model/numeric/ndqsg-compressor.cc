@@ -161,13 +161,10 @@ NdqsgCompressor::EncodeFine(const float* g, const std::vector<TensorSpan>& segme
     }
     Rng dither(context.seed, kStream, context.client, context.round);
     auto payload = std::make_unique<NdqsgPayload>();
-    payload->parts = DitherSegments(g, segments, bucket, levels, dither);
-    for (const DitheredVector& p : payload->parts)
-    {
-        payload->fineIndices.push_back(p.symbols);
-    }
+    SymbolCounter counter = DitherCounter(levels);
+    payload->parts = DitherSegments(g, segments, bucket, levels, dither, &counter);
     message.bitsRaw = BucketedRawBits(sizes, bucket, DitherAlphabet(levels));
-    message.bitsEntropy = EntropyOfParts(payload->parts) + BucketedRawBits(sizes, bucket, 1.0);
+    message.bitsEntropy = EntropyBitsOfCounts(counter.Counts()) + BucketedRawBits(sizes, bucket, 1.0);
     message.payload = std::move(payload);
     return message;
 }

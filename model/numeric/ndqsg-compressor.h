@@ -65,9 +65,10 @@ struct NdqsgPayload : public MessagePayload
     bool nested = false;
     int32_t ratio = 0;                      ///< rho (nested only)
     std::vector<DitheredVector> parts;      ///< fine symbols or coset indices, per segment
-    /// Simulation diagnostic beside the channel: the fine indices q1 of every
-    /// part. Not counted in bits; the decoder reads it only to count failures.
-    std::vector<std::vector<int32_t>> fineIndices;
+    /// Simulation diagnostic beside the channel, nested messages only: the
+    /// fine indices q1 of every part. Not counted in bits; the decoder reads
+    /// it only to count failures. (A fine message's parts are q1 already.)
+    std::vector<SymbolVector> fineIndices;
 };
 
 /// Coset index of q1 for ratio rho (centred representative, rho values).

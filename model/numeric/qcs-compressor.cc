@@ -172,12 +172,14 @@ QcsCompressor::Compress(const float* z, size_t dim, const QcsShape& shape, const
     Rng dither(context.seed, "qcs-dither", context.client, context.round);
     auto payload = std::make_unique<QcsPayload>();
     payload->shape = shape;
-    payload->measurements = DitherQuantize(measurements.data(), measurements.size(), shape.rows, shape.levels, dither);
+    SymbolCounter counter = DitherCounter(shape.levels);
+    payload->measurements =
+        DitherQuantize(measurements.data(), measurements.size(), shape.rows, shape.levels, dither, &counter);
 
     CompressedMessage message;
     message.bitsRaw = QcsRawBits(code.Buckets(), shape.rows, shape.levels);
     message.bitsEntropy =
-        EntropySymbolBits(payload->measurements.symbols) + kScaleBits * static_cast<double>(code.Buckets());
+        EntropyBitsOfCounts(counter.Counts()) + kScaleBits * static_cast<double>(code.Buckets());
     message.payload = std::move(payload);
     return message;
 }

@@ -31,6 +31,15 @@ struct SymbolSpan
 /// The same over the symbols of every part together, without a copy.
 double EntropySymbolBits(const std::vector<SymbolSpan>& parts);
 
+/// The same for symbols under another allocator (SymbolVector). A template,
+/// so that a braced list still selects the std::vector<int32_t> form.
+template <typename Allocator>
+double
+EntropySymbolBits(const std::vector<int32_t, Allocator>& symbols)
+{
+    return EntropySymbolBits(std::vector<SymbolSpan>{{symbols.data(), symbols.size()}});
+}
+
 /// The same from the histogram itself: counts in ascending symbol order
 /// (zeros allowed), for encoders that count while they quantize.
 double EntropyBitsOfCounts(const std::vector<size_t>& counts);

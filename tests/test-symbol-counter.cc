@@ -1,0 +1,105 @@
+/*
+ * SymbolCounter (symbol-counter.h): the histogram the dithered encoders fill
+ * a block at a time while they quantize, and DitherQuantize's use of it.
+ */
+#include "dithered-quantizer.h"
+#include "random.h"
+#include "symbol-counter.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <stdexcept>
+#include <vector>
+
+namespace
+{
+
+using wfl::Rng;
+using wfl::SymbolCounter;
+
+/// counts[v - lo] of s[0..n) for v = lo..hi, by a std::map.
+std::vector<size_t>
+MapHistogram(const int32_t* s, size_t n, int32_t lo, int32_t hi)
+{
+    std::map<int32_t, size_t> counts;
+    for (size_t i = 0; i < n; ++i)
+    {
+        ++counts[s[i]];
+    }
+    std::vector<size_t> out;
+    for (int32_t v = lo; v <= hi; ++v)
+    {
+        out.push_back(counts.count(v) ? counts[v] : 0);
+    }
+    return out;
+}
+
+} // namespace
+
+// Both paths (packed lanes up to 8 values, tables beyond), fed in blocks of
+// random length 0..300 (not multiples of 16, so lanes and tails mix), over
+// 30,000 symbols (7 lane flushes at 255 rounds of 16), with Counts() asked
+// midway (lanes not yet emptied) and at the end: equal to a map histogram.
+// Breaks tried, each fails: the lanes emptied every 256 rounds (range 1: a
+// byte wraps to 0); Counts() without the lanes not yet emptied.
+TEST(SymbolCounter, BlocksOfAnyLengthMatchAMapHistogram)
+{
+    Rng rng(5, "symbol-counter");
+    for (int32_t width : {1, 2, 5, 7, 8, 9, 300, 65536})
+    {
+        const int32_t lo = -width / 2;
+        const int32_t hi = lo + width - 1;
+        std::vector<int32_t> s(30000);
+        for (int32_t& v : s)
+        {
+            // Mostly one value, so that a wrapped byte counter shows.
+            v = rng.Uniform() < 0.7 ? lo : lo + static_cast<int32_t>(rng.UniformInt(static_cast<uint64_t>(width)));
+        }
+        SymbolCounter counter(lo, hi);
+        size_t at = 0;
+        bool checkedMidway = false;
+        while (at < s.size())
+        {
+            const size_t n = std::min(s.size() - at, static_cast<size_t>(rng.UniformInt(301)));
+            counter.Add(s.data() + at, n);
+            at += n;
+            if (!checkedMidway && at > s.size() / 2)
+            {
+                EXPECT_EQ(counter.Counts(), MapHistogram(s.data(), at, lo, hi)) << width;
+                checkedMidway = true;
+            }
+        }
+        EXPECT_EQ(counter.Counts(), MapHistogram(s.data(), s.size(), lo, hi)) << width;
+    }
+}
+
+TEST(SymbolCounter, RefusesAnEmptyOrTooWideRange)
+{
+    EXPECT_THROW(SymbolCounter(3, 2), std::invalid_argument);
+    EXPECT_THROW(SymbolCounter(0, 65536), std::invalid_argument);
+    EXPECT_NO_THROW(SymbolCounter(0, 65535));
+}
+
+// DitherQuantize with a counter counts exactly the symbols it returns, for
+// the one-bit form (values +-1), Q = 1, 3 (packed) and 40 (tables), over
+// buckets whose lengths are not multiples of the 256-entry draw block. Break
+// tried: the counter fed before the symbols are written fails (the block's
+// uninitialised contents lie outside the range: the test crashes).
+TEST(SymbolCounter, DitherQuantizeCountsTheSymbolsItReturns)
+{
+    Rng rng(6, "symbol-counter-input");
+    std::vector<float> x(5003);
+    for (float& v : x)
+    {
+        v = static_cast<float>(rng.Normal());
+    }
+    for (int32_t levels : {0, 1, 3, 40})
+    {
+        SymbolCounter counter = wfl::DitherCounter(levels);
+        Rng dither(7, "symbol-counter-dither");
+        const wfl::DitheredVector q = wfl::DitherQuantize(x.data(), x.size(), 777, levels, dither, &counter);
+        const int32_t top = std::max(levels, 1);
+        EXPECT_EQ(counter.Counts(), MapHistogram(q.symbols.data(), q.symbols.size(), -top, top)) << levels;
+    }
+}
