@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <vector>
 
@@ -160,25 +161,61 @@ TEST(SymbolBits, RawAndEntropyRates)
     EXPECT_DOUBLE_EQ(wfl::EntropySymbolBits({5, 5, 5}), 0.0);
 }
 
-// The rounding shift in DitherIndex equals std::nearbyint (ties to even) on
-// ties, near-ties, negatives and large values, then clamps. Breaks caught:
-// shift 2^52 instead of 1.5 * 2^52 (negative values round wrongly); adding
-// 0.5 and truncating (ties to +inf: 2.5 -> 3).
-TEST(DitheredQuantizer, RoundingShiftEqualsNearbyint)
+namespace
 {
-    const int32_t levels = 1 << 20;
-    std::vector<double> ys = {0.0, 0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 0.49999999999999994, -0.49999999999999994,
-                              1e6 + 0.5, -1e6 - 0.5, 3.0, -7.25, 1e15, -1e15, 1e300};
+
+/// floor(y + w) clamped, in double, where y + w is exact (|y| < 2^22 float,
+/// w a multiple of 2^-24): the definition DitherIndex must meet.
+int32_t
+ExactDitherIndex(float y, float w, int32_t levels)
+{
+    const double q = std::floor(static_cast<double>(y) + static_cast<double>(w));
+    return static_cast<int32_t>(std::clamp(q, -static_cast<double>(levels), static_cast<double>(levels)));
+}
+
+} // namespace
+
+// DitherIndex's float split (n = round(y), then two exact comparisons of
+// f = y - n with 1 - w and -w) equals floor(y + w) in double, where the sum
+// is exact: at random y over [-Q - 1, Q + 1] for Q = 1, 3, 127 and 32767,
+// at |y| < 1/2 with every mantissa bit set, and at the two draws on either
+// side of every decision (w at the grid point where y + w reaches the next
+// integer, and one grid step below). NaN gives +Q. Breaks tried, each
+// fails: floor of the float sum y + w (it rounds away bits of w); the
+// comparison f >= 1 - w as f > 1 - w (halves rounded down); n by truncation
+// instead of the shift.
+TEST(DitheredQuantizer, DitherIndexIsTheExactFloorOfYPlusW)
+{
     Rng rng(19, "rounding");
-    for (int i = 0; i < 100000; ++i)
+    const auto grid = [&rng]() { return static_cast<float>(rng.UniformInt(uint64_t{1} << 24)) * 0x1.0p-24F; };
+    for (int32_t levels : {1, 3, 127, 32767})
     {
-        ys.push_back((rng.Uniform() - 0.5) * 4.0 * levels);
+        for (int i = 0; i < 200000; ++i)
+        {
+            float y = static_cast<float>((rng.Uniform() - 0.5) * 2.0 * (levels + 1));
+            if (i % 4 == 1)
+            {
+                y = static_cast<float>((rng.Uniform() - 0.5)); // |y| < 1/2, bits far below 2^-24
+            }
+            const float w = grid();
+            ASSERT_EQ(wfl::DitherIndex(y, w, levels), ExactDitherIndex(y, w, levels)) << y << " " << w;
+            // The draws on either side of the decision nearest above y.
+            const double gap = std::ceil(static_cast<double>(y)) - static_cast<double>(y); // exact
+            const double k = std::ceil(gap * 0x1.0p24);
+            if (k >= 1.0 && k < 0x1.0p24)
+            {
+                for (double step : {k, k - 1.0})
+                {
+                    const auto edge = static_cast<float>(step * 0x1.0p-24);
+                    ASSERT_EQ(wfl::DitherIndex(y, edge, levels), ExactDitherIndex(y, edge, levels)) << y << " " << edge;
+                }
+            }
+        }
     }
-    for (double y : ys)
-    {
-        const double expected = std::clamp(std::nearbyint(y), -static_cast<double>(levels), static_cast<double>(levels));
-        ASSERT_EQ(wfl::DitherIndex(y, 0.0, 1.0, levels), static_cast<int32_t>(expected)) << y;
-    }
+    EXPECT_EQ(wfl::DitherIndex(std::numeric_limits<float>::quiet_NaN(), 0.25F, 3), 3);
+    EXPECT_EQ(wfl::DitherIndex(2.5F, 0.5F, 3), 3);   // a half rounds up
+    EXPECT_EQ(wfl::DitherIndex(-2.5F, 0.5F, 3), -2); // also below zero
+    EXPECT_EQ(wfl::DitherIndex(-7.0F, 0.0F, 3), -3); // clamped
 }
 
 // EntropySymbolBits has three counting paths (packed counters for up to 8

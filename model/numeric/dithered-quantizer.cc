@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 namespace wfl
@@ -36,41 +37,49 @@ DitherQuantize(const float* x, size_t n, size_t bucket, int32_t levels, Rng& dit
         // s = ||x||_inf / Q, or 2 ||x||_inf for one bit; an all-zero bucket keeps s = 0.
         const double scale = levels > 0 ? maxAbs / static_cast<double>(levels) : 2.0 * maxAbs;
         q.scales.push_back(static_cast<float>(scale));
-        const double used = q.scales.back(); // the receiver knows only the float
+        const float used = q.scales.back(); // the receiver knows only the float
+        // x / s as x (1 / s): a vector division costs more than the rest of
+        // the loop. Below s ~ 2^-126 (a subnormal bucket) 1 / s overflows,
+        // and the bucket divides instead.
+        const float perScale = 1.0F / used;
+        const bool divide = !(perScale <= std::numeric_limits<float>::max());
         // Draws first, a block at a time (one per entry, in entry order, from
-        // the lane generator), then a loop without calls that vectorises.
-        float u[kDrawBlock];
+        // the lane generator, uncentred: w = u + 1/2), then a loop without
+        // calls that vectorises.
+        float w[kDrawBlock];
         for (size_t first = start; first < end; first += kDrawBlock)
         {
             const size_t count = std::min(kDrawBlock, end - first);
-            lanes.FillCentred(u, count);
+            lanes.Fill(w, count);
             int32_t* symbols = q.symbols.data() + first;
             const float* in = x + first;
-            // x / s as x (1 / s): a vector division costs more than the rest
-            // of the loop; the two differ by an ulp of x / s, far inside a
-            // quantization step.
-            const double perScale = 1.0 / used;
-            if (!(used > 0.0))
+            if (!(used > 0.0F))
             {
                 std::fill(symbols, symbols + count, 0);
+            }
+            else if (divide)
+            {
+                for (size_t t = 0; t < count; ++t)
+                {
+                    const float y = in[t] / used;
+                    symbols[t] = levels > 0 ? DitherIndex(y, w[t], levels) : (y >= 0.5F - w[t] ? 1 : -1);
+                }
             }
             else if (levels > 0)
             {
                 for (size_t t = 0; t < count; ++t)
                 {
-                    symbols[t] = DitherIndex(in[t] * perScale, u[t], 1.0, levels);
+                    symbols[t] = DitherIndex(in[t] * perScale, w[t], levels);
                 }
             }
             else
             {
-                // +1 if v >= 0 else -1, as a select: the sign is a coin flip,
+                // sign(y + u): +1 if y >= -u = 1/2 - w (exact: w is a multiple
+                // of 2^-24 in [0, 1)), as a select: the sign is a coin flip,
                 // and a branch on it mispredicts half the time (10x slower).
-                // v is never -0.0 (FillCentred never gives -0.0), so v < 0 is
-                // its sign bit (std::signbit would not vectorise).
                 for (size_t t = 0; t < count; ++t)
                 {
-                    const double v = in[t] * perScale + u[t];
-                    symbols[t] = v < 0.0 ? -1 : 1;
+                    symbols[t] = in[t] * perScale >= 0.5F - w[t] ? 1 : -1;
                 }
             }
             if (counter != nullptr)

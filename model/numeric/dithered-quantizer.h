@@ -4,7 +4,7 @@
  *
  * Subtractive dither (2.1): with step Delta and u ~ U[-Delta/2, Delta/2)
  * known to both sides (shared randomness), the sender sends
- *   q = round((x + u) / Delta), clamped to [-Q, Q],
+ *   q = round((x + u) / Delta), clamped to [-Q, Q] (halves rounded up),
  * and the receiver forms x_hat = Delta q - u. Without overload (|x| <= Q Delta)
  * the error x_hat - x is uniform on [-Delta/2, Delta/2) and independent of x
  * (Schuchman), so E[x_hat] = x and Var = Delta^2 / 12 at every x.
@@ -50,20 +50,33 @@ struct DitheredVector
     int32_t levels = 0;           ///< Q; 0 selects the one-bit form
 };
 
-/// round((x + u) / delta) clamped to [-levels, levels], ties to even. Inline:
-/// it runs once per entry, and the library is built position-independent,
-/// where an exported function is not inlined across calls.
+/// floor(y + w) clamped to [-levels, levels], exactly, for a float y with
+/// |y| < 2^22 and a draw w on [0, 1) (w = u + 1/2: this is round(y + u),
+/// halves rounded up). In float, 16 entries per vector (a double form
+/// handled 8: DQSG encode of 2^20 entries 0.386 -> 0.330 ms,
+/// bench-compressors), yet exact, by splitting y before adding w:
+///   n = round(y)          adding and removing 1.5 * 2^23 (ties to even; exact, |y| < 2^22),
+///   f = y - n             exact (Sterbenz), |f| <= 1/2,
+///   floor(y + w) = n + floor(f + w), and f + w lies in [-1/2, 3/2), so
+///   floor(f + w) = +1 if f >= 1 - w, -1 if f < -w, else 0,
+/// where 1 - w and -w are exact (w is a multiple of 2^-24 in [0, 1)): two
+/// exact comparisons, where y + w itself would round away bits of w once
+/// |y| >= 1. A NaN y gives +levels (each comparison with NaN is false), so
+/// a symbol never leaves the range. Inline: it runs once per entry, and the
+/// library is built position-independent, where an exported function is not
+/// inlined across calls. Checked against floor in double (exact there) in
+/// test-dithered-quantizer.
 inline int32_t
-DitherIndex(double x, double u, double delta, int32_t levels)
+DitherIndex(float y, float w, int32_t levels)
 {
-    // Adding and removing 1.5 * 2^52 rounds y to an integer (ties to even)
-    // for |y| < 2^51, exactly as std::nearbyint in the default rounding mode,
-    // and the loop around it vectorises (nearbyint does not: GCC keeps its
-    // exception semantics). Larger |y| are clamped to +-levels either way.
-    // Checked against nearbyint, ties included, in test-dithered-quantizer.
-    constexpr double kRoundingShift = 0x1.8p52;
-    const double q = ((x + u) / delta + kRoundingShift) - kRoundingShift;
-    return static_cast<int32_t>(std::clamp(q, -static_cast<double>(levels), static_cast<double>(levels)));
+    constexpr float kRoundingShift = 0x1.8p23F;
+    const float n = (y + kRoundingShift) - kRoundingShift;
+    const float f = y - n;
+    float q = n + (f >= 1.0F - w ? 1.0F : 0.0F) - (f < -w ? 1.0F : 0.0F);
+    const auto top = static_cast<float>(levels);
+    q = q <= top ? q : top; // NaN -> top
+    q = q >= -top ? q : -top;
+    return static_cast<int32_t>(q);
 }
 
 /// x_hat = s (half q - u), half = 1 (or 1/2 in the one-bit form), in float:
@@ -81,7 +94,11 @@ DitherReconstruct(float scale, float half, int32_t q, float u)
 /// q exactly (every compressor's own limit).
 constexpr int32_t kMaxDitherLevels = 32767;
 
-/// Bucketed subtractive dithered quantization of x[0..n) (see the file comment).
+/// Bucketed subtractive dithered quantization of x[0..n) (see the file
+/// comment): y = x (1 / s) in float, then DitherIndex(y, u + 1/2). The float
+/// product carries a relative error of about 2^-23 against x / s, the order
+/// of the float input's own rounding; the dither's error theorem holds
+/// exactly for the y quantized.
 /// levels = Q >= 1 gives 2Q + 1 levels; levels = 0 the unbiased one-bit form.
 /// With a counter (its range must hold [-max(Q, 1), max(Q, 1)]), the symbols
 /// are also counted, a block at a time while they are in the L1 cache.
