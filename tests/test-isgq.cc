@@ -103,7 +103,7 @@ DitherVariance(const wfl::DitheredVector& q, Eigen::Index rows, Eigen::Index col
     for (Eigen::Index i = 0; i < v.size(); ++i)
     {
         const double s = q.scales[static_cast<size_t>(i) / q.bucket];
-        v.data()[i] = q.symbols[static_cast<size_t>(i)] == q.levels + 1 ? 0.0 : s * s / 12.0;
+        v.data()[i] = q.symbols[static_cast<size_t>(i)] == wfl::IsgqZeroSymbol(q.levels) ? 0.0 : s * s / 12.0;
     }
     return v;
 }
@@ -188,7 +188,7 @@ TEST(Isgq, ExactZerosHaveTheirOwnSymbol)
     {
         const bool zero = p.factors[0].input.data()[i] == 0.0F;
         zeros += zero ? 1 : 0;
-        EXPECT_EQ(payload.factored[0].input.symbols[static_cast<size_t>(i)] == 4, zero) << i;
+        EXPECT_EQ(payload.factored[0].input.symbols[static_cast<size_t>(i)] == wfl::IsgqZeroSymbol(3), zero) << i;
     }
     EXPECT_GT(zeros, 40u); // about half of 160
 }

@@ -19,13 +19,14 @@ using wfl::Rng;
 using wfl::SymbolCounter;
 
 /// counts[v - lo] of s[0..n) for v = lo..hi, by a std::map.
+template <typename Symbol>
 std::vector<size_t>
-MapHistogram(const int32_t* s, size_t n, int32_t lo, int32_t hi)
+MapHistogram(const Symbol* s, size_t n, int32_t lo, int32_t hi)
 {
     std::map<int32_t, size_t> counts;
     for (size_t i = 0; i < n; ++i)
     {
-        ++counts[s[i]];
+        ++counts[static_cast<int32_t>(s[i])];
     }
     std::vector<size_t> out;
     for (int32_t v = lo; v <= hi; ++v)
@@ -37,7 +38,8 @@ MapHistogram(const int32_t* s, size_t n, int32_t lo, int32_t hi)
 
 } // namespace
 
-// Both paths (packed lanes up to 8 values, tables beyond), fed in blocks of
+// Both paths (packed lanes up to 8 values, tables beyond), for 32- and
+// 16-bit symbols, fed in blocks of
 // random length 0..300 (not multiples of 16, so lanes and tails mix), over
 // 30,000 symbols (7 lane flushes at 255 rounds of 16), with Counts() asked
 // midway (lanes not yet emptied) and at the end: equal to a map histogram.
@@ -56,13 +58,16 @@ TEST(SymbolCounter, BlocksOfAnyLengthMatchAMapHistogram)
             // Mostly one value, so that a wrapped byte counter shows.
             v = rng.Uniform() < 0.7 ? lo : lo + static_cast<int32_t>(rng.UniformInt(static_cast<uint64_t>(width)));
         }
+        const std::vector<int16_t> narrow(s.begin(), s.end()); // every width here fits 16 bits
         SymbolCounter counter(lo, hi);
+        SymbolCounter narrowCounter(lo, hi);
         size_t at = 0;
         bool checkedMidway = false;
         while (at < s.size())
         {
             const size_t n = std::min(s.size() - at, static_cast<size_t>(rng.UniformInt(301)));
             counter.Add(s.data() + at, n);
+            narrowCounter.Add(narrow.data() + at, n);
             at += n;
             if (!checkedMidway && at > s.size() / 2)
             {
@@ -71,6 +76,7 @@ TEST(SymbolCounter, BlocksOfAnyLengthMatchAMapHistogram)
             }
         }
         EXPECT_EQ(counter.Counts(), MapHistogram(s.data(), s.size(), lo, hi)) << width;
+        EXPECT_EQ(narrowCounter.Counts(), counter.Counts()) << width; // 16-bit symbols, as the dithered quantizers'
     }
 }
 

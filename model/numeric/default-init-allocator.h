@@ -53,8 +53,11 @@ class DefaultInitAllocator : public std::allocator<T>
     }
 };
 
-/// Symbol arrays of the quantizers: every entry written before it is read.
-using SymbolVector = std::vector<int32_t, DefaultInitAllocator<int32_t>>;
+/// Symbol arrays of the dithered quantizers (|q| <= 32767, and ISGQ's zero
+/// symbol -32768 at most): every entry written before it is read. 16 bits,
+/// not 32: the symbol store was a third of a DQSG encode's quantizing loop
+/// (perf), and the decoder reads them back.
+using DitherSymbols = std::vector<int16_t, DefaultInitAllocator<int16_t>>;
 
 } // namespace wfl
 

@@ -28,7 +28,7 @@ DitherQuantize(const float* x, size_t n, size_t bucket, int32_t levels, Rng& dit
     DitheredVector q;
     q.bucket = bucket;
     q.levels = levels;
-    q.symbols.resize(n); // uninitialised (SymbolVector): every entry is written below
+    q.symbols.resize(n); // uninitialised (DitherSymbols): every entry is written below
     UniformLanes lanes(dither);
     for (size_t start = 0; start < n; start += bucket)
     {
@@ -51,25 +51,25 @@ DitherQuantize(const float* x, size_t n, size_t bucket, int32_t levels, Rng& dit
         {
             const size_t count = std::min(kDrawBlock, end - first);
             lanes.Fill(w, count);
-            int32_t* symbols = q.symbols.data() + first;
+            int16_t* symbols = q.symbols.data() + first;
             const float* in = x + first;
             if (!(used > 0.0F))
             {
-                std::fill(symbols, symbols + count, 0);
+                std::fill(symbols, symbols + count, int16_t{0});
             }
             else if (divide)
             {
                 for (size_t t = 0; t < count; ++t)
                 {
                     const float y = in[t] / used;
-                    symbols[t] = levels > 0 ? DitherIndex(y, w[t], levels) : (y >= 0.5F - w[t] ? 1 : -1);
+                    symbols[t] = static_cast<int16_t>(levels > 0 ? DitherIndex(y, w[t], levels) : (y >= 0.5F - w[t] ? 1 : -1));
                 }
             }
             else if (levels > 0)
             {
                 for (size_t t = 0; t < count; ++t)
                 {
-                    symbols[t] = DitherIndex(in[t] * perScale, w[t], levels);
+                    symbols[t] = static_cast<int16_t>(DitherIndex(in[t] * perScale, w[t], levels));
                 }
             }
             else
@@ -79,7 +79,7 @@ DitherQuantize(const float* x, size_t n, size_t bucket, int32_t levels, Rng& dit
                 // and a branch on it mispredicts half the time (10x slower).
                 for (size_t t = 0; t < count; ++t)
                 {
-                    symbols[t] = in[t] * perScale >= 0.5F - w[t] ? 1 : -1;
+                    symbols[t] = static_cast<int16_t>(in[t] * perScale >= 0.5F - w[t] ? 1 : -1);
                 }
             }
             if (counter != nullptr)
@@ -112,7 +112,7 @@ DitherDequantize(const DitheredVector& q, Rng& dither, float* out)
         {
             const size_t count = std::min(kDrawBlock, end - first);
             lanes.FillCentred(u, count);
-            const int32_t* symbols = q.symbols.data() + first;
+            const int16_t* symbols = q.symbols.data() + first;
             const float half = q.levels > 0 ? 1.0F : 0.5F; // one-bit levels are +-1/2
             for (size_t t = 0; t < count; ++t)
             {

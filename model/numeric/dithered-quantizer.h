@@ -44,7 +44,7 @@ class Rng;
 /// Integer symbols and per-bucket scales of a dithered-quantized vector.
 struct DitheredVector
 {
-    SymbolVector symbols;      ///< q per entry: [-Q, Q], or +-1 in the one-bit form
+    DitherSymbols symbols;     ///< q per entry: [-Q, Q], or +-1 in the one-bit form
     std::vector<float> scales;    ///< s per bucket
     size_t bucket = 0;            ///< entries per bucket (the last may be shorter)
     int32_t levels = 0;           ///< Q; 0 selects the one-bit form

@@ -17,7 +17,7 @@ namespace
 
 using RowMajorMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
-/// Bucketed dithered symbols of m (memory order), exact zeros -> Q + 1.
+/// Bucketed dithered symbols of m (memory order), exact zeros -> IsgqZeroSymbol(Q).
 DitheredVector
 QuantizeFactor(const Eigen::MatrixXf& m, size_t bucket, int32_t levels, bool zeroSymbol, Rng& dither)
 {
@@ -28,7 +28,7 @@ QuantizeFactor(const Eigen::MatrixXf& m, size_t bucket, int32_t levels, bool zer
         {
             if (m.data()[i] == 0.0F)
             {
-                q.symbols[i] = levels + 1;
+                q.symbols[i] = IsgqZeroSymbol(levels);
             }
         }
     }
@@ -45,20 +45,13 @@ DequantizeFactor(const DitheredVector& q, Eigen::Index rows, Eigen::Index cols, 
     {
         for (size_t i = 0; i < q.symbols.size(); ++i)
         {
-            if (q.symbols[i] == q.levels + 1)
+            if (q.symbols[i] == IsgqZeroSymbol(q.levels))
             {
                 m.data()[i] = 0.0F;
             }
         }
     }
     return m;
-}
-
-/// q's symbols as one part of a message (symbol-bits.h).
-std::vector<SymbolSpan>
-Span(const DitheredVector& q)
-{
-    return {SymbolSpan{q.symbols.data(), q.symbols.size()}};
 }
 
 double
@@ -164,8 +157,8 @@ IsgqCompressor::Encode(const float* g, size_t dim, const CompressionContext& con
             part.batch = static_cast<uint32_t>(factors[k]->input.rows());
             part.input = QuantizeFactor(factors[k]->input, bucket, levels, m_params.zeroSymbol, inputDither);
             part.error = QuantizeFactor(factors[k]->error, bucket, levels, m_params.zeroSymbol, errorDither);
-            entropy += EntropySymbolBits(Span(part.input)) + ScaleBits(part.input);
-            entropy += EntropySymbolBits(Span(part.error)) + ScaleBits(part.error) + 32.0;
+            entropy += EntropySymbolBits(part.input.symbols) + ScaleBits(part.input);
+            entropy += EntropySymbolBits(part.error.symbols) + ScaleBits(part.error) + 32.0;
             payload->factored.push_back(std::move(part));
         }
         else

@@ -55,6 +55,14 @@
 namespace wfl
 {
 
+/// The symbol of an exact zero of a factor: -(Q + 1), just below the
+/// dithered symbols [-Q, Q], so it fits their 16 bits for every Q <= 32767.
+inline int16_t
+IsgqZeroSymbol(int32_t levels)
+{
+    return static_cast<int16_t>(-levels - 1);
+}
+
 /// One factored layer of a message.
 struct IsgqFactoredPart
 {

@@ -26,17 +26,6 @@ Sizes(const std::vector<TensorSpan>& segments)
     return sizes;
 }
 
-double
-EntropyOfParts(const std::vector<DitheredVector>& parts)
-{
-    std::vector<SymbolSpan> all;
-    for (const DitheredVector& p : parts)
-    {
-        all.push_back({p.symbols.data(), p.symbols.size()});
-    }
-    return EntropySymbolBits(all);
-}
-
 } // namespace
 
 int32_t
@@ -196,16 +185,19 @@ NdqsgCompressor::EncodeNested(const float* g, const std::vector<TensorSpan>& seg
     payload->nested = true;
     payload->ratio = rho;
     payload->parts = DitherSegments(g, segments, bucket, m_params.levels, dither);
+    const int32_t low = (rho - 1) / 2; // coset indices lie in [-low, rho - 1 - low]
+    SymbolCounter counter(-low, rho - 1 - low);
     for (DitheredVector& p : payload->parts)
     {
         payload->fineIndices.push_back(p.symbols); // beside the channel
-        for (int32_t& q : p.symbols)
+        for (int16_t& q : p.symbols)
         {
-            q = CosetIndex(q, rho);
+            q = static_cast<int16_t>(CosetIndex(q, rho));
         }
+        counter.Add(p.symbols.data(), p.symbols.size());
     }
     message.bitsRaw = rawBits(rho, bucket);
-    message.bitsEntropy = EntropyOfParts(payload->parts) + BucketedRawBits(sizes, bucket, 1.0);
+    message.bitsEntropy = EntropyBitsOfCounts(counter.Counts()) + BucketedRawBits(sizes, bucket, 1.0);
     message.payload = std::move(payload);
     return message;
 }

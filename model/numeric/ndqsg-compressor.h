@@ -68,7 +68,7 @@ struct NdqsgPayload : public MessagePayload
     /// Simulation diagnostic beside the channel, nested messages only: the
     /// fine indices q1 of every part. Not counted in bits; the decoder reads
     /// it only to count failures. (A fine message's parts are q1 already.)
-    std::vector<SymbolVector> fineIndices;
+    std::vector<DitherSymbols> fineIndices;
 };
 
 /// Coset index of q1 for ratio rho (centred representative, rho values).

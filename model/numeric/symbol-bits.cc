@@ -91,6 +91,25 @@ EntropySymbolBits(const std::vector<SymbolSpan>& parts)
 }
 
 double
+EntropySymbolBits(const int16_t* symbols, size_t n)
+{
+    if (n == 0)
+    {
+        return 0.0;
+    }
+    int32_t lo = symbols[0];
+    int32_t hi = symbols[0];
+    for (size_t i = 0; i < n; ++i)
+    {
+        lo = std::min(lo, static_cast<int32_t>(symbols[i]));
+        hi = std::max(hi, static_cast<int32_t>(symbols[i]));
+    }
+    SymbolCounter counter(lo, hi); // at most 2^16 values
+    counter.Add(symbols, n);
+    return EntropyBitsOfCounts(counter.Counts());
+}
+
+double
 EntropyBitsOfCounts(const std::vector<size_t>& counts)
 {
     size_t n = 0;

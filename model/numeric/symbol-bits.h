@@ -31,13 +31,16 @@ struct SymbolSpan
 /// The same over the symbols of every part together, without a copy.
 double EntropySymbolBits(const std::vector<SymbolSpan>& parts);
 
-/// The same for symbols under another allocator (SymbolVector). A template,
-/// so that a braced list still selects the std::vector<int32_t> form.
+/// The same for the dithered quantizers' 16-bit symbols.
+double EntropySymbolBits(const int16_t* symbols, size_t n);
+
+/// The same for 16-bit symbols under any allocator (DitherSymbols). A
+/// template, so that a braced list still selects the std::vector<int32_t> form.
 template <typename Allocator>
 double
-EntropySymbolBits(const std::vector<int32_t, Allocator>& symbols)
+EntropySymbolBits(const std::vector<int16_t, Allocator>& symbols)
 {
-    return EntropySymbolBits(std::vector<SymbolSpan>{{symbols.data(), symbols.size()}});
+    return EntropySymbolBits(symbols.data(), symbols.size());
 }
 
 /// The same from the histogram itself: counts in ascending symbol order

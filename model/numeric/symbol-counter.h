@@ -40,6 +40,7 @@ class SymbolCounter
     /// what the counting costs (a symbol outside it is miscounted or, in the
     /// table path, written out of bounds).
     void Add(const int32_t* s, size_t n);
+    void Add(const int16_t* s, size_t n); ///< the dithered quantizers' symbols
 
     /// counts[v - lo] for v = lo..hi (the lanes not yet emptied included).
     std::vector<size_t> Counts() const;
@@ -48,8 +49,12 @@ class SymbolCounter
     static constexpr size_t kLanes = 16;
     static constexpr size_t kRoundsPerFlush = 255;
 
-    void AddPacked(const int32_t* s, size_t n);
-    void AddToTables(const int32_t* s, size_t n);
+    template <typename Symbol>
+    void AddAny(const Symbol* s, size_t n);
+    template <typename Symbol>
+    void AddPacked(const Symbol* s, size_t n);
+    template <typename Symbol>
+    void AddToTables(const Symbol* s, size_t n);
     void EmptyLanes();
 
     int32_t m_lo;
