@@ -53,6 +53,9 @@ class DefaultInitAllocator : public std::allocator<T>
     }
 };
 
+/// QSGD's symbols (|l| <= s <= 2^20): every entry written before it is read.
+using LevelSymbols = std::vector<int32_t, DefaultInitAllocator<int32_t>>;
+
 /// Symbol arrays of the dithered quantizers (|q| <= 32767, and ISGQ's zero
 /// symbol -32768 at most): every entry written before it is read. 16 bits,
 /// not 32: the symbol store was a third of a DQSG encode's quantizing loop

@@ -2,9 +2,11 @@
 
 #include "random.h"
 #include "symbol-bits.h"
+#include "symbol-counter.h"
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <stdexcept>
 
 namespace wfl
@@ -14,6 +16,9 @@ namespace
 {
 
 constexpr uint32_t kMaxBucket = 1u << 24;
+
+/// Largest s whose histogram over [-s, s] a SymbolCounter holds.
+constexpr int32_t kCountWhileQuantizingUpTo = 32767;
 
 struct QsgdPayload : MessagePayload
 {
@@ -86,10 +91,21 @@ QsgdCompressor::Encode(const float* g, size_t dim, const CompressionContext& con
         return message;
     }
     Rng rng(context.seed, "digital-quantizer", context.client, context.round);
-    payload->levels = StochasticQuantize(g, dim, payload->fit, BucketFor(dim), m_params.norm, rng);
+    // Up to s = 32767 (every budget below 16 bits a coordinate), the symbols
+    // are counted while quantized, into a histogram over [-s, s]; above, a
+    // histogram over all of [-s, s] would be too wide, and the symbols are
+    // counted afterwards over the range they span.
+    const auto s = static_cast<int32_t>(payload->fit.levels);
+    std::optional<SymbolCounter> counter;
+    if (s <= kCountWhileQuantizingUpTo)
+    {
+        counter.emplace(-s, s);
+    }
+    payload->levels =
+        StochasticQuantize(g, dim, payload->fit, BucketFor(dim), m_params.norm, rng, counter ? &*counter : nullptr);
     message.bitsRaw = payload->fit.bits;
-    message.bitsEntropy =
-        kScaleBits * static_cast<double>(payload->levels.norms.size()) + EntropySymbolBits(payload->levels.symbols);
+    message.bitsEntropy = kScaleBits * static_cast<double>(payload->levels.norms.size()) +
+                          (counter ? EntropyBitsOfCounts(counter->Counts()) : EntropySymbolBits(payload->levels.symbols));
     message.payload = std::move(payload);
     return message;
 }

@@ -2,6 +2,7 @@
 
 #include "float-reductions.h"
 #include "random.h"
+#include "symbol-counter.h"
 #include "uniform-lanes.h"
 
 #include <algorithm>
@@ -166,7 +167,13 @@ SubsetCoordinates(size_t dim, size_t m, Rng& rng)
 }
 
 QuantizedLevels
-StochasticQuantize(const float* g, size_t dim, const QuantizerFit& fit, size_t bucket, QuantizerNorm norm, Rng& rng)
+StochasticQuantize(const float* g,
+                   size_t dim,
+                   const QuantizerFit& fit,
+                   size_t bucket,
+                   QuantizerNorm norm,
+                   Rng& rng,
+                   SymbolCounter* counter)
 {
     QuantizedLevels q;
     if (fit.coordinates == 0)
@@ -178,7 +185,7 @@ StochasticQuantize(const float* g, size_t dim, const QuantizerFit& fit, size_t b
     const size_t m = std::min(dim, fit.coordinates);
     const size_t b = EffectiveBucket(bucket, m);
     const double s = fit.levels;
-    q.symbols.assign(m, 0);
+    q.symbols.resize(m); // uninitialised (LevelSymbols): every entry is written below
     UniformLanes lanes(rng); // after the subset: the decoder draws only the subset
     for (size_t k = 0; k * b < m; ++k)
     {
@@ -187,7 +194,14 @@ StochasticQuantize(const float* g, size_t dim, const QuantizerFit& fit, size_t b
         q.norms.push_back(normFloat);
         if (normFloat == 0.0f)
         {
-            continue; // all zero: no rounding draws (as the decoder sees norm 0)
+            // All zero: no rounding draws (as the decoder sees norm 0).
+            std::fill(q.symbols.begin() + static_cast<std::ptrdiff_t>(r.first),
+                      q.symbols.begin() + static_cast<std::ptrdiff_t>(r.last), 0);
+            if (counter != nullptr)
+            {
+                counter->Add(q.symbols.data() + r.first, r.last - r.first);
+            }
+            continue;
         }
         const double n = normFloat;
         // A block of draws first (one per entry, in entry order, from the
@@ -215,6 +229,10 @@ StochasticQuantize(const float* g, size_t dim, const QuantizerFit& fit, size_t b
                     v[t] = g[chosen[first + t]];
                 }
                 RoundLevels(v, u, count, n, s, symbols);
+            }
+            if (counter != nullptr)
+            {
+                counter->Add(symbols, count);
             }
         }
     }

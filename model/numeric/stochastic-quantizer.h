@@ -26,12 +26,15 @@
 
 #include <cstddef>
 #include <cstdint>
+#include "default-init-allocator.h"
+
 #include <vector>
 
 namespace wfl
 {
 
 class Rng;
+class SymbolCounter;
 
 struct QuantizerFit
 {
@@ -57,7 +60,7 @@ enum class QuantizerNorm
 /// norm r of each bucket (a float rounded up, so that |g_i| / r <= 1).
 struct QuantizedLevels
 {
-    std::vector<int32_t> symbols; ///< in [-s, s], one per coordinate sent, in subset order
+    LevelSymbols symbols;     ///< in [-s, s], one per coordinate sent, in subset order
     std::vector<float> norms;     ///< one per bucket
 };
 
@@ -67,14 +70,17 @@ std::vector<uint32_t> SubsetCoordinates(size_t dim, size_t m, Rng& rng);
 
 /**
  * Quantize g[0..dim) under `fit` with buckets of `bucket` coordinates of the
- * subset (0 or >= m: one bucket). Draws the subset, then the rounding, from `rng`.
+ * subset (0 or >= m: one bucket). Draws the subset, then the rounding, from
+ * `rng`. With a counter (its range must hold [-s, s]), the symbols are also
+ * counted, a block at a time while they are in the L1 cache.
  */
 QuantizedLevels StochasticQuantize(const float* g,
                                    size_t dim,
                                    const QuantizerFit& fit,
                                    size_t bucket,
                                    QuantizerNorm norm,
-                                   Rng& rng);
+                                   Rng& rng,
+                                   SymbolCounter* counter = nullptr);
 
 /// out[0..dim) = the decoded update; `subsetRng` a fresh generator of the
 /// encoder's stream (only the subset is drawn from it).

@@ -31,6 +31,15 @@ struct SymbolSpan
 /// The same over the symbols of every part together, without a copy.
 double EntropySymbolBits(const std::vector<SymbolSpan>& parts);
 
+/// The same for 32-bit symbols under another allocator (LevelSymbols). A
+/// template, so that a braced list still selects the std::vector<int32_t> form.
+template <typename Allocator>
+double
+EntropySymbolBits(const std::vector<int32_t, Allocator>& symbols)
+{
+    return EntropySymbolBits(std::vector<SymbolSpan>{{symbols.data(), symbols.size()}});
+}
+
 /// The same for the dithered quantizers' 16-bit symbols.
 double EntropySymbolBits(const int16_t* symbols, size_t n);
 
