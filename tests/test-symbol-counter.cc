@@ -38,17 +38,19 @@ MapHistogram(const Symbol* s, size_t n, int32_t lo, int32_t hi)
 
 } // namespace
 
-// Both paths (packed lanes up to 8 values, tables beyond), for 32- and
-// 16-bit symbols, fed in blocks of
-// random length 0..300 (not multiples of 16, so lanes and tails mix), over
+// Both paths (packed lanes in 2, 4 or 8 words up to 32 values, tables
+// beyond), at each width boundary, for 32- and 16-bit symbols, fed in blocks
+// of random length 0..300 (not multiples of 16, so lanes and tails mix), over
 // 30,000 symbols (7 lane flushes at 255 rounds of 16), with Counts() asked
 // midway (lanes not yet emptied) and at the end: equal to a map histogram.
 // Breaks tried, each fails: the lanes emptied every 256 rounds (range 1: a
-// byte wraps to 0); Counts() without the lanes not yet emptied.
+// byte wraps to 0); Counts() without the lanes not yet emptied; 4 words for
+// 17 values (the 17th never counted); a word emptied into the counts of
+// values w + b instead of 4 w + b.
 TEST(SymbolCounter, BlocksOfAnyLengthMatchAMapHistogram)
 {
     Rng rng(5, "symbol-counter");
-    for (int32_t width : {1, 2, 5, 7, 8, 9, 300, 65536})
+    for (int32_t width : {1, 2, 5, 7, 8, 9, 16, 17, 31, 32, 33, 300, 65536})
     {
         const int32_t lo = -width / 2;
         const int32_t hi = lo + width - 1;

@@ -18,7 +18,15 @@ SymbolCounter::SymbolCounter(int32_t lo, int32_t hi)
                                     "] must hold 1 to 65536 values");
     }
     m_width = static_cast<size_t>(width);
-    m_counts.assign(width <= kPackedValues ? static_cast<size_t>(kPackedValues) : 4 * m_width, 0);
+    if (width <= kPackedValues)
+    {
+        m_words = width <= 8 ? 2 : width <= 16 ? 4 : 8;
+        m_counts.assign(static_cast<size_t>(kPackedValues), 0);
+    }
+    else
+    {
+        m_counts.assign(4 * m_width, 0);
+    }
 }
 
 void
@@ -37,12 +45,18 @@ template <typename Symbol>
 void
 SymbolCounter::AddAny(const Symbol* s, size_t n)
 {
-    if (static_cast<int64_t>(m_width) <= kPackedValues)
+    switch (m_words)
     {
-        AddPacked(s, n);
-    }
-    else
-    {
+    case 2:
+        AddPacked<2>(s, n);
+        break;
+    case 4:
+        AddPacked<4>(s, n);
+        break;
+    case 8:
+        AddPacked<8>(s, n);
+        break;
+    default:
         AddToTables(s, n);
     }
 }
@@ -74,7 +88,7 @@ Load16(const int16_t* s)
 }
 } // namespace
 
-template <typename Symbol>
+template <size_t Words, typename Symbol>
 void
 SymbolCounter::AddPacked(const Symbol* s, size_t n)
 {
@@ -82,21 +96,26 @@ SymbolCounter::AddPacked(const Symbol* s, size_t n)
     size_t i = 0;
     while (i + kLanes <= n)
     {
-        U32x16 low;
-        U32x16 high;
-        std::memcpy(&low, m_low, sizeof(low));
-        std::memcpy(&high, m_high, sizeof(high));
+        U32x16 words[Words];
+        for (size_t w = 0; w < Words; ++w)
+        {
+            std::memcpy(&words[w], m_lanes[w], sizeof(U32x16));
+        }
         const size_t rounds = std::min(kRoundsPerFlush - m_rounds, (n - i) / kLanes);
         for (size_t r = 0; r < rounds; ++r, i += kLanes)
         {
             const auto v = (U32x16)(Load16(s + i) - m_lo); // a bitcast (GCC vector cast)
             const U32x16 one = 1u << ((v & 3u) * 8u);
-            const auto isLow = (U32x16)(v < 4u); // all ones where v < 4
-            low += one & isLow;
-            high += one & ~isLow;
+            const U32x16 word = v >> 2u;
+            for (size_t w = 0; w < Words; ++w)
+            {
+                words[w] += one & (U32x16)(word == static_cast<uint32_t>(w)); // all ones where equal
+            }
         }
-        std::memcpy(m_low, &low, sizeof(low));
-        std::memcpy(m_high, &high, sizeof(high));
+        for (size_t w = 0; w < Words; ++w)
+        {
+            std::memcpy(m_lanes[w], &words[w], sizeof(U32x16));
+        }
         m_rounds += rounds;
         if (m_rounds == kRoundsPerFlush)
         {
@@ -112,15 +131,16 @@ SymbolCounter::AddPacked(const Symbol* s, size_t n)
 void
 SymbolCounter::EmptyLanes()
 {
-    for (size_t k = 0; k < kLanes; ++k)
+    for (size_t w = 0; w < m_words; ++w)
     {
-        for (size_t b = 0; b < 4; ++b)
+        for (size_t k = 0; k < kLanes; ++k)
         {
-            m_counts[b] += (m_low[k] >> (8 * b)) & 0xffu;
-            m_counts[4 + b] += (m_high[k] >> (8 * b)) & 0xffu;
+            for (size_t b = 0; b < 4; ++b)
+            {
+                m_counts[4 * w + b] += (m_lanes[w][k] >> (8 * b)) & 0xffu;
+            }
+            m_lanes[w][k] = 0;
         }
-        m_low[k] = 0;
-        m_high[k] = 0;
     }
     m_rounds = 0;
 }
@@ -151,15 +171,14 @@ std::vector<size_t>
 SymbolCounter::Counts() const
 {
     std::vector<size_t> counts(m_width, 0);
-    if (static_cast<int64_t>(m_width) <= kPackedValues)
+    if (m_words > 0)
     {
         for (size_t v = 0; v < m_width; ++v)
         {
             counts[v] = m_counts[v];
-            const uint32_t* lanes = v < 4 ? m_low : m_high;
             for (size_t k = 0; k < kLanes; ++k)
             {
-                counts[v] += (lanes[k] >> (8 * (v & 3u))) & 0xffu;
+                counts[v] += (m_lanes[v / 4][k] >> (8 * (v % 4))) & 0xffu;
             }
         }
         return counts;

@@ -5,15 +5,18 @@
  * message (and a min/max pass to find the range it already knows).
  *
  * Two ways to count, both exact, chosen by the range (hi - lo + 1 values):
- *  - up to kPackedValues = 8 values: each of 16 lanes keeps byte counters
- *    packed in two 32-bit words; value v adds 1 << 8 (v mod 4) to word
- *    v div 4, so one shift and two masked adds count a symbol whatever its
- *    value (7 vector ops per 16 symbols; one compare-and-add pass per value
- *    cost 14 for DQSG's 7 values). A byte holds 255, so the lanes are
- *    emptied into the counts every 255 rounds of 16 symbols. The lanes
- *    persist across Add calls, so blocks of any length cost no extra flush.
+ *  - up to kPackedValues = 32 values: each of 16 lanes keeps byte counters
+ *    packed four to a 32-bit word, in W = 2, 4 or 8 words (8, 16 or 32
+ *    values); value v adds 1 << 8 (v mod 4) to word v div 4, so a symbol
+ *    costs one shift and, per word, a compare and a masked add, whatever its
+ *    value (2 + 2W vector ops per 16 symbols, where one compare-and-add pass
+ *    per value cost 2 per value). A byte holds 255, so the lanes are emptied
+ *    into the counts every 255 rounds of 16 symbols. The lanes persist
+ *    across Add calls, so blocks of any length cost no extra emptying.
  *  - up to kMaxTableValues = 2^16 values: four tables of counts filled in
- *    turn, so that runs of one symbol do not serialise on one counter.
+ *    turn, so that runs of one symbol do not serialise on one counter (a
+ *    load and a store per symbol: about 0.25 ms per 2^20 symbols, the cost
+ *    of QSGD's wide alphabets, bench-compressors).
  */
 #ifndef WFL_SYMBOL_COUNTER_H
 #define WFL_SYMBOL_COUNTER_H
@@ -28,7 +31,7 @@ namespace wfl
 class SymbolCounter
 {
   public:
-    static constexpr int64_t kPackedValues = 8;
+    static constexpr int64_t kPackedValues = 32;
     static constexpr int64_t kMaxTableValues = int64_t{1} << 16;
 
     /// Counts of the values lo..hi, all zero; throws std::invalid_argument
@@ -47,22 +50,24 @@ class SymbolCounter
 
   private:
     static constexpr size_t kLanes = 16;
+    static constexpr size_t kMaxWords = kPackedValues / 4;
     static constexpr size_t kRoundsPerFlush = 255;
 
     template <typename Symbol>
     void AddAny(const Symbol* s, size_t n);
-    template <typename Symbol>
+    template <size_t Words, typename Symbol>
     void AddPacked(const Symbol* s, size_t n);
     template <typename Symbol>
     void AddToTables(const Symbol* s, size_t n);
     void EmptyLanes();
 
     int32_t m_lo;
-    size_t m_width;              ///< hi - lo + 1
+    size_t m_width;               ///< hi - lo + 1
+    size_t m_words = 0;           ///< packed: words per lane (2, 4 or 8); 0: tables
     std::vector<size_t> m_counts; ///< packed: the counts; tables: 4 tables of m_width
-    uint32_t m_low[kLanes] = {};  ///< packed byte counters of values lo + 0..3
-    uint32_t m_high[kLanes] = {}; ///< of values lo + 4..7
-    size_t m_rounds = 0;          ///< rounds of kLanes symbols in the lanes
+    /// Packed byte counters: word w of lane k holds values lo + 4w .. lo + 4w + 3.
+    uint32_t m_lanes[kMaxWords][kLanes] = {};
+    size_t m_rounds = 0; ///< rounds of kLanes symbols in the lanes
 };
 
 } // namespace wfl
