@@ -5,6 +5,10 @@
 #include <algorithm>
 #include <cstring>
 
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
 namespace wfl
 {
 
@@ -23,6 +27,36 @@ U64x8
 Rotl(U64x8 x, int k)
 {
     return (x << k) | (x >> (64 - k));
+}
+
+/// One xoshiro256++ state transition of every lane:
+///   t = s1 << 17; s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = rotl(s3, 45).
+inline void
+Advance(U64x8& s0, U64x8& s1, U64x8& s2, U64x8& s3)
+{
+    const U64x8 t = s1 << 17;
+#if defined(__AVX512F__)
+    // Three-input XORs as single instructions (vpternlogq, truth table 0x96
+    // = a ^ b ^ c), which GCC 12 does not form from the plain code: 2^20
+    // draws 0.105 -> 0.094 ms (microbenchmark). The same bits: the lane tests
+    // run this form in the native build and the plain one in the sanitizer
+    // build (no -march=native).
+    const auto a0 = (__m512i)s0;
+    const auto a1 = (__m512i)s1;
+    const auto a2 = (__m512i)s2;
+    const auto a3 = (__m512i)s3;
+    s1 = (U64x8)_mm512_ternarylogic_epi64(a1, a2, a0, 0x96); // s1 ^ (s2 ^ s0)
+    s0 = (U64x8)_mm512_ternarylogic_epi64(a0, a3, a1, 0x96); // s0 ^ (s3 ^ s1)
+    s2 = (U64x8)_mm512_ternarylogic_epi64(a2, a0, (__m512i)t, 0x96); // s2 ^ s0 ^ t
+    s3 = Rotl((U64x8)_mm512_xor_si512(a3, a1), 45);
+#else
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = Rotl(s3, 45);
+#endif
 }
 
 U64x8
@@ -66,13 +100,7 @@ UniformLanes::NextGroups(float* out, size_t groups, float shift)
     for (size_t k = 0; k < groups; ++k)
     {
         const U64x8 result = Rotl(s0 + s3, 23) + s0;
-        const U64x8 t = s1 << 17;
-        s2 ^= s0;
-        s3 ^= s1;
-        s1 ^= s2;
-        s0 ^= s3;
-        s2 ^= t;
-        s3 = Rotl(s3, 45);
+        Advance(s0, s1, s2, s3);
         // The two 32-bit halves of every lane as one vector of 16: the low
         // halves first, then the high ones (the draw order). Element 2l of
         // the reinterpreted vector is lane l's low half on a little-endian
