@@ -26,7 +26,7 @@ using wfltest::MakeFactors;
 struct HalfStep
 {
     Eigen::MatrixXd x, delta, deltaHat;
-    std::vector<int32_t> qx;
+    wfl::LevelSymbols qx;
     Eigen::VectorXd start;
     wfl::CodebookQuadratic quadratic;
 };
@@ -43,7 +43,7 @@ MakeHalfStep(uint32_t levels, uint64_t seed)
     const float sx = wfl::LloydMaxScale(f.input.data(), static_cast<size_t>(f.input.size()));
     const float sd = wfl::LloydMaxScale(f.error.data(), static_cast<size_t>(f.error.size()));
     h.qx = wfl::LloydMaxSymbols(f.input.data(), static_cast<size_t>(f.input.size()), sx, xModel);
-    const std::vector<int32_t> qd =
+    const wfl::LevelSymbols qd =
         wfl::LloydMaxSymbols(f.error.data(), static_cast<size_t>(f.error.size()), sd, dModel);
     h.start = sx * Eigen::Map<const Eigen::VectorXd>(xModel.points.data(), levels);
     const Eigen::VectorXd cd = sd * Eigen::Map<const Eigen::VectorXd>(dModel.points.data(), levels);

@@ -232,7 +232,7 @@ TEST(LloydMax, SymbolsAreTheNearestScaledPoint)
         for (size_t levels = 2; levels <= 16; ++levels)
         {
             const LloydMaxCodebook& c = wfl::LloydMaxCodebookOf(model, levels);
-            const std::vector<int32_t> symbols = wfl::LloydMaxSymbols(x.data(), x.size(), scale, c);
+            const wfl::LevelSymbols symbols = wfl::LloydMaxSymbols(x.data(), x.size(), scale, c);
             for (size_t i = 0; i < x.size(); ++i)
             {
                 const double v = x[i] / static_cast<double>(scale);
@@ -261,7 +261,7 @@ TEST(LloydMax, ScaleCountsNonZerosAndZerosGetTheirOwnSymbol)
     EXPECT_EQ(s, static_cast<float>(5.0 / std::sqrt(2.0)));
     EXPECT_EQ(wfl::LloydMaxScale(x.data() + 1, 1), 0.0F);
     const LloydMaxCodebook& c = wfl::LloydMaxCodebookOf(LloydMaxModel::SparseNormal, 2);
-    EXPECT_EQ(wfl::LloydMaxSymbols(x.data(), x.size(), s, c), (std::vector<int32_t>{1, 2, 0, 2}));
+    EXPECT_EQ(wfl::LloydMaxSymbols(x.data(), x.size(), s, c), (wfl::LevelSymbols{1, 2, 0, 2}));
 }
 
 } // namespace

@@ -170,3 +170,31 @@ TEST(FloatReductions, MaxAbsExactIgnoresNaN)
     const float negativeZero = -0.0F;
     EXPECT_FALSE(std::signbit(MaxAbs(&negativeZero, 1)));
 }
+
+// SumOfSquaresAndNonZeros is SumOfSquares bit for bit (the same partial sums
+// in the same order) and counts the entries != 0: -0 is a zero, NaN is not,
+// and the tail after the last group of 16 is counted. Breaks tried, each
+// fails: the tail's count skipped; the squares summed in another order (one
+// running sum).
+TEST(FloatReductions, SumOfSquaresAndNonZerosMatchesItsParts)
+{
+    Rng rng(3, "reductions");
+    std::vector<float> x(1037); // 64 groups of 16, then a tail of 13
+    for (size_t i = 0; i < x.size(); ++i)
+    {
+        x[i] = i % 3 == 0 ? 0.0F : static_cast<float>(rng.Normal());
+    }
+    x[7] = -0.0F;   // a zero
+    x[1035] = 2.5F; // in the tail
+    size_t expected = 0;
+    for (const float v : x)
+    {
+        expected += v != 0.0F ? 1 : 0;
+    }
+    size_t nonZeros = 0;
+    EXPECT_EQ(SumOfSquaresAndNonZeros(x.data(), x.size(), nonZeros), SumOfSquares(x.data(), x.size()));
+    EXPECT_EQ(nonZeros, expected);
+    x[9] = std::numeric_limits<float>::quiet_NaN(); // was a zero (9 mod 3 = 0): NaN != 0
+    SumOfSquaresAndNonZeros(x.data(), x.size(), nonZeros);
+    EXPECT_EQ(nonZeros, expected + 1);
+}

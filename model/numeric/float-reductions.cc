@@ -56,6 +56,58 @@ SumOfSquares(const float* x, size_t n)
 }
 
 double
+SumOfSquaresAndNonZeros(const float* x, size_t n, size_t& nonZeros)
+{
+    // FixedOrderSum's loop with a count beside it: the same partial sums in
+    // the same order (entry i to partial i mod 16), so the same bits as
+    // SumOfSquares. Written with GCC vector types: the plain loop with a
+    // count did not vectorise (0.55 ms for 2^20 entries, bench-compressors,
+    // against about 0.08 for the two passes it replaces). The count is kept
+    // in 32-bit lanes, emptied every 2^31 entries.
+    typedef float F32x16 __attribute__((vector_size(64)));
+    typedef double F64x8 __attribute__((vector_size(64)));
+    typedef int32_t I32x16 __attribute__((vector_size(64)));
+    static_assert(sizeof(F32x16) / sizeof(float) == kPartials, "one vector of floats per round");
+    F64x8 low = {};  // partials 0..7
+    F64x8 high = {}; // partials 8..15
+    nonZeros = 0;
+    constexpr size_t kCountChunk = size_t{1} << 31;
+    size_t i = 0;
+    while (i + kPartials <= n)
+    {
+        I32x16 zeros = {}; // minus the count of zero entries per lane
+        const size_t last = std::min(n, i + kCountChunk);
+        const size_t start = i;
+        for (; i + kPartials <= last; i += kPartials)
+        {
+            F32x16 v;
+            std::memcpy(&v, x + i, sizeof(v));
+            const F64x8 a = __builtin_convertvector(__builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7), F64x8);
+            const F64x8 b = __builtin_convertvector(__builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15), F64x8);
+            low += a * a;
+            high += b * b;
+            zeros += (I32x16)(v == 0.0F); // all ones (-1) where zero
+        }
+        size_t zeroCount = 0;
+        for (size_t k = 0; k < kPartials; ++k)
+        {
+            zeroCount += static_cast<uint32_t>(-zeros[k]);
+        }
+        nonZeros += (i - start) - zeroCount;
+    }
+    double partial[kPartials];
+    std::memcpy(partial, &low, sizeof(low));
+    std::memcpy(partial + kPartials / 2, &high, sizeof(high));
+    for (size_t k = 0; i < n; ++i, ++k)
+    {
+        const auto v = static_cast<double>(x[i]);
+        partial[k] += v * v;
+        nonZeros += x[i] != 0.0F ? 1u : 0u;
+    }
+    return AddPartials(partial);
+}
+
+double
 SumOfAbs(const float* x, size_t n)
 {
     return FixedOrderSum(x, n, [](double v) { return std::abs(v); });

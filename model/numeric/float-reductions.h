@@ -21,6 +21,11 @@ namespace wfl
 /// sum_i x_i^2 in double.
 double SumOfSquares(const float* x, size_t n);
 
+/// SumOfSquares(x, n), the same bits, and in the same pass over x the
+/// number of entries != 0 (a NaN counts; -0 does not): one read of x where
+/// the two apart cost two (Lloyd-Max's scale).
+double SumOfSquaresAndNonZeros(const float* x, size_t n, size_t& nonZeros);
+
 /// sum_i |x_i| in double.
 double SumOfAbs(const float* x, size_t n);
 

@@ -14,7 +14,7 @@ CodebookQuadratic::Objective(const Eigen::VectorXd& c) const
 
 CodebookQuadratic
 FitQuadratic(const Eigen::MatrixXd& f,
-             const std::vector<int32_t>& q,
+             const LevelSymbols& q,
              int32_t levels,
              const Eigen::MatrixXd& other,
              const Eigen::MatrixXd& otherHat)
@@ -120,7 +120,7 @@ SolveCodebook(const CodebookQuadratic& quadratic, const Eigen::VectorXd& start, 
 }
 
 Eigen::MatrixXd
-ReconstructFactor(const std::vector<int32_t>& q, Eigen::Index rows, Eigen::Index cols, const Eigen::VectorXd& codebook)
+ReconstructFactor(const LevelSymbols& q, Eigen::Index rows, Eigen::Index cols, const Eigen::VectorXd& codebook)
 {
     Eigen::MatrixXd m(rows, cols);
     const auto levels = static_cast<int32_t>(codebook.size());

@@ -40,6 +40,8 @@
 #ifndef WFL_ISGQ_CODEBOOK_FIT_H
 #define WFL_ISGQ_CODEBOOK_FIT_H
 
+#include "default-init-allocator.h"
+
 #include <Eigen/Dense>
 
 #include <cstdint>
@@ -67,7 +69,7 @@ struct CodebookQuadratic
  * Eigen stores f; L = zero), `other` = O [B x m] and `otherHat` = O_hat.
  */
 CodebookQuadratic FitQuadratic(const Eigen::MatrixXd& f,
-                               const std::vector<int32_t>& q,
+                               const LevelSymbols& q,
                                int32_t levels,
                                const Eigen::MatrixXd& other,
                                const Eigen::MatrixXd& otherHat);
@@ -76,7 +78,7 @@ CodebookQuadratic FitQuadratic(const Eigen::MatrixXd& f,
 Eigen::VectorXd SolveCodebook(const CodebookQuadratic& quadratic, const Eigen::VectorXd& start, bool unbiased);
 
 /// The reconstruction [rows x cols] of symbols q (column-major): codebook[q], 0 for q = L.
-Eigen::MatrixXd ReconstructFactor(const std::vector<int32_t>& q,
+Eigen::MatrixXd ReconstructFactor(const LevelSymbols& q,
                                   Eigen::Index rows,
                                   Eigen::Index cols,
                                   const Eigen::VectorXd& codebook);

@@ -3,9 +3,11 @@
 #include "isgq-codebook-fit.h"
 #include "layer-factors-check.h"
 #include "symbol-bits.h"
+#include "symbol-counter.h"
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -18,13 +20,14 @@ namespace
 
 using RowMajorMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
-/// Scale and symbols of x[0..n) under `codebook` (no codebook sent yet).
+/// Scale and symbols of x[0..n) under `codebook` (no codebook sent yet),
+/// the symbols counted into `counter` when one is given.
 LloydMaxFactor
-QuantizeArray(const float* x, size_t n, const LloydMaxCodebook& codebook)
+QuantizeArray(const float* x, size_t n, const LloydMaxCodebook& codebook, SymbolCounter* counter = nullptr)
 {
     LloydMaxFactor f;
     f.scale = LloydMaxScale(x, n);
-    f.symbols = LloydMaxSymbols(x, n, f.scale, codebook);
+    f.symbols = LloydMaxSymbols(x, n, f.scale, codebook, counter);
     return f;
 }
 
@@ -45,14 +48,35 @@ Reconstruction(const LloydMaxFactor& f, const LloydMaxCodebook& model)
     return values;
 }
 
-/// out[i] = values[symbol i], 0 for the zero symbol.
+/// out[i] = values[symbol i], 0 for the zero symbol (L = values.size() <= 16).
+/// A table of 32 floats (the values, then zeros) looked up 16 entries at a
+/// time by a two-register permute (vpermt2ps under AVX-512): a scalar lookup
+/// per entry cost 0.26 ms for 2^20 entries (bench-compressors), 0.08 ms now.
 void
 Dequantize(const LloydMaxFactor& f, const std::vector<float>& values, float* out)
 {
-    const auto levels = static_cast<int32_t>(values.size());
-    for (size_t i = 0; i < f.symbols.size(); ++i)
+    typedef float F32x16 __attribute__((vector_size(64)));
+    typedef int32_t I32x16 __attribute__((vector_size(64)));
+    constexpr size_t kWidth = 16;
+    float table[2 * kWidth] = {}; // symbol L (exact zero) and above: 0
+    std::copy(values.begin(), values.end(), table);
+    F32x16 low;
+    F32x16 high;
+    std::memcpy(&low, table, sizeof(low));
+    std::memcpy(&high, table + kWidth, sizeof(high));
+    const size_t n = f.symbols.size();
+    const int32_t* symbols = f.symbols.data();
+    size_t i = 0;
+    for (; i + kWidth <= n; i += kWidth)
     {
-        out[i] = f.symbols[i] < levels ? values[static_cast<size_t>(f.symbols[i])] : 0.0F;
+        I32x16 q;
+        std::memcpy(&q, symbols + i, sizeof(q));
+        const F32x16 v = __builtin_shuffle(low, high, q); // index k < 16: low[k]; else high[k - 16]
+        std::memcpy(out + i, &v, sizeof(v));
+    }
+    for (; i < n; ++i)
+    {
+        out[i] = table[static_cast<size_t>(symbols[i])];
     }
 }
 
@@ -212,8 +236,9 @@ IsgqLloydMaxCompressor::Encode(const float* g,
         else
         {
             payload->directSegments.push_back(k);
-            payload->direct.push_back(QuantizeArray(g + segments[k].offset, segments[k].size, directModel));
-            entropy += EntropySymbolBits(payload->direct.back().symbols) + kScaleBits;
+            SymbolCounter counter(0, static_cast<int32_t>(levels)); // cells 0..L-1, and L for an exact zero
+            payload->direct.push_back(QuantizeArray(g + segments[k].offset, segments[k].size, directModel, &counter));
+            entropy += EntropyBitsOfCounts(counter.Counts()) + kScaleBits;
         }
     }
     message.bitsEntropy = entropy;

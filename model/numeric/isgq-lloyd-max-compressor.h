@@ -79,7 +79,7 @@ enum class IsgqLloydMaxMethod
 /// One quantized array: symbols in memory order, L = exact zero.
 struct LloydMaxFactor
 {
-    std::vector<int32_t> symbols;
+    LevelSymbols symbols;
     float scale = 0.0F;          ///< ||F|| / sqrt(nnz)
     std::vector<float> codebook; ///< mv/mvu: the L sent points; empty: scale x the model's
 };

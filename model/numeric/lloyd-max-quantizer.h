@@ -41,6 +41,8 @@
 #ifndef WFL_LLOYD_MAX_QUANTIZER_H
 #define WFL_LLOYD_MAX_QUANTIZER_H
 
+#include "default-init-allocator.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -48,6 +50,8 @@
 
 namespace wfl
 {
+
+class SymbolCounter;
 
 /// The unit-scale model of a factor's non-zero entries (E[x^2] = 1).
 enum class LloydMaxModel
@@ -92,8 +96,14 @@ float LloydMaxScale(const float* x, size_t n);
 /// Symbols of x[0..n): exact zeros -> L = codebook.points.size() (their own
 /// symbol), others -> their cell (0..L-1): the number of thresholds t_k
 /// scale (rounded to a float) at or below x_i, i.e. the nearest point of
-/// x_i / scale up to that rounding. scale > 0 unless every entry is 0.
-std::vector<int32_t> LloydMaxSymbols(const float* x, size_t n, float scale, const LloydMaxCodebook& codebook);
+/// x_i / scale up to that rounding. scale > 0 unless every entry is 0. With
+/// a counter (its range must hold [0, L]), the symbols are also counted, a
+/// block at a time while they are in the L1 cache.
+LevelSymbols LloydMaxSymbols(const float* x,
+                             size_t n,
+                             float scale,
+                             const LloydMaxCodebook& codebook,
+                             SymbolCounter* counter = nullptr);
 
 } // namespace wfl
 
