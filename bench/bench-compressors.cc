@@ -12,7 +12,9 @@
  *     vector pairs in turn, 192 MiB, so each pass streams from DRAM, as a
  *     round's many client updates would);
  *   - D draws of the serial generator (Rng) and of the lane generator
- *     (UniformLanes), the floor of any method drawing one number per entry.
+ *     (UniformLanes), the floor of any method drawing one number per entry;
+ *   - the histogram of D symbols over about 10^4 values (SymbolCounter's
+ *     tables), the floor of an exact entropy over QSGD's unbudgeted alphabet.
  * Times are thread CPU time (CLOCK_THREAD_CPUTIME_ID: other processes on a
  * loaded machine do not count), the median of --repeats runs after one
  * warm-up. The vector is one [1024 x 1024] tensor, so per-tensor and
@@ -26,9 +28,11 @@
 #include "compressor-registry.h"
 #include "fwht.h"
 #include "random.h"
+#include "symbol-counter.h"
 #include "uniform-lanes.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -236,13 +240,34 @@ main(int argc, char** argv)
         },
         options.repeats);
 
+    // The floor of an exact entropy over a wide alphabet: QSGD's symbols at
+    // its unbudgeted default (s = 2^20, levels |g_i| s / ||g|| of a Gaussian,
+    // about 10^4 values) counted by SymbolCounter's tables, one load and one
+    // store per symbol.
+    std::vector<int32_t> wideSymbols(dim);
+    for (size_t i = 0; i < dim; ++i)
+    {
+        wideSymbols[i] = static_cast<int32_t>(std::lround(g[i] * 1024.0F));
+    }
+    const auto [wideLo, wideHi] = std::minmax_element(wideSymbols.begin(), wideSymbols.end());
+    size_t histogramSum = 0;
+    const double histogramMs = MedianMs(
+        [&] {
+            wfl::SymbolCounter counter(*wideLo, *wideHi);
+            counter.Add(wideSymbols.data(), dim);
+            histogramSum += counter.Counts()[static_cast<size_t>(-*wideLo)];
+        },
+        options.repeats);
+
     std::printf("D = 2^20 floats as one [1024 x 1024] tensor, single thread, thread CPU time, median of %d\n",
                 options.repeats);
     std::printf("%-34s %9.3f ms\n", "one memory pass, hot (y = a x)", memoryMs);
     std::printf("%-34s %9.3f ms\n", "one memory pass, cold (DRAM)", coldMemoryMs);
     std::printf("%-34s %9.3f ms\n", "two in-place FWHTs", fwhtMs);
     std::printf("%-34s %9.3f ms\n", "D uniform draws (Rng::Uniform)", drawsMs);
-    std::printf("%-34s %9.3f ms  (sum %.1f)\n\n", "D uniform draws (UniformLanes)", laneDrawsMs, drawSum);
+    std::printf("%-34s %9.3f ms  (sum %.1f)\n", "D uniform draws (UniformLanes)", laneDrawsMs, drawSum);
+    std::printf("%-34s %9.3f ms  (%d values, %zu at 0)\n\n", "histogram of D wide symbols", histogramMs,
+                *wideHi - *wideLo + 1, histogramSum);
     std::vector<std::string> checksums;
     std::printf("%-22s %9s %9s %9s %9s %8s %8s %8s %9s %-10s %s\n", "compressor", "enc ms", "dec ms", "add ms",
                 "sum ms", "bits/D", "x hot", "x cold", "x 2 FWHT", "target", "meets (hot/cold)");

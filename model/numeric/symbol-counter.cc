@@ -8,8 +8,9 @@
 namespace wfl
 {
 
-SymbolCounter::SymbolCounter(int32_t lo, int32_t hi)
-    : m_lo(lo)
+SymbolCounter::SymbolCounter(int32_t lo, int32_t hi, size_t emptyTablesEvery)
+    : m_lo(lo),
+      m_emptyAt(std::clamp<size_t>(emptyTablesEvery, 2, kEmptyTablesEvery))
 {
     const int64_t width = static_cast<int64_t>(hi) - static_cast<int64_t>(lo) + 1;
     if (width < 1 || width > kMaxTableValues)
@@ -25,7 +26,8 @@ SymbolCounter::SymbolCounter(int32_t lo, int32_t hi)
     }
     else
     {
-        m_counts.assign(4 * m_width, 0);
+        m_counts.assign(m_width, 0);
+        m_tables.assign(2 * m_width, 0);
     }
 }
 
@@ -159,22 +161,38 @@ template <typename Symbol>
 void
 SymbolCounter::AddToTables(const Symbol* s, size_t n)
 {
-    size_t* t0 = m_counts.data();
-    size_t* t1 = t0 + m_width;
-    size_t* t2 = t1 + m_width;
-    size_t* t3 = t2 + m_width;
+    uint32_t* t0 = m_tables.data();
+    uint32_t* t1 = t0 + m_width;
     size_t i = 0;
-    for (; i + 4 <= n; i += 4)
+    while (i < n)
     {
-        ++t0[static_cast<uint32_t>(static_cast<int32_t>(s[i]) - m_lo)];
-        ++t1[static_cast<uint32_t>(static_cast<int32_t>(s[i + 1]) - m_lo)];
-        ++t2[static_cast<uint32_t>(static_cast<int32_t>(s[i + 2]) - m_lo)];
-        ++t3[static_cast<uint32_t>(static_cast<int32_t>(s[i + 3]) - m_lo)];
+        if (m_sinceEmptied >= m_emptyAt)
+        {
+            EmptyTables();
+        }
+        const size_t last = i + std::min(n - i, m_emptyAt - m_sinceEmptied);
+        m_sinceEmptied += last - i;
+        for (; i + 2 <= last; i += 2)
+        {
+            ++t0[static_cast<uint32_t>(static_cast<int32_t>(s[i]) - m_lo)];
+            ++t1[static_cast<uint32_t>(static_cast<int32_t>(s[i + 1]) - m_lo)];
+        }
+        for (; i < last; ++i)
+        {
+            ++t0[static_cast<uint32_t>(static_cast<int32_t>(s[i]) - m_lo)];
+        }
     }
-    for (; i < n; ++i)
+}
+
+void
+SymbolCounter::EmptyTables()
+{
+    for (size_t v = 0; v < m_width; ++v)
     {
-        ++t0[static_cast<uint32_t>(static_cast<int32_t>(s[i]) - m_lo)];
+        m_counts[v] += static_cast<size_t>(m_tables[v]) + m_tables[m_width + v];
     }
+    std::fill(m_tables.begin(), m_tables.end(), 0u);
+    m_sinceEmptied = 0;
 }
 
 std::vector<size_t>
@@ -195,7 +213,7 @@ SymbolCounter::Counts() const
     }
     for (size_t v = 0; v < m_width; ++v)
     {
-        counts[v] = m_counts[v] + m_counts[m_width + v] + m_counts[2 * m_width + v] + m_counts[3 * m_width + v];
+        counts[v] = m_counts[v] + m_tables[v] + m_tables[m_width + v];
     }
     return counts;
 }
