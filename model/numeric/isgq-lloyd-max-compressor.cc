@@ -48,25 +48,28 @@ Reconstruction(const LloydMaxFactor& f, const LloydMaxCodebook& model)
     return values;
 }
 
-/// out[i] = values[symbol i], 0 for the zero symbol (L = values.size() <= 16).
-/// A table of 32 floats (the values, then zeros) looked up 16 entries at a
-/// time by a two-register permute (vpermt2ps under AVX-512): a scalar lookup
-/// per entry cost 0.26 ms for 2^20 entries (bench-compressors), 0.08 ms now.
+/// out[i] = values[symbol i], 0 for the zero symbol (L = values.size() <= 16),
+/// from a table of 32 floats (the values, then zeros). Under GCC the table is
+/// looked up 16 entries at a time by a two-register permute (vpermt2ps under
+/// AVX-512): a scalar lookup per entry cost 0.26 ms for 2^20 entries
+/// (bench-compressors), 0.08 ms this way. clang (the fuzz build) has no
+/// variable-index shuffle builtin and takes the scalar loop.
 void
 Dequantize(const LloydMaxFactor& f, const std::vector<float>& values, float* out)
 {
-    typedef float F32x16 __attribute__((vector_size(64)));
-    typedef int32_t I32x16 __attribute__((vector_size(64)));
     constexpr size_t kWidth = 16;
     float table[2 * kWidth] = {}; // symbol L (exact zero) and above: 0
     std::copy(values.begin(), values.end(), table);
+    const size_t n = f.symbols.size();
+    const int32_t* symbols = f.symbols.data();
+    size_t i = 0;
+#if defined(__GNUC__) && !defined(__clang__)
+    typedef float F32x16 __attribute__((vector_size(64)));
+    typedef int32_t I32x16 __attribute__((vector_size(64)));
     F32x16 low;
     F32x16 high;
     std::memcpy(&low, table, sizeof(low));
     std::memcpy(&high, table + kWidth, sizeof(high));
-    const size_t n = f.symbols.size();
-    const int32_t* symbols = f.symbols.data();
-    size_t i = 0;
     for (; i + kWidth <= n; i += kWidth)
     {
         I32x16 q;
@@ -74,6 +77,7 @@ Dequantize(const LloydMaxFactor& f, const std::vector<float>& values, float* out
         const F32x16 v = __builtin_shuffle(low, high, q); // index k < 16: low[k]; else high[k - 16]
         std::memcpy(out + i, &v, sizeof(v));
     }
+#endif
     for (; i < n; ++i)
     {
         out[i] = table[static_cast<size_t>(symbols[i])];
