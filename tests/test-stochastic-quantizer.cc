@@ -7,6 +7,7 @@
 #include "random.h"
 #include "rlc-fixtures.h"
 #include "stochastic-quantizer.h"
+#include "symbol-counter.h"
 
 #include <gtest/gtest.h>
 
@@ -14,6 +15,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 using namespace wfl;
@@ -121,4 +123,44 @@ TEST(StochasticQuantizer, QuantizeDequantizeIsUnbiased)
     EXPECT_GT(mse[0], mse[1]);
     EXPECT_GT(mse[1], mse[2]);
     EXPECT_GT(mse[3], mse[0]);
+}
+
+// A diverging update (NaN and inf entries, so NaN norms in some buckets)
+// still gives symbols in [-s, s], which the encoder's counter needs (its
+// tables are indexed by the symbol), and the counted histogram equals the
+// symbols' own. s = 3 and 15 use the packed counters, 100 the tables.
+// Break tried: the clamp written as std::min (NaN kept; its conversion gives
+// INT_MIN): the counter's out-of-range write crashes the test.
+TEST(StochasticQuantizer, NonFiniteInputsKeepSymbolsInRange)
+{
+    std::vector<float> g(1000);
+    Rng rng(4, "non-finite");
+    for (float& v : g)
+    {
+        v = static_cast<float>(rng.Normal());
+    }
+    g[10] = std::numeric_limits<float>::quiet_NaN(); // bucket 0 (of 64 entries)
+    g[200] = std::numeric_limits<float>::infinity();  // bucket 3
+    g[999] = -std::numeric_limits<float>::quiet_NaN();
+    for (const uint32_t s : {3u, 15u, 100u})
+    {
+        for (const QuantizerNorm norm : {QuantizerNorm::L2, QuantizerNorm::LINF})
+        {
+            QuantizerFit fit;
+            fit.coordinates = g.size();
+            fit.levels = s;
+            const auto top = static_cast<int32_t>(s);
+            SymbolCounter counter(-top, top);
+            Rng draws(5, "non-finite-draws");
+            const QuantizedLevels q = StochasticQuantize(g.data(), g.size(), fit, 64, norm, draws, &counter);
+            std::vector<size_t> histogram(2 * s + 1, 0);
+            for (const int32_t symbol : q.symbols)
+            {
+                ASSERT_GE(symbol, -top) << s;
+                ASSERT_LE(symbol, top) << s;
+                ++histogram[static_cast<size_t>(symbol + top)];
+            }
+            EXPECT_EQ(counter.Counts(), histogram) << s;
+        }
+    }
 }

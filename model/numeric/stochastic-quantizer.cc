@@ -105,7 +105,12 @@ RoundLevels(const float* v, const float* u, size_t count, double norm, double s,
     const auto top = static_cast<float>(s);
     for (size_t t = 0; t < count; ++t)
     {
-        const float x = std::min(std::abs(v[t]) * levelsPerUnit, top);
+        // Clamped by a comparison that sends NaN (a diverging update, or a
+        // NaN norm) to s, so a symbol never leaves [-s, s]: the encoder
+        // counts symbols into a histogram over that range (std::min would
+        // keep the NaN, and its conversion to int is undefined).
+        const float scaled = std::abs(v[t]) * levelsPerUnit;
+        const float x = scaled <= top ? scaled : top;
         // x in [0, s]: truncation is floor. (std::floor would not vectorise:
         // GCC keeps its exception semantics.)
         const auto below = static_cast<int32_t>(x);
