@@ -7,7 +7,7 @@
 #include "random.h"
 #include "rlc-fixtures.h"
 #include "stochastic-quantizer.h"
-#include "symbol-counter.h"
+#include "symbol-bits.h"
 
 #include <gtest/gtest.h>
 
@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <string>
 #include <vector>
 
 using namespace wfl;
@@ -125,42 +126,78 @@ TEST(StochasticQuantizer, QuantizeDequantizeIsUnbiased)
     EXPECT_GT(mse[3], mse[0]);
 }
 
-// A diverging update (NaN and inf entries, so NaN norms in some buckets)
-// still gives symbols in [-s, s], which the encoder's counter needs (its
-// tables are indexed by the symbol), and the counted histogram equals the
-// symbols' own. s = 3 and 15 use the packed counters, 100 the tables.
-// Break tried: the clamp written as std::min (NaN kept; its conversion gives
-// INT_MIN): the counter's out-of-range write crashes the test.
-TEST(StochasticQuantizer, NonFiniteInputsKeepSymbolsInRange)
+// The symbols counted while quantizing (bounded by the buckets' largest
+// |g_i|) equal the symbols' own histogram, and every symbol lies inside the
+// bound, for s from 3 to 2^20 (packed counters, tables; at 2^20 the bound,
+// not s, keeps the range countable), L2 and L-inf norms, 64-entry buckets
+// and one bucket, with and without a diverging update (NaN and inf entries:
+// NaN norms in some buckets, whose levels reach s). The entropy from the
+// counts is the entropy of the symbols, bit for bit. Only for s > 32767 may
+// the counts be left empty (a bound over 2^16 values); and QSGD's unbudgeted
+// case, s = 2^20 with one L2 bucket of 2^16 Gaussian entries (levels up to
+// about 2^20 x 4.5 / 256), must be counted.
+// Breaks tried, each fails: the clamp in RoundLevels written as std::min
+// (NaN kept; its conversion gives INT_MIN: the counter's out-of-range write
+// crashes the test); the bound without its + 1 (a level rounded up past the
+// largest |g_i| leaves the range).
+TEST(StochasticQuantizer, SymbolsCountedWhileQuantizingStayInsideTheBound)
 {
-    std::vector<float> g(1000);
+    std::vector<float> clean(1000);
     Rng rng(4, "non-finite");
-    for (float& v : g)
+    for (float& v : clean)
     {
         v = static_cast<float>(rng.Normal());
     }
-    g[10] = std::numeric_limits<float>::quiet_NaN(); // bucket 0 (of 64 entries)
-    g[200] = std::numeric_limits<float>::infinity();  // bucket 3
-    g[999] = -std::numeric_limits<float>::quiet_NaN();
-    for (const uint32_t s : {3u, 15u, 100u})
+    std::vector<float> diverging = clean;
+    diverging[10] = std::numeric_limits<float>::quiet_NaN(); // bucket 0 (of 64 entries)
+    diverging[200] = std::numeric_limits<float>::infinity();  // bucket 3
+    diverging[999] = -std::numeric_limits<float>::quiet_NaN();
+    for (const std::vector<float>* g : {&clean, &diverging})
     {
-        for (const QuantizerNorm norm : {QuantizerNorm::L2, QuantizerNorm::LINF})
+        for (const uint32_t s : {3u, 15u, 100u, 127u, 40000u, 1u << 20})
         {
-            QuantizerFit fit;
-            fit.coordinates = g.size();
-            fit.levels = s;
-            const auto top = static_cast<int32_t>(s);
-            SymbolCounter counter(-top, top);
-            Rng draws(5, "non-finite-draws");
-            const QuantizedLevels q = StochasticQuantize(g.data(), g.size(), fit, 64, norm, draws, &counter);
-            std::vector<size_t> histogram(2 * s + 1, 0);
-            for (const int32_t symbol : q.symbols)
+            for (const QuantizerNorm norm : {QuantizerNorm::L2, QuantizerNorm::LINF})
             {
-                ASSERT_GE(symbol, -top) << s;
-                ASSERT_LE(symbol, top) << s;
-                ++histogram[static_cast<size_t>(symbol + top)];
+                for (const size_t bucket : {size_t{64}, size_t{0}})
+                {
+                    SCOPED_TRACE("s " + std::to_string(s) + (g == &clean ? " clean" : " diverging") + " bucket " +
+                                 std::to_string(bucket) + (norm == QuantizerNorm::L2 ? " L2" : " Linf"));
+                    QuantizerFit fit;
+                    fit.coordinates = g->size();
+                    fit.levels = s;
+                    Rng draws(5, "non-finite-draws");
+                    const QuantizedLevels q = StochasticQuantize(g->data(), g->size(), fit, bucket, norm, draws, true);
+                    // The bound never exceeds s: below s = 32768 it always fits.
+                    if (q.counts.empty())
+                    {
+                        EXPECT_GT(s, 32767u);
+                        continue;
+                    }
+                    const int32_t lo = q.countsLow;
+                    const auto hi = static_cast<int32_t>(lo + static_cast<int64_t>(q.counts.size()) - 1);
+                    std::vector<size_t> histogram(q.counts.size(), 0);
+                    for (const int32_t symbol : q.symbols)
+                    {
+                        ASSERT_GE(symbol, lo);
+                        ASSERT_LE(symbol, hi);
+                        ++histogram[static_cast<size_t>(symbol - lo)];
+                    }
+                    EXPECT_EQ(q.counts, histogram);
+                    EXPECT_EQ(EntropyBitsOfCounts(q.counts), EntropySymbolBits(q.symbols));
+                }
             }
-            EXPECT_EQ(counter.Counts(), histogram) << s;
         }
     }
+    std::vector<float> wide(1 << 16);
+    for (float& v : wide)
+    {
+        v = static_cast<float>(rng.Normal());
+    }
+    QuantizerFit fit;
+    fit.coordinates = wide.size();
+    fit.levels = 1u << 20;
+    Rng draws(6, "wide-draws");
+    const QuantizedLevels q = StochasticQuantize(wide.data(), wide.size(), fit, 0, QuantizerNorm::L2, draws, true);
+    ASSERT_FALSE(q.counts.empty());
+    EXPECT_EQ(EntropyBitsOfCounts(q.counts), EntropySymbolBits(q.symbols));
 }

@@ -108,6 +108,52 @@ SumOfSquaresAndNonZeros(const float* x, size_t n, size_t& nonZeros)
 }
 
 double
+SumOfSquaresAndMaxAbs(const float* x, size_t n, float& maxAbs)
+{
+    // SumOfSquaresAndNonZeros's loop with MaxAbs's bit-pattern max in place
+    // of the count: the same partial sums in the same order.
+    typedef float F32x16 __attribute__((vector_size(64)));
+    typedef double F64x8 __attribute__((vector_size(64)));
+    typedef uint32_t U32x16 __attribute__((vector_size(64)));
+    constexpr uint32_t kInfinity = 0x7f800000u;
+    F64x8 low = {};
+    F64x8 high = {};
+    U32x16 most = {};
+    size_t i = 0;
+    for (; i + kPartials <= n; i += kPartials)
+    {
+        F32x16 v;
+        std::memcpy(&v, x + i, sizeof(v));
+        const F64x8 a = __builtin_convertvector(__builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7), F64x8);
+        const F64x8 b = __builtin_convertvector(__builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15), F64x8);
+        low += a * a;
+        high += b * b;
+        const U32x16 magnitude = (U32x16)v & 0x7fffffffu;
+        const U32x16 finite = magnitude & (U32x16)(magnitude <= kInfinity); // NaN -> 0
+        most = most > finite ? most : finite;
+    }
+    double partial[kPartials];
+    std::memcpy(partial, &low, sizeof(low));
+    std::memcpy(partial + kPartials / 2, &high, sizeof(high));
+    uint32_t result = 0;
+    for (size_t k = 0; k < kPartials; ++k)
+    {
+        result = std::max(result, most[k]);
+    }
+    for (size_t k = 0; i < n; ++i, ++k)
+    {
+        const auto v = static_cast<double>(x[i]);
+        partial[k] += v * v;
+        uint32_t bits;
+        std::memcpy(&bits, x + i, sizeof(bits));
+        const uint32_t magnitude = bits & 0x7fffffffu;
+        result = std::max(result, magnitude > kInfinity ? 0u : magnitude);
+    }
+    std::memcpy(&maxAbs, &result, sizeof(maxAbs));
+    return AddPartials(partial);
+}
+
+double
 SumOfAbs(const float* x, size_t n)
 {
     return FixedOrderSum(x, n, [](double v) { return std::abs(v); });

@@ -26,6 +26,11 @@ double SumOfSquares(const float* x, size_t n);
 /// the two apart cost two (Lloyd-Max's scale).
 double SumOfSquaresAndNonZeros(const float* x, size_t n, size_t& nonZeros);
 
+/// SumOfSquares(x, n), the same bits, and in the same pass MaxAbs(x, n):
+/// one read of x where the two apart cost two (QSGD's norm and the bound on
+/// its levels). A NaN entry makes the sum NaN and is ignored by the max.
+double SumOfSquaresAndMaxAbs(const float* x, size_t n, float& maxAbs);
+
 /// sum_i |x_i| in double.
 double SumOfAbs(const float* x, size_t n);
 

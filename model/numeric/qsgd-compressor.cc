@@ -2,11 +2,9 @@
 
 #include "random.h"
 #include "symbol-bits.h"
-#include "symbol-counter.h"
 
 #include <algorithm>
 #include <cmath>
-#include <optional>
 #include <stdexcept>
 
 namespace wfl
@@ -17,8 +15,6 @@ namespace
 
 constexpr uint32_t kMaxBucket = 1u << 24;
 
-/// Largest s whose histogram over [-s, s] a SymbolCounter holds.
-constexpr int32_t kCountWhileQuantizingUpTo = 32767;
 
 struct QsgdPayload : MessagePayload
 {
@@ -91,21 +87,13 @@ QsgdCompressor::Encode(const float* g, size_t dim, const CompressionContext& con
         return message;
     }
     Rng rng(context.seed, "digital-quantizer", context.client, context.round);
-    // Up to s = 32767 (every budget below 16 bits a coordinate), the symbols
-    // are counted while quantized, into a histogram over [-s, s]; above, a
-    // histogram over all of [-s, s] would be too wide, and the symbols are
-    // counted afterwards over the range they span.
-    const auto s = static_cast<int32_t>(payload->fit.levels);
-    std::optional<SymbolCounter> counter;
-    if (s <= kCountWhileQuantizingUpTo)
-    {
-        counter.emplace(-s, s);
-    }
-    payload->levels =
-        StochasticQuantize(g, dim, payload->fit, BucketFor(dim), m_params.norm, rng, counter ? &*counter : nullptr);
+    // Counted while quantized (stochastic-quantizer.h), unless the levels'
+    // bound spans more than 2^16 values: then afterwards, over their range.
+    payload->levels = StochasticQuantize(g, dim, payload->fit, BucketFor(dim), m_params.norm, rng, true);
+    const QuantizedLevels& q = payload->levels;
     message.bitsRaw = payload->fit.bits;
-    message.bitsEntropy = kScaleBits * static_cast<double>(payload->levels.norms.size()) +
-                          (counter ? EntropyBitsOfCounts(counter->Counts()) : EntropySymbolBits(payload->levels.symbols));
+    message.bitsEntropy = kScaleBits * static_cast<double>(q.norms.size()) +
+                          (q.counts.empty() ? EntropySymbolBits(q.symbols) : EntropyBitsOfCounts(q.counts));
     message.payload = std::move(payload);
     return message;
 }

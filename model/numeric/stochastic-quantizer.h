@@ -34,7 +34,6 @@ namespace wfl
 {
 
 class Rng;
-class SymbolCounter;
 
 struct QuantizerFit
 {
@@ -61,7 +60,12 @@ enum class QuantizerNorm
 struct QuantizedLevels
 {
     LevelSymbols symbols;     ///< in [-s, s], one per coordinate sent, in subset order
-    std::vector<float> norms;     ///< one per bucket
+    std::vector<float> norms; ///< one per bucket
+    /// When asked for, the symbols' histogram counted while quantizing:
+    /// counts[v - countsLow] for v = countsLow ... Empty when the levels'
+    /// bound spans more than 2^16 values (count the symbols afterwards).
+    std::vector<size_t> counts;
+    int32_t countsLow = 0;
 };
 
 /// The m coordinates sent: all of [0, dim) in order when m = dim, else a
@@ -71,8 +75,12 @@ std::vector<uint32_t> SubsetCoordinates(size_t dim, size_t m, Rng& rng);
 /**
  * Quantize g[0..dim) under `fit` with buckets of `bucket` coordinates of the
  * subset (0 or >= m: one bucket). Draws the subset, then the rounding, from
- * `rng`. With a counter (its range must hold [-s, s]), the symbols are also
- * counted, a block at a time while they are in the L1 cache.
+ * `rng`. With countSymbols, the symbols are also counted (QuantizedLevels::
+ * counts), a block at a time while they are in the L1 cache, over [-B, B]:
+ * B bounds every level from the buckets' largest |g_i| (found in the norm's
+ * pass), so at 8 bits (s = 127), where an L2-normed level rarely exceeds 2,
+ * the packed counters take them, and at s = 2^20 a table of about 10^4
+ * values (symbol-counter.h). The norms of all buckets come first.
  */
 QuantizedLevels StochasticQuantize(const float* g,
                                    size_t dim,
@@ -80,7 +88,7 @@ QuantizedLevels StochasticQuantize(const float* g,
                                    size_t bucket,
                                    QuantizerNorm norm,
                                    Rng& rng,
-                                   SymbolCounter* counter = nullptr);
+                                   bool countSymbols = false);
 
 /// out[0..dim) = the decoded update; `subsetRng` a fresh generator of the
 /// encoder's stream (only the subset is drawn from it).
