@@ -198,3 +198,28 @@ TEST(FloatReductions, SumOfSquaresAndNonZerosMatchesItsParts)
     SumOfSquaresAndNonZeros(x.data(), x.size(), nonZeros);
     EXPECT_EQ(nonZeros, expected + 1);
 }
+
+// SumOfSquaresAndMaxAbs is SumOfSquares and MaxAbs in one pass, bit for bit,
+// with the maximum in the tail, NaN ignored by the max (and making the sum
+// NaN), inf kept. Breaks tried, each fails: the tail left out of the max;
+// the NaN mask removed (the max becomes NaN).
+TEST(FloatReductions, SumOfSquaresAndMaxAbsMatchesItsParts)
+{
+    Rng rng(4, "reductions");
+    std::vector<float> x(1037); // 64 groups of 16, then a tail of 13
+    for (float& v : x)
+    {
+        v = static_cast<float>(rng.Normal());
+    }
+    x[1030] = -9.5F; // the maximum, in the tail
+    float most = 0.0F;
+    EXPECT_EQ(SumOfSquaresAndMaxAbs(x.data(), x.size(), most), SumOfSquares(x.data(), x.size()));
+    EXPECT_EQ(most, 9.5F);
+    EXPECT_EQ(most, MaxAbs(x.data(), x.size()));
+    x[3] = std::numeric_limits<float>::quiet_NaN();
+    EXPECT_TRUE(std::isnan(SumOfSquaresAndMaxAbs(x.data(), x.size(), most)));
+    EXPECT_EQ(most, 9.5F);
+    x[500] = -std::numeric_limits<float>::infinity();
+    SumOfSquaresAndMaxAbs(x.data(), x.size(), most);
+    EXPECT_EQ(most, std::numeric_limits<float>::infinity());
+}
