@@ -6,6 +6,7 @@
  *
  * Exit codes: 0 success, 2 bad input (one line), 1 anything else.
  */
+#include "allocator-tuning.h"
 #include "compress-study.h"
 #include "input-error.h"
 
@@ -14,6 +15,7 @@
 int
 main(int argc, char** argv)
 {
+    wfl::TuneAllocatorForRounds();
     try
     {
         const wfl::CompressStudyArguments arguments = wfl::ParseCompressStudyArguments(argc, argv);

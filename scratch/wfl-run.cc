@@ -8,6 +8,7 @@
  * trace keeps every round up to that one and says status = diverged),
  * 1 anything else.
  */
+#include "allocator-tuning.h"
 #include "input-error.h"
 #include "scenario-config.h"
 #include "scenario-runner.h"
@@ -20,6 +21,7 @@
 int
 main(int argc, char** argv)
 {
+    wfl::TuneAllocatorForRounds();
     try
     {
         const wfl::ParsedArguments arguments = wfl::ParseArguments(argc, argv);
