@@ -187,12 +187,20 @@ NdqsgCompressor::EncodeNested(const float* g, const std::vector<TensorSpan>& seg
     payload->parts = DitherSegments(g, segments, bucket, m_params.levels, dither);
     const int32_t low = (rho - 1) / 2; // coset indices lie in [-low, rho - 1 - low]
     SymbolCounter counter(-low, rho - 1 - low);
+    // CosetIndex of every q1 in [-Q1, Q1], looked up: its two integer
+    // remainders per entry were most of a nested encode.
+    const int32_t q1Max = m_params.levels;
+    std::vector<int16_t> cosetOf(static_cast<size_t>(2 * q1Max + 1));
+    for (int32_t q1 = -q1Max; q1 <= q1Max; ++q1)
+    {
+        cosetOf[static_cast<size_t>(q1 + q1Max)] = static_cast<int16_t>(CosetIndex(q1, rho));
+    }
     for (DitheredVector& p : payload->parts)
     {
         payload->fineIndices.push_back(p.symbols); // beside the channel
         for (int16_t& q : p.symbols)
         {
-            q = static_cast<int16_t>(CosetIndex(q, rho));
+            q = cosetOf[static_cast<size_t>(q + q1Max)];
         }
         counter.Add(p.symbols.data(), p.symbols.size());
     }
