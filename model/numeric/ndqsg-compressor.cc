@@ -36,8 +36,13 @@ CosetIndex(int32_t q1, int32_t rho)
     return r - low;
 }
 
-int32_t
-NestedIndex(int32_t coset, double v, int32_t rho, int32_t levels)
+namespace
+{
+/// NestedIndex's body, inline: the exported function is not inlined into
+/// NestedDequantize's per-entry loop (the library is position-independent),
+/// and the call was a third of a nested decode (perf).
+inline int32_t
+NearestMember(int32_t coset, double v, int32_t rho, int32_t levels)
 {
     // k = round((v - c) / rho): the coset member c + rho k nearest to v.
     int64_t q = coset + static_cast<int64_t>(rho) * static_cast<int64_t>(std::nearbyint((v - coset) / rho));
@@ -51,6 +56,14 @@ NestedIndex(int32_t coset, double v, int32_t rho, int32_t levels)
         q += rho;
     }
     return static_cast<int32_t>(q);
+}
+
+} // namespace
+
+int32_t
+NestedIndex(int32_t coset, double v, int32_t rho, int32_t levels)
+{
+    return NearestMember(coset, v, rho, levels);
 }
 
 void
@@ -86,7 +99,7 @@ NestedDequantize(const DitheredVector& coset,
                     continue;
                 }
                 const double v = sideInfo[i] / static_cast<double>(scale) + static_cast<double>(u[t]);
-                const int32_t q1 = NestedIndex(coset.symbols[i], v, rho, coset.levels);
+                const int32_t q1 = NearestMember(coset.symbols[i], v, rho, coset.levels);
                 out[i] = DitherReconstruct(scale, 1.0F, q1, u[t]); // as DitherDequantize
                 if (indices != nullptr)
                 {
