@@ -1,6 +1,7 @@
 #include "trace-file.h"
 
 #include "input-error.h"
+#include "ordered-write-driver.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -148,7 +149,10 @@ TraceFile::TraceFile(const std::string& path, bool overwrite)
         H5::Exception::dontPrint();
         // Keep dirty metadata in memory until Flush(): with evictions off, the
         // file on disk changes only at flushes, never in the middle of a row.
+        // The driver puts each flush on disk in an order that is readable at
+        // every step (ordered-write-driver.h says which order and why).
         H5::FileAccPropList access;
+        H5Pset_driver(access.getId(), OrderedWriteDriver(), nullptr);
         H5AC_cache_config_t cache;
         cache.version = H5AC__CURR_CACHE_CONFIG_VERSION;
         H5Pget_mdc_config(access.getId(), &cache);

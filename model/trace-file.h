@@ -3,7 +3,9 @@
  * grow row by row.
  *
  * Every Flush() leaves a file that h5py can open with every row appended so
- * far, so a run killed at any moment keeps all its completed rounds.
+ * far, so a run killed at any moment keeps all its completed rounds; the
+ * file is written through OrderedWriteDriver() so that a kill inside a flush
+ * leaves a readable file too (ordered-write-driver.h).
  */
 #ifndef WFL_TRACE_FILE_H
 #define WFL_TRACE_FILE_H
