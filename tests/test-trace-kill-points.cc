@@ -112,13 +112,15 @@ CheckRows(const std::string& path)
 
 } // namespace
 
-// Breaks tried: the driver writing every change at once in HDF5's order
-// (sec2's behaviour) fails here with "addr overflow" at the kill points of
-// the first flush of rows (object headers on disk, superblock not yet); the
-// object headers written before the chunk index nodes fails with fill values
-// (0) read as row 257 and row 16385. The smallest error caught is one state,
-// out of all the kill points, whose metadata points past the on-disk EOA or
-// publishes a row before its data.
+// Breaks tried (387 kill points): the driver writing every change at once,
+// in HDF5's own order, fails at kill point 27 (the first flush of rows) with
+// the run's symptom, "cannot read /rounds/round (addr overflow, addr = 8752,
+// size = 2096, eoa = 8752)": the object header points at its new chunk
+// index node, the superblock's EOA does not cover it yet. Object headers
+// written before the chunk index nodes fails at kill points 81-83 with row
+// 257 read as the fill value 0 (extent on disk, index entry not). The
+// smallest error caught is one state out of all kill points whose metadata
+// points past the on-disk EOA or shows a row before its data.
 TEST(TraceFile, KilledBeforeEveryFileChangeLeavesReadableFiles)
 {
     const std::string dir = wfltest::MakeTempDir("killpoints");
