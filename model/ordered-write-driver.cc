@@ -7,6 +7,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <limits>
+#include <map>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
@@ -30,7 +31,7 @@ CountChange()
     }
 }
 
-/// A write below the on-disk EOA, held until the flush.
+/// A write over bytes already on disk, held until the flush.
 struct PendingWrite
 {
     H5FD_mem_t type;
@@ -49,8 +50,51 @@ struct OrderedFile
     haddr_t physical = 0; ///< length of the file on disk
     /// The EOA on disk: nothing on disk refers to an address at or past it.
     haddr_t committed = 0;
+    /// Byte ranges [first, second) on disk, disjoint and not touching: only
+    /// these can hold anything a reader follows.
+    std::map<haddr_t, haddr_t> written;
     std::vector<PendingWrite> pending;
 };
+
+bool
+Overlaps(const OrderedFile* f, haddr_t lo, haddr_t hi)
+{
+    auto next = f->written.upper_bound(lo);
+    if (next != f->written.begin() && std::prev(next)->second > lo)
+    {
+        return true;
+    }
+    return next != f->written.end() && next->first < hi;
+}
+
+void
+MarkWritten(OrderedFile* f, haddr_t lo, haddr_t hi)
+{
+    auto it = f->written.upper_bound(lo);
+    if (it != f->written.begin() && std::prev(it)->second >= lo)
+    {
+        --it;
+        lo = it->first;
+    }
+    while (it != f->written.end() && it->first <= hi)
+    {
+        hi = std::max(hi, it->second);
+        it = f->written.erase(it);
+    }
+    f->written[lo] = hi;
+}
+
+/// The file was cut to `length`: what lay past it is gone.
+void
+ForgetFrom(OrderedFile* f, haddr_t length)
+{
+    auto it = f->written.lower_bound(length);
+    f->written.erase(it, f->written.end());
+    if (!f->written.empty() && f->written.rbegin()->second > length)
+    {
+        f->written.rbegin()->second = length;
+    }
+}
 
 const haddr_t kMaxAddr = static_cast<haddr_t>(std::numeric_limits<off_t>::max() - 1);
 
@@ -69,6 +113,7 @@ WriteAt(OrderedFile* f, haddr_t addr, const unsigned char* data, size_t size)
         {
             return false;
         }
+        MarkWritten(f, addr, addr + static_cast<haddr_t>(n));
         addr += static_cast<haddr_t>(n);
         data += n;
         size -= static_cast<size_t>(n);
@@ -86,6 +131,7 @@ Resize(OrderedFile* f, haddr_t length)
         return false;
     }
     f->physical = length;
+    ForgetFrom(f, length);
     return true;
 }
 
@@ -116,6 +162,10 @@ Open(const char* name, unsigned flags, hid_t /*fapl*/, haddr_t maxaddr)
     f->device = st.st_dev;
     f->inode = st.st_ino;
     f->physical = f->eof = f->committed = static_cast<haddr_t>(st.st_size);
+    if (st.st_size > 0)
+    {
+        f->written[0] = f->physical;
+    }
     return &f->pub;
 }
 
@@ -259,7 +309,11 @@ Read(H5FD_t* file, H5FD_mem_t /*type*/, hid_t /*dxpl*/, haddr_t addr, size_t siz
     return 0;
 }
 
-/// New space (at or past the on-disk EOA) is written now; the rest waits.
+/**
+ * Bytes never written before (space allocated since the last flush, or left
+ * over from an earlier allocation) are written now: nothing on disk can refer
+ * to them. A write over bytes already on disk waits for the flush.
+ */
 herr_t
 Write(H5FD_t* file, H5FD_mem_t type, hid_t /*dxpl*/, haddr_t addr, size_t size, const void* buffer)
 {
@@ -269,12 +323,11 @@ Write(H5FD_t* file, H5FD_mem_t type, hid_t /*dxpl*/, haddr_t addr, size_t size, 
     {
         return -1;
     }
-    const size_t held = addr < f->committed ? std::min<haddr_t>(size, f->committed - addr) : 0;
-    if (held > 0)
+    if (Overlaps(f, addr, addr + size))
     {
-        f->pending.push_back({type, addr, std::vector<unsigned char>(data, data + held)});
+        f->pending.push_back({type, addr, std::vector<unsigned char>(data, data + size)});
     }
-    if (held < size && !WriteAt(f, addr + held, data + held, size - held))
+    else if (!WriteAt(f, addr, data, size))
     {
         return -1;
     }

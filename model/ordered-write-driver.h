@@ -13,24 +13,31 @@
  *
  * The rule kept here, with E the EOA on disk (the superblock's), is: nothing
  * on disk refers to an address at or past E, and a parent is never on disk
- * before its children. Writes at addresses >= E (space allocated since the
- * last flush, which nothing on disk refers to) go to the file at once; writes
- * below E (in place: chunks gaining a row, index nodes, heaps, object
- * headers, the superblock) wait in memory until the flush that HDF5 ends
- * with the driver's flush callback, which then writes:
+ * before its children. A write to bytes never written before (space
+ * allocated since the last flush, or the unused rest of an earlier
+ * allocation block, which nothing on disk can refer to) goes to the file at
+ * once; a write over bytes already on disk (chunks gaining a row, index
+ * nodes, heaps, object headers, the superblock) waits in memory until the
+ * flush that HDF5 ends with the driver's flush callback, which then writes:
  *   1. the file grown to the new EOA if it is longer (so EOF >= EOA),
  *   2. the superblock, if the EOA grew (new EOA, old metadata: consistent),
  *   3. the waiting writes, children first: raw data, global heap, local heap,
  *      B-tree nodes (chunk and group indexes), other metadata, object headers
  *      (which hold a dataset's extent and so publish its new rows last),
  *   4. the superblock, if the EOA shrank, then the file cut to the new EOA.
+ * New objects are on disk before any waiting write links them (a group's
+ * symbol table node naming a new dataset, an index node naming a new chunk).
  * A kill between any two of these writes leaves a state the reader can open
  * whose rows are those of the last flush plus, per dataset, either none or
  * all of the rows of the flush in progress.
  *
  * The files are plain HDF5 files (no driver information is stored); any
- * reader opens them with its default driver. Single writes are assumed not to
- * be torn by a kill (they are small; Linux can stop a write between pages).
+ * reader opens them with its default driver. Assumed, not enforced: single
+ * writes are not torn by a kill (they are small; Linux can stop a write
+ * between pages), and space HDF5 frees and reuses within one session (a
+ * local heap outgrowing its block) is reused by metadata written after the
+ * update that stops referring to it (by the order above: a freed heap block
+ * reused by an index node or object header is written after the heap).
  * Nothing is fsync'ed: the order protects against a killed process, not
  * against a power loss.
  */

@@ -5,7 +5,8 @@
  * Unlike a kill at a random moment (test-trace-file.cc), this visits every
  * intermediate state on disk, including those inside the flushes that
  * allocate: the first rows of each dataset (chunk index created), the first
- * row of a new chunk, and the chunk that splits the chunk index's root node.
+ * row of a new chunk, the chunk that splits the chunk index's root node, and
+ * groups added to a published file (as saved updates are).
  */
 #include "ordered-write-driver.h"
 #include "test-util.h"
@@ -25,6 +26,7 @@ namespace
 
 /// Rows of /rounds and /clients after each flush of WriteTrace().
 const std::vector<size_t> kRoundRows{1, 2, 3, 256, 257, 16384, 16385};
+constexpr int kUpdateRounds = 3;
 
 double
 XOf(size_t row)
@@ -70,9 +72,51 @@ WriteTrace(const std::string& path)
         AppendRounds(file, rows, next);
         rows = next;
     }
+    // Groups made after the header, as the saved updates are: the root's
+    // symbol table and local heap change in place, the datasets are new.
+    for (int round = 1; round <= kUpdateRounds; ++round)
+    {
+        H5::Group group = file.Group("/updates/round_" + std::to_string(round));
+        const hsize_t size[1] = {1000};
+        H5::DataSet u = group.createDataSet("u", H5::PredType::IEEE_F32LE, H5::DataSpace(1, size));
+        const std::vector<float> values(size[0], static_cast<float>(round));
+        u.write(values.data(), H5::PredType::NATIVE_FLOAT);
+        file.Flush();
+    }
     file.SetAttribute("status", std::string("complete"));
     file.SetAttribute("complete", int64_t{1});
     file.Flush();
+}
+
+/// Saved-update groups in the file at `path`; each must read back whole.
+int
+CheckUpdates(const std::string& path)
+{
+    int groups = 0;
+    try
+    {
+        H5::H5File file(path, H5F_ACC_RDONLY);
+        if (!file.nameExists("/updates"))
+        {
+            return 0;
+        }
+        H5::Group updates = file.openGroup("/updates");
+        for (hsize_t i = 0; i < updates.getNumObjs(); ++i)
+        {
+            const std::string name = updates.getObjnameByIdx(i);
+            const float expected = std::stof(name.substr(name.find('_') + 1));
+            H5::DataSet u = updates.openDataSet(name + "/u");
+            std::vector<float> values(1000, -1.0f);
+            u.read(values.data(), H5::PredType::NATIVE_FLOAT);
+            EXPECT_EQ(std::count(values.begin(), values.end(), expected), 1000) << name;
+            ++groups;
+        }
+    }
+    catch (const H5::Exception& e)
+    {
+        ADD_FAILURE() << path << ": " << e.getDetailMsg();
+    }
+    return groups;
 }
 
 /// Rows of each column of the file at `path`; each column's rows must hold
@@ -112,15 +156,20 @@ CheckRows(const std::string& path)
 
 } // namespace
 
-// Breaks tried (387 kill points): the driver writing every change at once,
+// Breaks tried (421 kill points): the driver writing every change at once,
 // in HDF5's own order, fails at kill point 27 (the first flush of rows) with
 // the run's symptom, "cannot read /rounds/round (addr overflow, addr = 8752,
 // size = 2096, eoa = 8752)": the object header points at its new chunk
 // index node, the superblock's EOA does not cover it yet. Object headers
 // written before the chunk index nodes fails at kill points 81-83 with row
-// 257 read as the fill value 0 (extent on disk, index entry not). The
+// 257 read as the fill value 0 (extent on disk, index entry not). Holding
+// every write below the on-disk EOA (not only those over bytes on disk)
+// fails at two kill points of the third update group: the group's header
+// went into the unused rest of an allocation block, below the EOA, and was
+// held behind the symbol table node naming it ("H5Dopen2 failed"). The
 // smallest error caught is one state out of all kill points whose metadata
-// points past the on-disk EOA or shows a row before its data.
+// points past the on-disk EOA, at bytes not yet written, or shows a row
+// before its data.
 TEST(TraceFile, KilledBeforeEveryFileChangeLeavesReadableFiles)
 {
     const std::string dir = wfltest::MakeTempDir("killpoints");
@@ -130,8 +179,10 @@ TEST(TraceFile, KilledBeforeEveryFileChangeLeavesReadableFiles)
     ASSERT_GT(changes, 20u);
     EXPECT_EQ(CheckRows(dir + "/whole.h5"), (std::vector<size_t>{16385, 16385, 16385, 16385}));
     EXPECT_EQ(wfltest::ReadRootAttribute(dir + "/whole.h5", "complete"), "1");
+    EXPECT_EQ(CheckUpdates(dir + "/whole.h5"), kUpdateRounds);
 
     std::vector<size_t> last(4, 0);
+    int lastGroups = 0;
     int published = 0;
     for (uint64_t n = 1; n <= changes; ++n)
     {
@@ -161,6 +212,9 @@ TEST(TraceFile, KilledBeforeEveryFileChangeLeavesReadableFiles)
             EXPECT_GE(rows[c], last[c]) << "column " << c;
         }
         last = rows;
+        const int groups = CheckUpdates(path);
+        EXPECT_GE(groups, lastGroups);
+        lastGroups = groups;
         const std::string complete = wfltest::ReadRootAttribute(path, "complete");
         EXPECT_TRUE(complete == "0" || complete == "1") << complete;
         const std::string runStatus = wfltest::ReadRootAttribute(path, "status");
@@ -171,4 +225,5 @@ TEST(TraceFile, KilledBeforeEveryFileChangeLeavesReadableFiles)
     // Killed before its last change, the file holds every row (only the
     // length cut or the complete flag can be missing).
     EXPECT_EQ(last, (std::vector<size_t>{16385, 16385, 16385, 16385}));
+    EXPECT_EQ(lastGroups, kUpdateRounds);
 }
