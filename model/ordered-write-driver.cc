@@ -206,7 +206,25 @@ Commit(OrderedFile* f)
                                std::end(children);
         ok = ok && (!other || WriteAt(f, w.addr, w.bytes.data(), w.bytes.size()));
     }
-    ok = ok && writeType(H5FD_MEM_OHDR) && (grew || writeType(H5FD_MEM_SUPER));
+    // Object headers in descending address order: with no reuse of freed
+    // space (TraceFile) that is reverse creation order, so the table made
+    // first (/rounds, whose length readers take as the rounds flushed) gets
+    // its new rows last. Equal addresses keep their order: the later wins.
+    std::vector<const PendingWrite*> headers;
+    for (const PendingWrite& w : f->pending)
+    {
+        if (w.type == H5FD_MEM_OHDR)
+        {
+            headers.push_back(&w);
+        }
+    }
+    std::stable_sort(headers.begin(), headers.end(),
+                     [](const PendingWrite* a, const PendingWrite* b) { return a->addr > b->addr; });
+    for (const PendingWrite* w : headers)
+    {
+        ok = ok && WriteAt(f, w->addr, w->bytes.data(), w->bytes.size());
+    }
+    ok = ok && (grew || writeType(H5FD_MEM_SUPER));
     if (ok && f->physical != f->eof)
     {
         ok = Resize(f, f->eof);

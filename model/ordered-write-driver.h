@@ -23,7 +23,9 @@
  *   2. the superblock, if the EOA grew (new EOA, old metadata: consistent),
  *   3. the waiting writes, children first: raw data, global heap, local heap,
  *      B-tree nodes (chunk and group indexes), other metadata, object headers
- *      (which hold a dataset's extent and so publish its new rows last),
+ *      (which hold a dataset's extent and so publish its new rows last; in
+ *      descending address order, i.e. the dataset created first is the
+ *      last to show its new rows when freed space is not reused),
  *   4. the superblock, if the EOA shrank, then the file cut to the new EOA.
  * New objects are on disk before any waiting write links them (a group's
  * symbol table node naming a new dataset, an index node naming a new chunk).
@@ -32,12 +34,14 @@
  * all of the rows of the flush in progress.
  *
  * The files are plain HDF5 files (no driver information is stored); any
- * reader opens them with its default driver. Assumed, not enforced: single
- * writes are not torn by a kill (they are small; Linux can stop a write
- * between pages), and space HDF5 frees and reuses within one session (a
- * local heap outgrowing its block) is reused by metadata written after the
- * update that stops referring to it (by the order above: a freed heap block
- * reused by an index node or object header is written after the heap).
+ * reader opens them with its default driver. The order is safe for updates
+ * of objects already on disk and for new objects in new space; a new object
+ * put into space freed in the same session could be written before the
+ * update that stops referring to the old one, so TraceFile turns reuse off
+ * (file space strategy NONE: no free-space manager, no aggregators, every
+ * allocation at the end of the file). Assumed, not enforced: single writes
+ * are not torn by a kill (they are small; Linux can stop a write between
+ * pages).
  * Nothing is fsync'ed: the order protects against a killed process, not
  * against a power loss.
  */

@@ -161,7 +161,12 @@ TraceFile::TraceFile(const std::string& path, bool overwrite)
         cache.flash_incr_mode = H5C_flash_incr__off;
         cache.decr_mode = H5C_decr__off;
         H5Pset_mdc_config(access.getId(), &cache);
-        m_file = H5::H5File(m_partialPath, H5F_ACC_TRUNC, H5::FileCreatPropList::DEFAULT, access);
+        // Space freed in the session is never reused: a new object in freed
+        // space would be written over bytes a reader may still follow, and
+        // the driver can order only updates of existing objects safely.
+        H5::FileCreatPropList create;
+        H5Pset_file_space_strategy(create.getId(), H5F_FSPACE_STRATEGY_NONE, 0, 1);
+        m_file = H5::H5File(m_partialPath, H5F_ACC_TRUNC, create, access);
     }
     catch (const H5::Exception& e)
     {
