@@ -1,5 +1,7 @@
 #include "ordered-write-driver.h"
 
+#include "byte-ranges.h"
+
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
@@ -7,7 +9,6 @@
 #include <cstring>
 #include <fcntl.h>
 #include <limits>
-#include <map>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
@@ -50,51 +51,10 @@ struct OrderedFile
     haddr_t physical = 0; ///< length of the file on disk
     /// The EOA on disk: nothing on disk refers to an address at or past it.
     haddr_t committed = 0;
-    /// Byte ranges [first, second) on disk, disjoint and not touching: only
-    /// these can hold anything a reader follows.
-    std::map<haddr_t, haddr_t> written;
+    /// Bytes on disk: only these can hold anything a reader follows.
+    ByteRanges written;
     std::vector<PendingWrite> pending;
 };
-
-bool
-Overlaps(const OrderedFile* f, haddr_t lo, haddr_t hi)
-{
-    auto next = f->written.upper_bound(lo);
-    if (next != f->written.begin() && std::prev(next)->second > lo)
-    {
-        return true;
-    }
-    return next != f->written.end() && next->first < hi;
-}
-
-void
-MarkWritten(OrderedFile* f, haddr_t lo, haddr_t hi)
-{
-    auto it = f->written.upper_bound(lo);
-    if (it != f->written.begin() && std::prev(it)->second >= lo)
-    {
-        --it;
-        lo = it->first;
-    }
-    while (it != f->written.end() && it->first <= hi)
-    {
-        hi = std::max(hi, it->second);
-        it = f->written.erase(it);
-    }
-    f->written[lo] = hi;
-}
-
-/// The file was cut to `length`: what lay past it is gone.
-void
-ForgetFrom(OrderedFile* f, haddr_t length)
-{
-    auto it = f->written.lower_bound(length);
-    f->written.erase(it, f->written.end());
-    if (!f->written.empty() && f->written.rbegin()->second > length)
-    {
-        f->written.rbegin()->second = length;
-    }
-}
 
 const haddr_t kMaxAddr = static_cast<haddr_t>(std::numeric_limits<off_t>::max() - 1);
 
@@ -113,7 +73,7 @@ WriteAt(OrderedFile* f, haddr_t addr, const unsigned char* data, size_t size)
         {
             return false;
         }
-        MarkWritten(f, addr, addr + static_cast<haddr_t>(n));
+        f->written.Add(addr, addr + static_cast<haddr_t>(n));
         addr += static_cast<haddr_t>(n);
         data += n;
         size -= static_cast<size_t>(n);
@@ -131,7 +91,7 @@ Resize(OrderedFile* f, haddr_t length)
         return false;
     }
     f->physical = length;
-    ForgetFrom(f, length);
+    f->written.CutAt(length);
     return true;
 }
 
@@ -164,7 +124,7 @@ Open(const char* name, unsigned flags, hid_t /*fapl*/, haddr_t maxaddr)
     f->physical = f->eof = f->committed = static_cast<haddr_t>(st.st_size);
     if (st.st_size > 0)
     {
-        f->written[0] = f->physical;
+        f->written.Add(0, f->physical);
     }
     return &f->pub;
 }
@@ -341,7 +301,7 @@ Write(H5FD_t* file, H5FD_mem_t type, hid_t /*dxpl*/, haddr_t addr, size_t size, 
     {
         return -1;
     }
-    if (Overlaps(f, addr, addr + size))
+    if (f->written.Overlaps(addr, addr + size))
     {
         f->pending.push_back({type, addr, std::vector<unsigned char>(data, data + size)});
     }

@@ -8,6 +8,7 @@
  * row of a new chunk, the chunk that splits the chunk index's root node, and
  * groups added to a published file (as saved updates are).
  */
+#include "byte-ranges.h"
 #include "ordered-write-driver.h"
 #include "test-util.h"
 #include "trace-file.h"
@@ -248,4 +249,27 @@ TEST(TraceFile, KilledBeforeEveryFileChangeLeavesReadableFiles)
     // length cut or the complete flag can be missing).
     EXPECT_EQ(last, (std::vector<size_t>{16385, 16385, 16385, 16385}));
     EXPECT_EQ(lastGroups, kUpdateRounds);
+}
+
+// The driver's record of the bytes on disk: touching ranges merge, a cut
+// drops what lies past it. An off-by-one in Overlaps (touching counted as
+// overlapping, or the range before lo missed) fails here.
+TEST(TraceFile, ByteRangesMergeAndCut)
+{
+    ByteRanges r;
+    r.Add(10, 20);
+    r.Add(30, 40);
+    EXPECT_FALSE(r.Overlaps(0, 10));
+    EXPECT_FALSE(r.Overlaps(20, 30));
+    EXPECT_TRUE(r.Overlaps(19, 21));
+    EXPECT_TRUE(r.Overlaps(0, 100));
+    r.Add(20, 30); // touches both: one range [10, 40)
+    EXPECT_TRUE(r.Overlaps(25, 26));
+    r.CutAt(15);
+    EXPECT_TRUE(r.Overlaps(14, 15));
+    EXPECT_FALSE(r.Overlaps(15, 100));
+    r.Add(50, 60);
+    r.CutAt(55);
+    EXPECT_TRUE(r.Overlaps(54, 55));
+    EXPECT_FALSE(r.Overlaps(55, 60));
 }
