@@ -1,6 +1,7 @@
 #include "trace-file.h"
 
 #include "input-error.h"
+#include "ordered-write-driver.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -148,7 +149,10 @@ TraceFile::TraceFile(const std::string& path, bool overwrite)
         H5::Exception::dontPrint();
         // Keep dirty metadata in memory until Flush(): with evictions off, the
         // file on disk changes only at flushes, never in the middle of a row.
+        // The driver puts each flush on disk in an order that is readable at
+        // every step (ordered-write-driver.h says which order and why).
         H5::FileAccPropList access;
+        H5Pset_driver(access.getId(), OrderedWriteDriver(), nullptr);
         H5AC_cache_config_t cache;
         cache.version = H5AC__CURR_CACHE_CONFIG_VERSION;
         H5Pget_mdc_config(access.getId(), &cache);
@@ -157,7 +161,12 @@ TraceFile::TraceFile(const std::string& path, bool overwrite)
         cache.flash_incr_mode = H5C_flash_incr__off;
         cache.decr_mode = H5C_decr__off;
         H5Pset_mdc_config(access.getId(), &cache);
-        m_file = H5::H5File(m_partialPath, H5F_ACC_TRUNC, H5::FileCreatPropList::DEFAULT, access);
+        // Space freed in the session is never reused: a new object in freed
+        // space would be written over bytes a reader may still follow, and
+        // the driver can order only updates of existing objects safely.
+        H5::FileCreatPropList create;
+        H5Pset_file_space_strategy(create.getId(), H5F_FSPACE_STRATEGY_NONE, 0, 1);
+        m_file = H5::H5File(m_partialPath, H5F_ACC_TRUNC, create, access);
     }
     catch (const H5::Exception& e)
     {

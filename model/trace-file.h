@@ -3,7 +3,9 @@
  * grow row by row.
  *
  * Every Flush() leaves a file that h5py can open with every row appended so
- * far, so a run killed at any moment keeps all its completed rounds.
+ * far, so a run killed at any moment keeps all its completed rounds; the
+ * file is written through OrderedWriteDriver() so that a kill inside a flush
+ * leaves a readable file too (ordered-write-driver.h).
  */
 #ifndef WFL_TRACE_FILE_H
 #define WFL_TRACE_FILE_H
@@ -88,7 +90,12 @@ class TraceFile
     /// String attributes on a (created on demand) group, e.g. the resolved config.
     void SetGroupAttributes(const std::string& group, const std::map<std::string, std::string>& attributes);
 
-    /// Create the table /name with the given columns.
+    /**
+     * Create the table /name with the given columns. A kill inside a flush
+     * can leave a table created earlier without the rows a later one shows,
+     * never the reverse: create first the table whose length readers take
+     * as the number of rows flushed (ordered-write-driver.h).
+     */
     TraceTable& AddTable(const std::string& name, std::vector<ColumnSpec> columns);
     TraceTable& Table(const std::string& name);
 
