@@ -15,6 +15,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <vector>
 
 namespace
@@ -208,6 +209,61 @@ TEST(Ndqsg, CosetIndexAndNearestMember)
     }
     EXPECT_EQ(wfl::NestedIndex(0, 10.0, 3, 4), 3); // 9 is out of range: the nearest valid member
     EXPECT_EQ(wfl::NestedIndex(1, -10.0, 3, 4), -2);
+}
+
+namespace
+{
+/// The nearest member as first written: round, then step by rho into range.
+int32_t
+SteppedNearestMember(int32_t c, double v, int32_t rho, int32_t levels)
+{
+    int64_t q = c + static_cast<int64_t>(rho) * static_cast<int64_t>(std::nearbyint((v - c) / rho));
+    while (q > levels)
+    {
+        q -= rho;
+    }
+    while (q < -levels)
+    {
+        q += rho;
+    }
+    return static_cast<int32_t>(q);
+}
+} // namespace
+
+// NestedIndex's closed form (k clamped to the range's ends) equals the
+// stepping it replaced at every coset, ratio and range for v across and far
+// beyond the range, and gives an in-range member for side information that
+// is infinite or NaN (a diverging client earlier in the round), where the
+// stepping ran about 2^63 / rho times: the run hung. Breaks tried, each
+// fails: kHigh one too large; the lower clamp dropped (NaN and v far below
+// the range sent through the integer conversion).
+TEST(Ndqsg, NearestMemberMatchesSteppingAndSurvivesNonFiniteSideInformation)
+{
+    Rng rng(12, "nearest-member");
+    for (int32_t levels : {1, 3, 7, 40})
+    {
+        for (int32_t rho = 2; rho <= std::min(2 * levels + 1, 12); ++rho)
+        {
+            const int32_t low = (rho - 1) / 2;
+            for (int32_t c = -low; c <= rho - 1 - low; ++c)
+            {
+                for (int i = 0; i < 200; ++i)
+                {
+                    const double v = rng.Uniform(-6.0, 6.0) * levels;
+                    ASSERT_EQ(wfl::NestedIndex(c, v, rho, levels), SteppedNearestMember(c, v, rho, levels))
+                        << levels << " " << rho << " " << c << " " << v;
+                }
+                for (double v : {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity(),
+                                 -std::numeric_limits<double>::infinity(), 1e300, -1e300})
+                {
+                    const int32_t q = wfl::NestedIndex(c, v, rho, levels);
+                    EXPECT_LE(std::abs(q), levels) << v;
+                    EXPECT_EQ(((q - c) % rho + rho) % rho, 0) << v;
+                }
+                EXPECT_EQ(wfl::NestedIndex(c, 1e300, rho, levels), SteppedNearestMember(c, 1e9, rho, levels));
+            }
+        }
+    }
 }
 
 /// rho = 2 Q1 + 1: every coset holds one valid index, so decoding never

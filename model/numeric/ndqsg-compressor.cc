@@ -38,24 +38,55 @@ CosetIndex(int32_t q1, int32_t rho)
 
 namespace
 {
+/// floor(a / b) for b > 0, in integers.
+inline int64_t
+FloorDivide(int64_t a, int64_t b)
+{
+    return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
 /// NestedIndex's body, inline: the exported function is not inlined into
 /// NestedDequantize's per-entry loop (the library is position-independent),
 /// and the call was a third of a nested decode (perf).
-inline int32_t
-NearestMember(int32_t coset, double v, int32_t rho, int32_t levels)
+///
+/// The members of coset c in [-Q1, Q1] are c + rho k for k in [kLow, kHigh]
+/// (there is at least one: rho <= 2 Q1 + 1). The nearest to v is
+/// k = round((v - c) / rho) clamped to that range, which is what stepping
+/// down (or up) by rho from an out-of-range member gave. Closed form, so a
+/// side information far off, infinite or NaN (a diverging client before
+/// this one) ends at an end of the range: the stepping loops ran about
+/// 2^63 / rho times on NaN, whose conversion to int64 gave INT64_MIN (a run
+/// hung). NaN fails both comparisons and takes kLow.
+/// The range [kLow, kHigh] of k for coset c: integer divisions, so the
+/// per-entry decoder looks them up by coset (64-bit divisions per entry
+/// cost a third more than the whole decode).
+struct MemberRange
 {
-    // k = round((v - c) / rho): the coset member c + rho k nearest to v.
-    int64_t q = coset + static_cast<int64_t>(rho) * static_cast<int64_t>(std::nearbyint((v - coset) / rho));
-    // The encoder's q1 lies in [-Q1, Q1]: the nearest member in range.
-    while (q > levels)
+    int64_t kLow;
+    int64_t kHigh;
+};
+
+inline MemberRange
+RangeOf(int32_t coset, int32_t rho, int32_t levels)
+{
+    return {-FloorDivide(static_cast<int64_t>(levels) + coset, rho), // ceil((-Q1 - c) / rho)
+            FloorDivide(static_cast<int64_t>(levels) - coset, rho)};
+}
+
+inline int32_t
+NearestMember(int32_t coset, double v, int32_t rho, MemberRange range)
+{
+    const double k = std::nearbyint((v - coset) / rho);
+    int64_t chosen = range.kLow;
+    if (k > static_cast<double>(range.kHigh))
     {
-        q -= rho;
+        chosen = range.kHigh;
     }
-    while (q < -levels)
+    else if (k >= static_cast<double>(range.kLow))
     {
-        q += rho;
+        chosen = static_cast<int64_t>(k);
     }
-    return static_cast<int32_t>(q);
+    return static_cast<int32_t>(coset + static_cast<int64_t>(rho) * chosen);
 }
 
 } // namespace
@@ -63,7 +94,7 @@ NearestMember(int32_t coset, double v, int32_t rho, int32_t levels)
 int32_t
 NestedIndex(int32_t coset, double v, int32_t rho, int32_t levels)
 {
-    return NearestMember(coset, v, rho, levels);
+    return NearestMember(coset, v, rho, RangeOf(coset, rho, levels));
 }
 
 void
@@ -78,6 +109,12 @@ NestedDequantize(const DitheredVector& coset,
     if (indices != nullptr)
     {
         indices->assign(n, 0);
+    }
+    const int32_t low = (rho - 1) / 2; // coset indices lie in [-low, rho - 1 - low]
+    std::vector<MemberRange> ranges;
+    for (int32_t c = -low; c <= rho - 1 - low; ++c)
+    {
+        ranges.push_back(RangeOf(c, rho, coset.levels));
     }
     UniformLanes lanes(dither); // as DitherQuantize: the same draws in the same order
     constexpr size_t kDrawBlock = 256;
@@ -99,7 +136,8 @@ NestedDequantize(const DitheredVector& coset,
                     continue;
                 }
                 const double v = sideInfo[i] / static_cast<double>(scale) + static_cast<double>(u[t]);
-                const int32_t q1 = NearestMember(coset.symbols[i], v, rho, coset.levels);
+                const int32_t c = coset.symbols[i];
+                const int32_t q1 = NearestMember(c, v, rho, ranges[static_cast<size_t>(c + low)]);
                 out[i] = DitherReconstruct(scale, 1.0F, q1, u[t]); // as DitherDequantize
                 if (indices != nullptr)
                 {
