@@ -23,7 +23,7 @@ double SumOfSquares(const float* x, size_t n);
 
 /// SumOfSquares(x, n), the same bits, and in the same pass over x the
 /// number of entries != 0 (a NaN counts; -0 does not): one read of x where
-/// the two apart cost two (Lloyd-Max's scale).
+/// the two apart cost two (Lloyd-Max's scale). n < 2^35 (std::length_error).
 double SumOfSquaresAndNonZeros(const float* x, size_t n, size_t& nonZeros);
 
 /// SumOfSquares(x, n), the same bits, and in the same pass MaxAbs(x, n):
