@@ -135,6 +135,26 @@ class Reader
         return rows;
     }
 
+    /// Rejects a chunked column whose chunk rank is not 1 or has a zero
+    /// chunk: libhdf5 1.10.8 opens a layout message of dimensionality 1 (a
+    /// rank-0 chunk) on a 1-D dataspace without complaint, and H5Dread on it
+    /// then never returns (fuzz/regressions/trace-reader/hdf5-hang-chunk-rank-0.h5).
+    void CheckChunks(hid_t dataset, const std::string& name) const
+    {
+        const Handle plist(Check(H5Dget_create_plist(dataset), name + ": bad creation properties"), H5Pclose);
+        if (Check(H5Pget_layout(plist.Get()), name + ": bad layout") != H5D_CHUNKED)
+        {
+            return;
+        }
+        hsize_t chunk = 0;
+        const int rank = Check(H5Pget_chunk(plist.Get(), 1, &chunk), name + ": bad chunk layout");
+        if (rank != 1 || chunk == 0)
+        {
+            Fail(name + " has a chunk of rank " + std::to_string(rank) + " and " + std::to_string(chunk) +
+                 " rows, expected rank 1 and at least 1 row");
+        }
+    }
+
     /// Before reading variable-length data: reject a corrupt global heap that
     /// would make libhdf5 1.10.8 loop forever (hdf5-heap-check.h).
     void CheckGlobalHeaps() const
@@ -276,6 +296,7 @@ ReadColumn(const std::string& path, const std::string& dataset)
     }
     const Handle space(reader.Check(H5Dget_space(ds.Get()), dataset + ": bad dataspace"), H5Sclose);
     std::vector<double> values(reader.Rows(space.Get(), dataset, sizeof(double)));
+    reader.CheckChunks(ds.Get(), dataset);
     if (!values.empty())
     {
         reader.Check(H5Dread(ds.Get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()),
@@ -305,6 +326,7 @@ ReadStringColumn(const std::string& path, const std::string& dataset)
         reader.Fail(dataset + ": bad string type");
     }
     const hsize_t rows = reader.Rows(space.Get(), dataset, size);
+    reader.CheckChunks(ds.Get(), dataset);
     if (rows == 0)
     {
         return {};

@@ -166,4 +166,17 @@ TEST(TraceReader, RejectsACorruptGlobalHeapInsteadOfHanging)
     EXPECT_EQ(wfl::ReadStringColumn(intact, "/points/status"), (std::vector<std::string>{"complete", "failed"}));
 }
 
+// libhdf5 1.10.8 opens this file (the corpus trace with /rounds/round's layout
+// dimensionality 2 -> 1: a rank-0 chunk on a 1-D column) and H5Dread on it
+// never returns; the reader must refuse it. A timeout of the test is the
+// failure mode without Reader::CheckChunks (tried: the replay hangs).
+TEST(TraceReader, RejectsAChunkOfTheWrongRankInsteadOfHanging)
+{
+    const std::string path = std::string(WFL_SOURCE_DIR) + "/fuzz/regressions/trace-reader/hdf5-hang-chunk-rank-0.h5";
+    EXPECT_CONTAINS(ReadErrorOf(path, [&] { ReadColumn(path, "/rounds/round"); }),
+                    "/rounds/round has a chunk of rank 0");
+    // The other column of the same file is intact and still reads.
+    EXPECT_EQ(ReadColumn(path, "/rounds/test_accuracy").size(), 2U);
+}
+
 } // namespace
