@@ -15,8 +15,10 @@
 # (__interceptor_, malloc, ...) and by place: a frame inside the fuzz binary
 # without a source location is compiler-rt's copy of a libc function (strdup,
 # memcpy) or libFuzzer itself, never wfl code, which always has file:line.
-# libc frames are skipped too (the timeout stack passes through the signal
-# return in libc.so.6); a wfl frame below them still decides.
+# Frames in libc.so.6 and libgcc_s.so.1 are skipped too: a timeout's stack
+# passes through the signal return in libc.so.6, and, when the alarm lands in
+# a malloc, through the unwinder (libgcc_s) the sanitizer calls to record its
+# stack; a wfl frame below them still decides.
 /ERROR: AddressSanitizer: (heap-buffer-overflow|heap-use-after-free|SEGV)/ { report = 1 }
 /ERROR: AddressSanitizer: FPE/ { report = 1; where = "access" }
 /ERROR: libFuzzer: (out-of-memory \(malloc\(|timeout after)/ { report = 1; where = "access" }
@@ -25,7 +27,7 @@
 / #[0-9]+ / && where != "" {
   if ($0 ~ /__interceptor_|__asan_|sanitizer_common|asan_malloc|asan_new_delete| in (malloc|calloc|realloc|free|operator new|operator delete)/) next
   if ($0 ~ /\(\/[^ ]*\/fuzz-[a-z-]+\+0x[0-9a-f]+\)/) next
-  if ($0 ~ /\(\/[^ ]*\/libc\.so\.6\+0x[0-9a-f]+\)/) next
+  if ($0 ~ /\(\/[^ ]*\/(libc\.so\.6|libgcc_s\.so\.1)\+0x[0-9a-f]+\)/) next
   if (where == "access") access = ($0 ~ /libhdf5/)
   else owner = owner || !($0 ~ /libhdf5/)
   where = ""

@@ -94,7 +94,8 @@ class Reader
   public:
     explicit Reader(const std::string& path)
         : m_path(path),
-          m_budget(ReadBudget(path)),
+          m_fileBytes(FileBytes(path)),
+          m_budget(std::max<uint64_t>(uint64_t{1} << 27, 8 * m_fileBytes)),
           m_file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose)
     {
         Check(m_file.Get(), "not a readable HDF5 file");
@@ -135,11 +136,17 @@ class Reader
         return rows;
     }
 
-    /// Rejects a chunked column whose chunk rank is not 1 or has a zero
-    /// chunk: libhdf5 1.10.8 opens a layout message of dimensionality 1 (a
-    /// rank-0 chunk) on a 1-D dataspace without complaint, and H5Dread on it
-    /// then never returns (fuzz/regressions/trace-reader/hdf5-hang-chunk-rank-0.h5).
-    void CheckChunks(hid_t dataset, const std::string& name) const
+    /// Rejects a chunked column of `rows` rows whose chunk rank is not 1, has
+    /// a zero chunk, or has more chunks than the file has 8-byte words:
+    /// libhdf5 1.10.8 opens a layout message of dimensionality 1 (a rank-0
+    /// chunk) on a 1-D dataspace without complaint, and H5Dread on it then
+    /// never returns (fuzz/regressions/trace-reader/hdf5-hang-chunk-rank-0.h5);
+    /// and a 12 kB file claiming 4,194,306 rows in chunks of 4 made H5Dread
+    /// look up a million chunks in a corrupt index, 3.6 s (hdf5-slow-1M-chunks.h5).
+    /// Every chunk of a wfl trace is written, so its index holds at least
+    /// an 8-byte address for each (unwritten chunks, legal HDF5 read as
+    /// fill values, are not something wfl writes).
+    void CheckChunks(hid_t dataset, hsize_t rows, const std::string& name) const
     {
         const Handle plist(Check(H5Dget_create_plist(dataset), name + ": bad creation properties"), H5Pclose);
         if (Check(H5Pget_layout(plist.Get()), name + ": bad layout") != H5D_CHUNKED)
@@ -152,6 +159,12 @@ class Reader
         {
             Fail(name + " has a chunk of rank " + std::to_string(rank) + " and " + std::to_string(chunk) +
                  " rows, expected rank 1 and at least 1 row");
+        }
+        const hsize_t chunks = rows / chunk + (rows % chunk != 0 ? 1 : 0);
+        if (chunks > m_fileBytes / 8)
+        {
+            Fail(name + " claims " + std::to_string(chunks) + " chunks of " + std::to_string(chunk) +
+                 " rows, more than this file can index");
         }
     }
 
@@ -176,20 +189,21 @@ class Reader
     }
 
   private:
-    /// Memory one read may take: 128 MiB, or 8 bytes per byte of file (wfl
-    /// writes 8-byte values uncompressed, so a real column always fits), so
-    /// that a corrupt size in a small file cannot exhaust memory.
-    static uint64_t ReadBudget(const std::string& path)
+    static uint64_t FileBytes(const std::string& path)
     {
         struct stat st;
         if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
         {
             throw TraceReadError(path + ": no such file");
         }
-        return std::max<uint64_t>(uint64_t{1} << 27, 8 * static_cast<uint64_t>(st.st_size));
+        return static_cast<uint64_t>(st.st_size);
     }
 
     std::string m_path;
+    uint64_t m_fileBytes;
+    /// Memory one read may take: 128 MiB, or 8 bytes per byte of file (wfl
+    /// writes 8-byte values uncompressed, so a real column always fits), so
+    /// that a corrupt size in a small file cannot exhaust memory.
     uint64_t m_budget;
     Handle m_file;
 };
@@ -296,7 +310,7 @@ ReadColumn(const std::string& path, const std::string& dataset)
     }
     const Handle space(reader.Check(H5Dget_space(ds.Get()), dataset + ": bad dataspace"), H5Sclose);
     std::vector<double> values(reader.Rows(space.Get(), dataset, sizeof(double)));
-    reader.CheckChunks(ds.Get(), dataset);
+    reader.CheckChunks(ds.Get(), values.size(), dataset);
     if (!values.empty())
     {
         reader.Check(H5Dread(ds.Get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()),
@@ -326,7 +340,7 @@ ReadStringColumn(const std::string& path, const std::string& dataset)
         reader.Fail(dataset + ": bad string type");
     }
     const hsize_t rows = reader.Rows(space.Get(), dataset, size);
-    reader.CheckChunks(ds.Get(), dataset);
+    reader.CheckChunks(ds.Get(), rows, dataset);
     if (rows == 0)
     {
         return {};
