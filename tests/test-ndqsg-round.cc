@@ -117,6 +117,26 @@ TEST(Ndqsg, RoundDecoderUsesTheRunningAverage)
     EXPECT_LT(Nmse(r.estimate, g), 0.05);
 }
 
+/*
+ * The failure-free estimate is the round every client would give sending
+ * fine: with weakly correlated clients (noise 1.0) nested decodes fail, and
+ * the estimate with four nested clients differs from the failure-free one,
+ * which equals the all-fine round's estimate bit for bit (the same fine
+ * symbols, dither and summation order). Break tried: the fine sum fed with
+ * the decoded (possibly wrong) reconstructions fails the equality.
+ */
+TEST(Ndqsg, FailureFreeEstimateIsTheAllFineRound)
+{
+    const size_t n = 4096;
+    const auto g = CorrelatedClients(n, 8, 1.0, 3);
+    const RoundResult mixed = DecodeRound(NdqsgCompressor({3, 3, 512, 0.5, 8}), g, 0);
+    const RoundResult allFine = DecodeRound(NdqsgCompressor({3, 3, 512, 1.0, 8}), g, 0);
+    ASSERT_GT(mixed.stats.wrongCosets, 0u);
+    EXPECT_NE(mixed.estimate, mixed.failureFree);
+    EXPECT_EQ(allFine.stats.nestedMessages, 0u);
+    EXPECT_EQ(mixed.failureFree, allFine.estimate);
+}
+
 /// Budget: nested clients lower rho, then enlarge buckets; fine clients
 /// follow DQSG's ladder; bitsRaw <= budget or fits = false.
 TEST(Ndqsg, BitBudgetIsRespected)

@@ -150,12 +150,18 @@ class NdqsgRoundDecoder : public RoundDecoder
     const Eigen::VectorXf& FailureFreeEstimate() const { return m_failureFree; }
 
   private:
+    /// Adds weight m_decoded to m_sum and weight fine[0..dim) to m_sumFine,
+    /// and sets m_sideInfo to the new average.
+    void Accumulate(const float* fine, double weight);
+
     Eigen::VectorXd m_sum;         ///< sum_k w_k g_hat_k
     Eigen::VectorXd m_sumFine;     ///< the same with fine reconstructions
     Eigen::VectorXf m_sideInfo;    ///< y = m_sum / m_weight
     Eigen::VectorXf m_decoded;
     Eigen::VectorXf m_fine;
     Eigen::VectorXf m_failureFree;
+    std::vector<int32_t> m_indices; ///< a nested part's decoded q1' (diagnostics)
+    DitheredVector m_finePart;      ///< a nested part with its fine symbols (diagnostics)
     double m_weight = 0.0;
     NdqsgRoundStats m_stats;
 };
