@@ -29,6 +29,7 @@ import sys
 import numpy as np
 
 import wfl_index
+from curve_style import curve_style
 
 SCHEME_AXIS = "compression.scheme"
 OTA_SCHEMES = ("rlc", "analog")
@@ -171,14 +172,15 @@ def draw(sweep, panel, data, x_name, xlabel, stem, names):
         ok = np.isfinite(c[x_name]) & (c[x_name] > 0)
         if not ok.any():
             continue
-        x, color = c[x_name][ok], "C%d" % (n % 10)
-        ax.plot(x, c["mean"][ok], marker="o", color=color, label=name)
+        x, style = c[x_name][ok], curve_style(n)
+        color = style["color"]
+        ax.plot(x, c["mean"][ok], label=name, **style)
         if (c["count"][ok] > 1).any():
             ax.fill_between(x, c["min"][ok], c["max"][ok], color=color, alpha=0.15, linewidth=0)
         ys += list(c["min"][ok]) + list(c["max"][ok])
         hollow = ok & c["partial"]
         if hollow.any():
-            ax.plot(c[x_name][hollow], c["mean"][hollow], "o", color="white",
+            ax.plot(c[x_name][hollow], c["mean"][hollow], style["marker"], color="white",
                     markeredgecolor=color, zorder=3)
         drawn += 1
     if drawn == 0:

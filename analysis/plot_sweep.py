@@ -31,6 +31,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import plot_bits  # noqa: E402
+from curve_style import curve_style  # noqa: E402
 import wfl_index  # noqa: E402
 # The figures' parts, re-exported under their old names (tests, plot_bits.py use them).
 from sweep_curves import (draw_curves, draw_references, mark_diverged,  # noqa: E402,F401
@@ -98,7 +99,7 @@ def plot_rounds(sweep):
     """Test accuracy against round for a few points, read from their traces."""
     x_key, others, picks = round_selection(sweep)
     fig, ax = sweep.figure("test accuracy vs round (lowest seed of each curve's group)")
-    colors, drawn = {}, 0
+    styles, drawn = {}, 0
     for group, i, x, low in picks:
         trace = sweep.trace(i)
         if trace is None:
@@ -109,8 +110,9 @@ def plot_rounds(sweep):
         applies = x_key and np.isfinite(x)  # NaN: x_key does not apply to this group
         keys, values = (others + [x_key], group + ("%g" % x,)) if applies else (others, group)
         label = group_label(keys, values, bare=keys == sweep.text_axes)
-        ax.plot(r[ok], acc[ok], marker="o", markersize=3, linestyle="--" if low else "-",
-                color=colors.setdefault(group, "C%d" % (len(colors) % 10)),
+        style = styles.setdefault(group, curve_style(len(styles)))
+        ax.plot(r[ok], acc[ok], marker=style["marker"], markersize=3, linestyle="--" if low else "-",
+                color=style["color"],
                 label="%s (seed %s)" % (label, sweep.cols["seed"][i] if "seed" in sweep.cols
                                         else "?"))
         drawn += 1

@@ -14,6 +14,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import wfl_index  # noqa: E402
+from curve_style import curve_style  # noqa: E402
 from sweep_data import note  # noqa: E402
 from sweep_labels import group_label, key_label, legend_title, wants_log  # noqa: E402
 
@@ -27,7 +28,7 @@ def draw_curves(ax, curves, keys, log_y=False, suffix=None):
             continue
         x = c["x"][keep].astype(float)
         label = group_label(keys, group) + (suffix(group) if suffix else "")
-        line, = ax.plot(x, c["mean"][keep], marker="o", label=label)
+        line, = ax.plot(x, c["mean"][keep], label=label, **curve_style(drawn))
         if (c["count"][keep] > 1).any():
             ax.fill_between(x, c["min"][keep], c["max"][keep], color=line.get_color(),
                             alpha=0.2, linewidth=0)
@@ -45,7 +46,9 @@ def draw_references(sweep, ax, x_key, value, others, index, log_y):
     for i in np.flatnonzero(keep):
         by_group.setdefault(sweep.group_of(i, others), []).append(y[i])
     for n, group in enumerate(wfl_index.sorted_groups(by_group)):
-        ax.axhline(float(np.mean(by_group[group])), linestyle="--", linewidth=1.2,
+        # Dashed, colours from the end of the cycle; past ten, another dash pattern.
+        ax.axhline(float(np.mean(by_group[group])), linewidth=1.2,
+                   linestyle=("--", (0, (1, 1)), (0, (3, 1, 1, 1)))[(n // 10) % 3],
                    color="C%d" % ((9 - n) % 10),
                    label="%s (no %s)" % (group_label(others, group), x_key))
     return len(by_group)
@@ -79,8 +82,28 @@ def plot_vs_axis(sweep, x_key, value, ylabel, title, name, index=None, log_y=Fal
         ax.set_ylim(max(lo, 0.0), min(hi, 1.0))
     ax.set_xlabel(key_label(x_key))
     ax.set_ylabel(ylabel)
-    ax.legend(title=legend_title(others), fontsize=8, title_fontsize=8, alignment="left")
+    place_legend(fig, ax, title=legend_title(others))
     sweep.save(fig, name)
+
+
+# Legend entries that fit inside the axes of Sweep.figure (6.8 x 4.6 in) with the
+# curves still visible; more go outside, right of the axes, in a wider figure: the
+# 32 entries of sweep compressors-pipe-mlp's accuracy_vs_compression.bits covered
+# every curve, and constrained_layout gave up ("axes sizes collapsed to zero").
+LEGEND_INSIDE_MAX = 10
+
+
+def place_legend(fig, ax, title):
+    """The legend inside the axes for up to LEGEND_INSIDE_MAX entries, else right of
+    them, the figure widened (and heightened) to hold it."""
+    entries = len(ax.get_legend_handles_labels()[1])
+    if entries <= LEGEND_INSIDE_MAX:
+        ax.legend(title=title, fontsize=8, title_fontsize=8, alignment="left")
+        return
+    width, height = fig.get_size_inches()
+    fig.set_size_inches(width + 5.2, max(height, 0.16 * entries + 1.2))
+    ax.legend(title=title, fontsize=7, title_fontsize=7, alignment="left", loc="upper left",
+              bbox_to_anchor=(1.01, 1.0))
 
 
 def mark_diverged(sweep, ax, x_key):

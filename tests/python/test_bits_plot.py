@@ -196,6 +196,44 @@ def check_variant_names(c):
             plot_bits.curve_name({"coding.scheme": "rlc"}, (("compression.method", "mv"),)) == "rlc")
 
 
+class CapturingSweep:
+    """What plot_bits.draw uses of a Sweep: figure() as Sweep's, and save() keeping each
+    labelled line's (colour, marker, line style) instead of writing a file."""
+
+    def __init__(self):
+        self.styles = {}
+
+    def figure(self, title):
+        import matplotlib.pyplot as plt
+        fig, ax = plt.subplots()
+        ax.set_title(title)
+        return fig, ax
+
+    def save(self, fig, name):
+        import matplotlib.pyplot as plt
+        for line in fig.axes[0].get_lines():
+            self.styles[line.get_label()] = (line.get_color(), line.get_marker(),
+                                             str(line.get_linestyle()))
+        plt.close(fig)
+
+
+def check_distinct_styles(c):
+    """Twelve compressors in one figure (as sweep compressors-pipe-mlp): no two curves look
+    alike. Break caught: colour n mod 10 alone, matplotlib's cycle (with it dqsg and
+    terngrad were both blue, ef-sign and topk both orange)."""
+    names = ["compressor%d" % n for n in range(12)]
+    curve = {"x_bits": np.array([1.0, 2.0]), "x_uses": np.array([np.nan, np.nan]),
+             "mean": np.array([0.5, 0.6]), "min": np.array([0.5, 0.6]),
+             "max": np.array([0.5, 0.6]), "count": np.array([1, 1]),
+             "partial": np.array([False, True])}
+    data = {"curves": {name: curve for name in names}, "silent": [], "reference": 0.7}
+    sweep = CapturingSweep()
+    plot_bits.draw(sweep, PIPE, data, "x_bits", "bits [bit]", "styles_", names)
+    styles = [sweep.styles.get(name) for name in names]
+    c.check("12 curves, 12 different (colour, marker, line style)",
+            None not in styles and len(set(styles)) == len(names), repr(styles))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", required=True)
@@ -207,6 +245,7 @@ def main():
     c.run("curves", check_curves, out)
     c.run("figures", check_figures, out)
     c.run("variant names", check_variant_names)
+    c.run("distinct styles", check_distinct_styles)
     print("%d passed, %d failed" % (c.passed, len(c.failed)))
     return 1 if c.failed else 0
 

@@ -181,6 +181,30 @@ def plot(c, name, out, expected, extra=()):
     return p
 
 
+def png_size(path):
+    """(width, height) in pixels from a PNG's IHDR chunk."""
+    data = open(path, "rb").read(24)
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def check_long_legend(c, work):
+    """12 curves on one axis: the legend goes right of the axes in a wider figure, not
+    over the curves. Break caught: the legend always inside (the figure stays 816 px
+    wide, 6.8 in at 120 dpi)."""
+    out = os.path.join(work, "legend")
+    points = [({"coding.scheme": "scheme%02d" % n, SNR: snr}, 1, "complete")
+              for n in range(12) for snr in ("0", "10")]
+    make_sweep(out, ["coding.scheme", SNR], points)
+    run([sys.executable, PLOT_SWEEP, out])
+    path = os.path.join(out, "figures", "accuracy_vs_%s.png" % SNR)
+    width, height = png_size(path) if is_png(path) else (0, 0)
+    c.check("12 curves: figure widened for an outside legend (%d x %d px)" % (width, height),
+            width > 816 + 400, repr((width, height)))
+    few = os.path.join(work, "fake", "figures", "accuracy_vs_%s.png" % SNR)
+    c.check("2 curves: the figure keeps its size (816 px wide)",
+            is_png(few) and png_size(few)[0] == 816, repr(png_size(few) if is_png(few) else None))
+
+
 def check_fake_grid(c, work):
     """The 2x3x2 grid: figures, CSV round trip, group_mean, PDF output."""
     out = os.path.join(work, "fake")
@@ -370,6 +394,7 @@ def main():
     os.makedirs(args.workdir, exist_ok=True)
     c = Checker()
     c.run("fake grid sweep", check_fake_grid, args.workdir)
+    c.run("long legend", check_long_legend, args.workdir)
     c.run("edge cases", check_edge_cases, args.workdir)
     c.run("bad inputs", check_bad_inputs, args.workdir)
     if args.wfl_sweep:
