@@ -14,7 +14,9 @@
 # of an "allocated by"/"freed by" stack. Interceptors are skipped by name
 # (__interceptor_, malloc, ...) and by place: a frame inside the fuzz binary
 # without a source location is compiler-rt's copy of a libc function (strdup,
-# memcpy) or libFuzzer itself, never wfl code, which always has file:line.
+# memcpy) or libFuzzer itself, never wfl code, which always has file:line;
+# glibc's own memcpy variants (__memcpy_avx512_unaligned_erms, with glibc's
+# source location) sit under the interceptor and are skipped by name.
 # Frames in libc.so.6 and libgcc_s.so.1 are skipped too: a timeout's stack
 # passes through the signal return in libc.so.6, and, when the alarm lands in
 # a malloc, through the unwinder (libgcc_s) the sanitizer calls to record its
@@ -26,6 +28,7 @@
 /allocated by thread|freed by thread/ { where = "alloc" }
 / #[0-9]+ / && where != "" {
   if ($0 ~ /__interceptor_|__asan_|sanitizer_common|asan_malloc|asan_new_delete| in (malloc|calloc|realloc|free|operator new|operator delete)/) next
+  if ($0 ~ / in __(memcpy|memmove|memset|memcmp|strlen|strcmp|strncmp|strdup)_[a-z0-9_]+ /) next
   if ($0 ~ /\(\/[^ ]*\/fuzz-[a-z-]+\+0x[0-9a-f]+\)/) next
   if ($0 ~ /\(\/[^ ]*\/(libc\.so\.6|libgcc_s\.so\.1)\+0x[0-9a-f]+\)/) next
   if (where == "access") access = ($0 ~ /libhdf5/)

@@ -308,6 +308,15 @@ ReadColumn(const std::string& path, const std::string& dataset)
     {
         reader.Fail(dataset + " is not a numeric column");
     }
+    // wfl writes 8-byte numbers. A corrupt type size (100,663,304 bytes an
+    // integer, found by fuzz-trace-reader) made libhdf5 1.10.8 copy from a
+    // conversion buffer it never got (SIGSEGV at address 0 in H5VM_memcpyvv;
+    // fuzz/regressions/trace-reader/hdf5-segv-96MB-integer.h5).
+    const size_t typeBytes = H5Tget_size(type.Get());
+    if (typeBytes == 0 || typeBytes > 16)
+    {
+        reader.Fail(dataset + " has " + std::to_string(typeBytes) + "-byte numbers, expected 1 to 16 bytes");
+    }
     const Handle space(reader.Check(H5Dget_space(ds.Get()), dataset + ": bad dataspace"), H5Sclose);
     std::vector<double> values(reader.Rows(space.Get(), dataset, sizeof(double)));
     reader.CheckChunks(ds.Get(), values.size(), dataset);

@@ -208,4 +208,15 @@ TEST(TraceReader, AStringColumnWithABadHeapReferenceFailsOnItsRow)
                     "cannot read /points/status row 1");
 }
 
+// A fuzzed trace whose /rounds/round is an integer of 100,663,304 bytes:
+// libhdf5 1.10.8 read it through a conversion buffer it never got and
+// crashed (SIGSEGV at address 0). The reader refuses numbers wider than 16
+// bytes first; without the check this test crashes (tried: the replay does).
+TEST(TraceReader, RejectsAHugeNumericTypeInsteadOfCrashing)
+{
+    const std::string path = std::string(WFL_SOURCE_DIR) + "/fuzz/regressions/trace-reader/hdf5-segv-96MB-integer.h5";
+    EXPECT_CONTAINS(ReadErrorOf(path, [&] { ReadColumn(path, "/rounds/round"); }),
+                    "/rounds/round has 100663304-byte numbers, expected 1 to 16 bytes");
+}
+
 } // namespace

@@ -6,7 +6,8 @@
 # internal-strdup-on-libhdf5-memory.log; the owner rule removed fails
 # wfl-strdup-on-wfl-memory.log; the FPE rule removed fails
 # internal-fpe-chunk-set-info.log; the libc skip removed (the signal return
-# counted as the deciding frame) fails internal-timeout-scatter-mem.log.
+# counted as the deciding frame) fails internal-timeout-scatter-mem.log; the
+# glibc memcpy-variant rule removed fails internal-segv-null-read-in-glibc-memcpy.log.
 # wfl-*-in-wfl-code.log are the same reports with a wfl frame where libhdf5
 # was; wfl-oom-rss-limit.log has no allocating frame and must stop CI.
 set -u
