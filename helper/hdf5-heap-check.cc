@@ -111,7 +111,11 @@ FindCorruptGlobalHeap(const std::string& path)
     std::string defect;
     if (SizeOfLengths(file, size) == 8)
     {
-        static const uint8_t signature[8] = {'G', 'C', 'O', 'L', 1, 0, 0, 0};
+        // "GCOL" and version 1, as libhdf5 matches it: it skips the three
+        // reserved bytes unread, so a collection with a non-zero one still
+        // loads (and loops), and the scan must not pass it over
+        // (fuzz/regressions/trace-reader/hdf5-hang-global-heap-reserved-byte.h5).
+        static const uint8_t signature[5] = {'G', 'C', 'O', 'L', 1};
         for (uint64_t at = 0; defect.empty() && at + kHeaderBytes <= size; ++at)
         {
             const void* hit = memmem(file + at, size - at, signature, sizeof(signature));

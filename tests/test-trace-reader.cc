@@ -219,4 +219,17 @@ TEST(TraceReader, RejectsAHugeNumericTypeInsteadOfCrashing)
                     "/rounds/round has 100663304-byte numbers, expected 1 to 16 bytes");
 }
 
+// The same hang with the collection's signature intact but a reserved byte
+// non-zero (fuzz-trace-reader): libhdf5 1.10.8 skips the reserved bytes and
+// loads the collection, so the heap scan must match "GCOL" and the version
+// alone. With the reserved bytes in the signature the scan missed it and the
+// read hung (tried: the replay ran past 60 s).
+TEST(TraceReader, RejectsACorruptGlobalHeapWithANonZeroReservedByte)
+{
+    const std::string path =
+        std::string(WFL_SOURCE_DIR) + "/fuzz/regressions/trace-reader/hdf5-hang-global-heap-reserved-byte.h5";
+    EXPECT_CONTAINS(ReadErrorOf(path, [&] { wfl::ReadStringColumn(path, "/points/status"); }),
+                    "global heap at byte 2048");
+}
+
 } // namespace
