@@ -130,8 +130,9 @@ class Reader
         return status;
     }
 
-    /// Rows of a 1-D dataset space, if `bytesPerRow` each fit the budget.
-    hsize_t Rows(hid_t space, const std::string& name, uint64_t bytesPerRow) const
+    /// Rows of the 1-D `dataset` (its dataspace `space`), if `bytesPerRow`
+    /// each fit the budget and its chunks pass CheckChunks.
+    hsize_t Rows(hid_t dataset, hid_t space, const std::string& name, uint64_t bytesPerRow) const
     {
         const int rank = Check(H5Sget_simple_extent_ndims(space), name + ": bad dataspace");
         if (rank != 1)
@@ -141,6 +142,7 @@ class Reader
         hsize_t rows = 0;
         Check(H5Sget_simple_extent_dims(space, &rows, nullptr), name + ": bad dataspace");
         CheckBytes(rows, bytesPerRow, name);
+        CheckChunks(dataset, rows, name);
         return rows;
     }
 

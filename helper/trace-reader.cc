@@ -131,8 +131,7 @@ ReadColumn(const std::string& path, const std::string& dataset)
         reader.Fail(dataset + " has " + std::to_string(typeBytes) + "-byte numbers, expected 1 to 16 bytes");
     }
     const Handle space(reader.Check(H5Dget_space(ds.Get()), dataset + ": bad dataspace"), H5Sclose);
-    std::vector<double> values(reader.Rows(space.Get(), dataset, sizeof(double)));
-    reader.CheckChunks(ds.Get(), values.size(), dataset);
+    std::vector<double> values(reader.Rows(ds.Get(), space.Get(), dataset, sizeof(double)));
     if (!values.empty())
     {
         reader.Check(H5Dread(ds.Get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()),
@@ -161,8 +160,7 @@ ReadStringColumn(const std::string& path, const std::string& dataset)
     {
         reader.Fail(dataset + ": bad string type");
     }
-    const hsize_t rows = reader.Rows(space.Get(), dataset, size);
-    reader.CheckChunks(ds.Get(), rows, dataset);
+    const hsize_t rows = reader.Rows(ds.Get(), space.Get(), dataset, size);
     if (rows == 0)
     {
         return {};

@@ -45,10 +45,6 @@ FloorDivide(int64_t a, int64_t b)
     return a >= 0 ? a / b : -((-a + b - 1) / b);
 }
 
-/// NestedIndex's body, inline: the exported function is not inlined into
-/// NestedDequantize's per-entry loop (the library is position-independent),
-/// and the call was a third of a nested decode (perf).
-///
 /// The members of coset c in [-Q1, Q1] are c + rho k for k in [kLow, kHigh]
 /// (there is at least one: rho <= 2 Q1 + 1). The nearest to v is
 /// k = round((v - c) / rho) clamped to that range, which is what stepping
@@ -56,10 +52,9 @@ FloorDivide(int64_t a, int64_t b)
 /// side information far off, infinite or NaN (a diverging client before
 /// this one) ends at an end of the range: the stepping loops ran about
 /// 2^63 / rho times on NaN, whose conversion to int64 gave INT64_MIN (a run
-/// hung). NaN fails both comparisons and takes kLow.
-/// The range [kLow, kHigh] of k for coset c: integer divisions, so the
-/// per-entry decoder looks them up by coset (64-bit divisions per entry
-/// cost a third more than the whole decode).
+/// hung). The range comes from integer divisions, so the per-entry decoder
+/// looks it up by coset (64-bit divisions per entry cost a third more than
+/// the whole decode).
 struct MemberRange
 {
     int64_t kLow;
@@ -83,20 +78,15 @@ ClampedMemberK(int32_t coset, double v, int32_t rho, double kLow, double kHigh)
     return k > kHigh ? kHigh : (k >= kLow ? k : kLow);
 }
 
-inline int32_t
-NearestMember(int32_t coset, double v, int32_t rho, MemberRange range)
-{
-    const double k =
-        ClampedMemberK(coset, v, rho, static_cast<double>(range.kLow), static_cast<double>(range.kHigh));
-    return static_cast<int32_t>(coset + static_cast<int64_t>(rho) * static_cast<int64_t>(k));
-}
-
 } // namespace
 
 int32_t
 NestedIndex(int32_t coset, double v, int32_t rho, int32_t levels)
 {
-    return NearestMember(coset, v, rho, RangeOf(coset, rho, levels));
+    const MemberRange range = RangeOf(coset, rho, levels);
+    const double k =
+        ClampedMemberK(coset, v, rho, static_cast<double>(range.kLow), static_cast<double>(range.kHigh));
+    return static_cast<int32_t>(coset + static_cast<int64_t>(rho) * static_cast<int64_t>(k));
 }
 
 void
