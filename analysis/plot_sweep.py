@@ -175,6 +175,27 @@ def plot_all(sweep):
         plot_bits.plot_all(sweep)
 
 
+# wfl's kCollapsedShare (model/numeric/evaluation.h): one class given to at
+# least this share of the test images.
+COLLAPSED_SHARE = 0.9
+
+
+def note_collapsed(index):
+    """A note per complete point whose final model collapsed (its accuracy is
+    drawn like any other: the note says why it is near chance)."""
+    cols = index["columns"]
+    share = cols.get("final_top_class_share")
+    if share is None:
+        return  # an index from before the column
+    share = np.asarray(share, dtype=float)
+    for i in np.flatnonzero((cols["status"] == "complete") & (share >= COLLAPSED_SHARE)):
+        axes = " ".join("%s=%s" % (k, cols["axis:" + k][i]) for k in index["axes"]
+                        if str(cols["axis:" + k][i]) != "")
+        note("collapsed: %s seed=%s gives one class to %.1f %% of the test images "
+             "(final accuracy %.3f)" % (axes, cols["seed"][i], 100.0 * share[i],
+                                        cols["final_accuracy"][i]))
+
+
 def main(argv=None):
     """Entry point; returns the exit code."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
@@ -197,6 +218,7 @@ def main(argv=None):
     if target is None:
         target = float(index["attrs"].get("target_accuracy", np.nan))
         target = target if np.isfinite(target) else DEFAULT_TARGET
+    note_collapsed(index)
     figdir = args.figures or os.path.join(index["dir"], "figures")
     try:
         os.makedirs(figdir, exist_ok=True)

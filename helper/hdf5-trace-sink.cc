@@ -53,6 +53,9 @@ Hdf5TraceSink::Hdf5TraceSink(const std::string& path, bool overwrite, const RunM
                      {"test_accuracy", T::Float64, "1", "top-1 test accuracy (NaN if not evaluated)"},
                      {"test_loss", T::Float64, "nat", "mean test cross-entropy (NaN if not evaluated)"},
                      {"train_loss", T::Float64, "nat", "sample-weighted mean local training loss"},
+                     {"test_top_class_share", T::Float64, "1",
+                      "largest share of the test images given one class: 1/C for an even spread "
+                      "over C classes, >= 0.9 for a collapsed model (NaN if not evaluated)"},
                      {"participants", T::Int64, "1", "clients that trained (not idle)"},
                      {"stragglers", T::Int64, "1", "clients that missed the round deadline"},
                      {"channel_uses", T::Int64, "1", "complex channel uses of the uplink"},
@@ -133,6 +136,7 @@ Hdf5TraceSink::OnRoundCompleted(const RoundRecord& record)
                                    {record.testAccuracy},
                                    {record.testLoss},
                                    {record.trainLoss},
+                                   {record.testTopClassShare},
                                    {static_cast<double>(record.participants)},
                                    {static_cast<double>(record.stragglers)},
                                    {static_cast<double>(up.channelUses)},

@@ -1,6 +1,7 @@
 #include "scenario-runner.h"
 
 #include "digital-aggregator.h"
+#include "evaluation.h"
 
 #include "compute-speed.h"
 #include "federation-helper.h"
@@ -25,6 +26,7 @@
 #include <iomanip>
 #include <map>
 #include <ostream>
+#include <sstream>
 #include <unistd.h>
 
 namespace wfl
@@ -68,8 +70,13 @@ MakeLearningTask(const ScenarioConfig& config)
                                           config.seed, config.threads);
 }
 
+namespace
+{
+
+/// "likely causes: ...": the keys whose values set the size of a training
+/// step or of the uplink's error in it.
 std::string
-DivergenceMessage(const ScenarioConfig& config, uint32_t round)
+LikelyCauses(const ScenarioConfig& config)
 {
     const std::map<std::string, std::string> v = ResolvedKeys(config);
     auto keys = [&](std::initializer_list<const char*> names) {
@@ -80,9 +87,8 @@ DivergenceMessage(const ScenarioConfig& config, uint32_t round)
         }
         return text;
     };
-    std::string message = "training diverged in round " + std::to_string(round) +
-                          " (the model or a loss became NaN or Inf); likely causes: " +
-                          keys({"learner.lr"}) + " or " + keys({"server.lr"}) + " too high";
+    std::string message =
+        "likely causes: " + keys({"learner.lr"}) + " or " + keys({"server.lr"}) + " too high";
     if (config.codingScheme != "ideal")
     {
         // The uplink's error enters the model as a step of its size.
@@ -107,6 +113,27 @@ DivergenceMessage(const ScenarioConfig& config, uint32_t round)
                    uplink + ")";
     }
     return message;
+}
+
+} // namespace
+
+std::string
+DivergenceMessage(const ScenarioConfig& config, uint32_t round)
+{
+    return "training diverged in round " + std::to_string(round) +
+           " (the model or a loss became NaN or Inf); " + LikelyCauses(config);
+}
+
+std::string
+CollapseMessage(const ScenarioConfig& config, uint32_t round, double topClassShare, double accuracy)
+{
+    std::ostringstream text;
+    text << "training collapsed: the model of round " << round << " gives one class to "
+         << std::fixed << std::setprecision(1) << 100.0 * topClassShare << " % of the test images (test accuracy "
+         << std::setprecision(3) << accuracy
+         << "; its output barely depends on the input, as after a step that left almost every ReLU dead); "
+         << LikelyCauses(config);
+    return text.str();
 }
 
 namespace
@@ -272,6 +299,7 @@ RunScenario(const ParsedArguments& arguments, std::ostream* progress)
         {
             summary.finalAccuracy = record.testAccuracy;
             summary.finalLoss = record.testLoss;
+            summary.finalTopClassShare = record.testTopClassShare;
             if (progress)
             {
                 const double elapsed = std::chrono::duration<double>(
@@ -318,6 +346,11 @@ RunScenario(const ParsedArguments& arguments, std::ostream* progress)
     {
         SaveFinalModel(config, *task, apps.server->GetGlobalParameters(), summary.rounds, sink);
         sink.MarkComplete();
+        if (summary.finalTopClassShare >= kCollapsedShare)
+        {
+            summary.collapseMessage =
+                CollapseMessage(config, summary.rounds, summary.finalTopClassShare, summary.finalAccuracy);
+        }
     }
     summary.wallSeconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - wallStart).count();

@@ -1,5 +1,6 @@
 #include "sweep-index.h"
 
+#include "evaluation.h"
 #include "input-error.h"
 #include "scenario-runner.h"
 #include "sweep-runner.h"
@@ -88,6 +89,32 @@ SumFinite(const std::vector<double>& values)
     return sum;
 }
 
+/// The last evaluated round's /rounds/test_top_class_share (accuracy[i] is
+/// NaN in rounds without evaluation), or NaN. A trace written before the
+/// column existed has every other column, so its absence reads as unknown;
+/// a corrupt file has already failed on the columns read before.
+double
+FinalTopClassShare(const std::string& trace, const std::vector<double>& accuracy)
+{
+    std::vector<double> share;
+    try
+    {
+        share = ReadColumn(trace, "/rounds/test_top_class_share");
+    }
+    catch (const TraceReadError&)
+    {
+        return NAN;
+    }
+    for (size_t i = std::min(share.size(), accuracy.size()); i-- > 0;)
+    {
+        if (!std::isnan(accuracy[i]))
+        {
+            return share[i];
+        }
+    }
+    return NAN;
+}
+
 } // namespace
 
 PointSummary
@@ -156,6 +183,7 @@ SummarizePoint(const std::string& outDir, const SweepPoint& point, double target
                 s.roundsToTarget = rounds[i];
             }
         }
+        s.finalTopClassShare = FinalTopClassShare(trace, accuracy);
         auto sumRows = [&](const char* column) {
             std::vector<double> values = ReadColumn(trace, column);
             values.resize(std::min(values.size(), rows));
@@ -200,6 +228,7 @@ WriteSweepIndex(const std::string& outDir,
     size_t complete = 0;
     size_t failed = 0;
     size_t diverged = 0;
+    size_t collapsed = 0;
     {
         H5::Exception::dontPrint();
         H5::H5File file(temporary, H5F_ACC_TRUNC);
@@ -213,6 +242,7 @@ WriteSweepIndex(const std::string& outDir,
             complete += s.status == "complete";
             failed += s.status == "failed";
             diverged += s.status == "diverged";
+            collapsed += s.status == "complete" && s.finalTopClassShare >= kCollapsedShare;
         }
         WriteAttribute(file, "schema_version", kSweepIndexSchemaVersion);
         WriteAttribute(file, "kind", std::string("wfl-sweep-index"));
@@ -224,6 +254,7 @@ WriteSweepIndex(const std::string& outDir,
         WriteAttribute(file, "complete_points", static_cast<int64_t>(complete));
         WriteAttribute(file, "failed_points", static_cast<int64_t>(failed));
         WriteAttribute(file, "diverged_points", static_cast<int64_t>(diverged));
+        WriteAttribute(file, "collapsed_points", static_cast<int64_t>(collapsed));
 
         H5::Group group = file.createGroup("points");
         auto strings = [&](const std::string& name, auto get) {
@@ -252,6 +283,7 @@ WriteSweepIndex(const std::string& outDir,
         numbers("seed", [](const P& p, const S&) { return static_cast<int64_t>(p.seed); });
         numbers("final_accuracy", [](const P&, const S& s) { return s.finalAccuracy; });
         numbers("best_accuracy", [](const P&, const S& s) { return s.bestAccuracy; });
+        numbers("final_top_class_share", [](const P&, const S& s) { return s.finalTopClassShare; });
         numbers("rounds_to_target", [](const P&, const S& s) { return s.roundsToTarget; });
         numbers("final_round", [](const P&, const S& s) { return s.finalRound; });
         numbers("diverged_round", [](const P&, const S& s) { return s.divergedRound; });
@@ -290,7 +322,7 @@ WriteSweepIndex(const std::string& outDir,
     {
         throw InputError("out: cannot write " + path);
     }
-    return {complete, diverged, failed};
+    return {complete, diverged, failed, collapsed};
 }
 
 } // namespace wfl

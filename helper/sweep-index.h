@@ -27,6 +27,10 @@ struct PointSummary
     std::string error;              ///< last lines of its stderr when failed
     double finalAccuracy = NAN;
     double bestAccuracy = NAN;
+    /// /rounds/test_top_class_share of the last evaluated round (at least
+    /// kCollapsedShare: collapsed), NaN if unknown (no evaluation, or a trace
+    /// from before the column).
+    double finalTopClassShare = NAN;
     double roundsToTarget = NAN;
     int64_t finalRound = 0;
     double totalEnergyJ = 0.0;
@@ -53,6 +57,7 @@ struct SweepIndexCounts
     size_t complete = 0;
     size_t diverged = 0;
     size_t failed = 0;
+    size_t collapsed = 0; ///< complete, but the final model has collapsed (kCollapsedShare)
 };
 
 /// Write OUT/index.h5 for all points.

@@ -259,6 +259,7 @@ FederatedServer::CompleteRound(RoundRecord record)
             std::chrono::duration<double>(std::chrono::steady_clock::now() - evalStart).count();
         record.testAccuracy = metrics.accuracy;
         record.testLoss = metrics.loss;
+        record.testTopClassShare = TopClassShare(metrics);
         // A finite model can still be too large to evaluate (logits overflow).
         if (diverged || !std::isfinite(record.testLoss))
         {
@@ -269,6 +270,7 @@ FederatedServer::CompleteRound(RoundRecord record)
     {
         record.testAccuracy = std::numeric_limits<double>::quiet_NaN();
         record.testLoss = std::numeric_limits<double>::quiet_NaN();
+        record.testTopClassShare = std::numeric_limits<double>::quiet_NaN();
     }
     m_completedRounds = m_round;
     m_roundCompletedTrace(record);

@@ -86,8 +86,13 @@ LearningTask::EvaluateTest(const Eigen::VectorXf& params)
     for (size_t c = 0; c < chunks; ++c)
     {
         const double weight = static_cast<double>(sizes[c]) / static_cast<double>(test.Count());
-        total.accuracy += partial[c].accuracy * weight;
         total.loss += partial[c].loss * weight;
+    }
+    // Accuracy from the counts: exact, where the weighted sum of the chunks'
+    // accuracies took its last bit from how the compiler vectorised the loop.
+    for (const Metrics& part : partial)
+    {
+        AddPredictions(total, part);
     }
     return total;
 }

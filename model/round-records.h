@@ -29,6 +29,9 @@ struct RoundRecord
     double simTimeS = 0.0;      ///< ns-3 clock at the end of the round (s)
     double testAccuracy = 0.0;  ///< NaN in rounds without evaluation
     double testLoss = 0.0;      ///< NaN in rounds without evaluation (nats)
+    /// TopClassShare of the evaluation (near 1: collapsed), NaN in rounds
+    /// without evaluation.
+    double testTopClassShare = 0.0;
     double trainLoss = 0.0;     ///< sample-weighted mean of the clients' local losses
     uint32_t participants = 0;  ///< clients that trained (not idle), stragglers included
     uint32_t stragglers = 0;    ///< clients that missed the deadline

@@ -286,6 +286,12 @@ Run(int argc, char** argv, const Communicator& comm)
                       << " points complete, " << counts.diverged << " diverged; "
                       << divergedEverywhere << " diverged and " << failedEverywhere
                       << " failed in this run; index " << spec.outDir << "/index.h5\n";
+            if (counts.collapsed > 0)
+            {
+                std::cerr << "wfl-sweep: warning: " << counts.collapsed
+                          << " complete points end with a collapsed model (one class for at least 90 % of "
+                             "the test images: final_top_class_share in the index)\n";
+            }
         }
     }
     const bool shareComplete = vm.count("index-only")

@@ -10,6 +10,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -167,6 +169,14 @@ TEST(Sweep, FailedAndDivergedPointsHaveTheirOwnStatusAndDoNotStopTheOthers)
     EXPECT_EQ(ReadRootAttribute(index, "complete_points"), "1");
     EXPECT_EQ(ReadRootAttribute(index, "diverged_points"), "1");
     EXPECT_EQ(ReadRootAttribute(index, "failed_points"), "2");
+    // The complete point's final model spreads its predictions (synthetic
+    // data, balanced classes): a share below the collapse line, read from its trace.
+    const auto share = ReadColumn(index, "/points/final_top_class_share");
+    ASSERT_EQ(share.size(), 4u);
+    EXPECT_GT(share[0], 0.0);
+    EXPECT_LT(share[0], 0.9);
+    EXPECT_TRUE(std::isnan(share[1])) << "a failed point has no trace";
+    EXPECT_EQ(ReadRootAttribute(index, "collapsed_points"), "0");
 
     // A diverged point is finished: a re-run does not run it again (its log
     // stays), and a sweep whose points all finished exits 0.

@@ -261,6 +261,26 @@ def check_fake_grid(c, work):
         x.startswith(figs) and open(x, "rb").read(5) == b"%PDF-" for x in pdfs), repr(p))
 
 
+def check_collapsed_note(c, work):
+    """A complete point whose final model gives one class to >= 90 % of the
+    test images is named in a note; a point at 0.89 is not (break tried: a
+    threshold of 0.8 names both and fails)."""
+    out = os.path.join(work, "collapsed")
+    make_sweep(out, ["coding.scheme", SNR], grid_points())
+    with h5py.File(os.path.join(out, "index.h5"), "a") as f:
+        status = [s.decode() if isinstance(s, bytes) else s for s in f["points/status"][()]]
+        share = np.full(len(status), 0.2)
+        complete = [i for i, s in enumerate(status) if s == "complete"]
+        share[complete[0]], share[complete[1]] = 0.95, 0.89
+        f["points"].create_dataset("final_top_class_share", data=share)
+        seeds = f["points/seed"][()]
+    p = run([sys.executable, PLOT_SWEEP, out])
+    lines = [l for l in p.stderr.splitlines() if "collapsed:" in l]
+    c.check("collapsed: one note, for the point at 95 percent, with its seed",
+            p.returncode == 0 and len(lines) == 1 and "95.0 %" in lines[0]
+            and "seed=%d" % seeds[complete[0]] in lines[0], p.stderr)
+
+
 def check_edge_cases(c, work):
     """One point, no numeric axis, log axis, NaN summaries, all failed."""
     out = os.path.join(work, "single")
@@ -395,6 +415,7 @@ def main():
     c = Checker()
     c.run("fake grid sweep", check_fake_grid, args.workdir)
     c.run("long legend", check_long_legend, args.workdir)
+    c.run("collapsed note", check_collapsed_note, args.workdir)
     c.run("edge cases", check_edge_cases, args.workdir)
     c.run("bad inputs", check_bad_inputs, args.workdir)
     if args.wfl_sweep:

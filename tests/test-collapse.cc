@@ -1,0 +1,150 @@
+/*
+ * Collapse: a model whose predictions no longer depend on its input (every
+ * test image given one class, as after a step that leaves every ReLU dead)
+ * has finite losses, so the divergence checks pass it. The evaluation
+ * records the share of the most-predicted class (TopClassShare,
+ * /rounds/test_top_class_share), and wfl-run ends a run whose final share is
+ * at least kCollapsedShare with a warning naming the likely causes.
+ */
+#include "aggregator.h"
+#include "evaluation.h"
+#include "federation-helper.h"
+#include "learning-task.h"
+#include "random.h"
+#include "scenario-runner.h"
+#include "test-util.h"
+
+#include "ns3/node-container.h"
+#include "ns3/simulator.h"
+#include "ns3/uinteger.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+using namespace wfl;
+
+namespace
+{
+
+/// The exact average, except that round `badRound`'s estimate is minus the
+/// global model, which the server's FedAvg step then zeroes: an MLP with all
+/// weights zero gives every input the same logits, and no gradient reaches
+/// its hidden layer again (its outputs and the weights after it are zero).
+class ZeroModelInRoundAggregator : public Aggregator
+{
+  public:
+    uint32_t badRound = 0;
+    const Eigen::VectorXf* global = nullptr;
+
+  private:
+    AggregationResult DoAggregate(uint32_t round, const std::vector<ClientContribution>& contributions) override
+    {
+        AggregationResult result;
+        result.estimate = round == badRound ? Eigen::VectorXf(-*global) : WeightedAverage(contributions).cast<float>();
+        for (const ClientContribution& c : contributions)
+        {
+            result.clients.push_back(ClientLinkReport{c.client});
+        }
+        result.activeClients = static_cast<uint32_t>(contributions.size());
+        return result;
+    }
+};
+
+std::vector<RoundRecord>
+RunWithZeroedModelIn(uint32_t badRound)
+{
+    auto data = wfltest::SmallData(7);
+    Rng rng(7, "partition");
+    LocalTrainingSpec training;
+    training.learningRate = 0.1;
+    training.localSteps = 2;
+    ModelSpec model;
+    model.kind = "mlp";
+    model.hidden = {16};
+    auto task = std::make_shared<LearningTask>(
+        data, PartitionIid(static_cast<int>(data->train.Count()), 4, 0.0, rng), model, training, 7);
+    ns3::NodeContainer server(1);
+    ns3::NodeContainer clients(4);
+    FederationHelper helper;
+    helper.SetServerAttribute("Rounds", ns3::UintegerValue(6));
+    helper.SetServerAttribute("EvalEvery", ns3::UintegerValue(1));
+    auto aggregator = ns3::CreateObject<ZeroModelInRoundAggregator>();
+    aggregator->badRound = badRound;
+    helper.SetAggregator(aggregator);
+    FederationApps apps = helper.Install(server.Get(0), clients, task);
+    aggregator->global = &apps.server->GetGlobalParameters();
+    std::vector<RoundRecord> records;
+    apps.server->TraceConnectWithoutContext(
+        "RoundCompleted", ns3::MakeCallback(+[](std::vector<RoundRecord>* out, const RoundRecord& r) {
+                              out->push_back(r);
+                          }).Bind(&records));
+    ns3::Simulator::Run();
+    ns3::Simulator::Destroy();
+    return records;
+}
+
+} // namespace
+
+TEST(Collapse, TopClassShareCountsEveryChunksPredictions)
+{
+    // Two chunks each giving one class, but not the same one, are not a
+    // collapse: the share is over the counts of both. Break tried: keeping
+    // only the first chunk's counts gives 1 here and fails.
+    // The accuracy is the exact ratio of the summed counts.
+    Metrics total;
+    AddPredictions(total, Metrics{0.5, 500, 1.0, {0, 0, 1000}});
+    EXPECT_DOUBLE_EQ(TopClassShare(total), 1.0);
+    EXPECT_EQ(total.accuracy, 0.5);
+    AddPredictions(total, Metrics{0.25, 250, 1.0, {0, 1000, 0}});
+    EXPECT_DOUBLE_EQ(TopClassShare(total), 0.5);
+    EXPECT_EQ(total.accuracy, 0.375);
+    AddPredictions(total, Metrics{0.5, 4000, 1.0, {0, 0, 8000}});
+    EXPECT_DOUBLE_EQ(TopClassShare(total), 0.9);
+    EXPECT_EQ(total.accuracy, 4750.0 / 10000.0);
+    EXPECT_EQ(total.correct, 4750);
+    EXPECT_TRUE(std::isnan(TopClassShare(Metrics{})));
+}
+
+TEST(Collapse, ZeroedMlpIsRecordedAsPredictingOneClassFromThatRoundOn)
+{
+    // Control first: a healthy run spreads its predictions over the data's 5
+    // balanced classes in every round (share < 0.5), so the record is not a
+    // false alarm. Break tried: the server recording 0 whatever the
+    // evaluation says fails here (the collapsed rounds).
+    const std::vector<RoundRecord> healthy = RunWithZeroedModelIn(0);
+    ASSERT_EQ(healthy.size(), 6u);
+    for (const RoundRecord& r : healthy)
+    {
+        EXPECT_LT(r.testTopClassShare, 0.5) << "round " << r.round;
+    }
+    // Zeroed in round 3: all logits equal, so one class (the first maximum)
+    // for every image; afterwards only the output biases learn (the hidden
+    // layer's outputs are zero, and so is every gradient into it), so one
+    // class, the data's most frequent, stays. Losses stay finite throughout.
+    const std::vector<RoundRecord> collapsed = RunWithZeroedModelIn(3);
+    ASSERT_EQ(collapsed.size(), 6u) << "a collapse does not stop the run";
+    for (const RoundRecord& r : collapsed)
+    {
+        EXPECT_TRUE(std::isfinite(r.testLoss)) << "round " << r.round;
+        if (r.round < 3)
+        {
+            EXPECT_LT(r.testTopClassShare, 0.5) << "round " << r.round;
+        }
+        else
+        {
+            EXPECT_EQ(r.testTopClassShare, 1.0) << "round " << r.round;
+        }
+    }
+}
+
+TEST(Collapse, MessageNamesTheRoundTheClassAndTheLikelyCauses)
+{
+    ScenarioConfig config;
+    config.training.learningRate = 0.3;
+    const std::string message = CollapseMessage(config, 100, 0.998, 0.1);
+    EXPECT_NE(message.find("round 100 gives one class to 99.8 % of the test images"), std::string::npos) << message;
+    EXPECT_NE(message.find("test accuracy 0.100;"), std::string::npos) << message;
+    EXPECT_NE(message.find("learner.lr = 0.3"), std::string::npos) << message;
+    EXPECT_EQ(message.find('\n'), std::string::npos) << "one line";
+}
