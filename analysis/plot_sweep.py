@@ -180,20 +180,23 @@ def plot_all(sweep):
 COLLAPSED_SHARE = 0.9
 
 
-def note_collapsed(index):
-    """A note per complete point whose final model collapsed (its accuracy is
-    drawn like any other: the note says why it is near chance)."""
+def note_near_constant(index):
+    """A note per complete point whose final model, though updated, gives one
+    class to nearly every test image: collapsed or never trained (its
+    accuracy is drawn like any other; the note says why it is near chance).
+    Points no update reached are the figures' "nothing fitted" notes."""
     cols = index["columns"]
     share = cols.get("final_top_class_share")
     if share is None:
         return  # an index from before the column
     share = np.asarray(share, dtype=float)
-    for i in np.flatnonzero((cols["status"] == "complete") & (share >= COLLAPSED_SHARE)):
+    updated = np.asarray(cols.get("rounds_with_updates", np.ones(len(share))), dtype=float) > 0
+    for i in np.flatnonzero((cols["status"] == "complete") & updated & (share >= COLLAPSED_SHARE)):
         axes = " ".join("%s=%s" % (k, cols["axis:" + k][i]) for k in index["axes"]
                         if str(cols["axis:" + k][i]) != "")
-        note("collapsed: %s seed=%s gives one class to %.1f %% of the test images "
-             "(final accuracy %.3f)" % (axes, cols["seed"][i], 100.0 * share[i],
-                                        cols["final_accuracy"][i]))
+        note("near-constant model (collapsed or never trained: its log says which): %s seed=%s "
+             "gives one class to %.1f %% of the test images (final accuracy %.3f)"
+             % (axes, cols["seed"][i], 100.0 * share[i], cols["final_accuracy"][i]))
 
 
 def main(argv=None):
@@ -218,7 +221,7 @@ def main(argv=None):
     if target is None:
         target = float(index["attrs"].get("target_accuracy", np.nan))
         target = target if np.isfinite(target) else DEFAULT_TARGET
-    note_collapsed(index)
+    note_near_constant(index)
     figdir = args.figures or os.path.join(index["dir"], "figures")
     try:
         os.makedirs(figdir, exist_ok=True)

@@ -1,7 +1,6 @@
 #include "scenario-runner.h"
 
 #include "digital-aggregator.h"
-#include "evaluation.h"
 
 #include "compute-speed.h"
 #include "federation-helper.h"
@@ -9,6 +8,7 @@
 #include "input-error.h"
 #include "learning-task.h"
 #include "random.h"
+#include "run-diagnosis.h"
 #include "update-trace-sink.h"
 #include "uplink-builder.h"
 
@@ -26,7 +26,6 @@
 #include <iomanip>
 #include <map>
 #include <ostream>
-#include <sstream>
 #include <unistd.h>
 
 namespace wfl
@@ -68,72 +67,6 @@ MakeLearningTask(const ScenarioConfig& config)
                            training.localSteps == 1;
     return std::make_shared<LearningTask>(data, std::move(partition), config.model, training,
                                           config.seed, config.threads);
-}
-
-namespace
-{
-
-/// "likely causes: ...": the keys whose values set the size of a training
-/// step or of the uplink's error in it.
-std::string
-LikelyCauses(const ScenarioConfig& config)
-{
-    const std::map<std::string, std::string> v = ResolvedKeys(config);
-    auto keys = [&](std::initializer_list<const char*> names) {
-        std::string text;
-        for (const char* name : names)
-        {
-            text += (text.empty() ? "" : ", ") + std::string(name) + " = " + v.at(name);
-        }
-        return text;
-    };
-    std::string message =
-        "likely causes: " + keys({"learner.lr"}) + " or " + keys({"server.lr"}) + " too high";
-    if (config.codingScheme != "ideal")
-    {
-        // The uplink's error enters the model as a step of its size.
-        std::string uplink = config.normalized == "true"
-                                 ? keys({"channel.snr-db"})
-                                 : keys({"power.max-dbm", "power.energy-j", "channel.noise-figure-db"});
-        if (config.codingScheme != "digital")
-        {
-            uplink += ", " + keys({"power.policy"});
-        }
-        if (config.codingScheme != "analog")
-        {
-            uplink += ", " + keys({"coding.ratio"});
-        }
-        if (config.codingScheme == "digital")
-        {
-            // The bit pipe has no channel: only the compressor and its budget.
-            uplink = config.compressionLink == "pipe" ? keys({"compression.bits"}) : uplink;
-            uplink += ", " + keys({"compression.scheme"});
-        }
-        message += ", or the uplink's noise under coding.scheme = " + config.codingScheme + " (" +
-                   uplink + ")";
-    }
-    return message;
-}
-
-} // namespace
-
-std::string
-DivergenceMessage(const ScenarioConfig& config, uint32_t round)
-{
-    return "training diverged in round " + std::to_string(round) +
-           " (the model or a loss became NaN or Inf); " + LikelyCauses(config);
-}
-
-std::string
-CollapseMessage(const ScenarioConfig& config, uint32_t round, double topClassShare, double accuracy)
-{
-    std::ostringstream text;
-    text << "training collapsed: the model of round " << round << " gives one class to "
-         << std::fixed << std::setprecision(1) << 100.0 * topClassShare << " % of the test images (test accuracy "
-         << std::setprecision(3) << accuracy
-         << "; its output barely depends on the input, as after a step that left almost every ReLU dead); "
-         << LikelyCauses(config);
-    return text.str();
 }
 
 namespace
@@ -295,11 +228,11 @@ RunScenario(const ParsedArguments& arguments, std::ostream* progress)
     summary.tracePath = sink.Path();
     auto onRound = [&](const RoundRecord& record) {
         summary.rounds = record.round;
+        summary.diagnosis.Add(record);
         if (!std::isnan(record.testAccuracy))
         {
             summary.finalAccuracy = record.testAccuracy;
             summary.finalLoss = record.testLoss;
-            summary.finalTopClassShare = record.testTopClassShare;
             if (progress)
             {
                 const double elapsed = std::chrono::duration<double>(
@@ -346,11 +279,7 @@ RunScenario(const ParsedArguments& arguments, std::ostream* progress)
     {
         SaveFinalModel(config, *task, apps.server->GetGlobalParameters(), summary.rounds, sink);
         sink.MarkComplete();
-        if (summary.finalTopClassShare >= kCollapsedShare)
-        {
-            summary.collapseMessage =
-                CollapseMessage(config, summary.rounds, summary.finalTopClassShare, summary.finalAccuracy);
-        }
+        summary.warnings = CompletionWarnings(config, summary.diagnosis);
     }
     summary.wallSeconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - wallStart).count();

@@ -6,11 +6,13 @@
 #ifndef WFL_SCENARIO_RUNNER_H
 #define WFL_SCENARIO_RUNNER_H
 
+#include "run-diagnosis.h"
 #include "scenario-config.h"
 
 #include <iosfwd>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace wfl
 {
@@ -31,20 +33,12 @@ struct RunSummary
     std::string divergedMessage;   ///< one line: the round and the likely causes
     double finalAccuracy = 0.0;
     double finalLoss = 0.0;
-    /// TopClassShare of the last evaluation; at least kCollapsedShare (the
-    /// final model has collapsed) and collapseMessage says so.
-    double finalTopClassShare = 0.0;
-    std::string collapseMessage;
+    RunDiagnosis diagnosis;            ///< what the rounds said
+    std::vector<std::string> warnings; ///< one line each (CompletionWarnings), for a completed run
     double wallSeconds = 0.0;
     std::string tracePath;
 };
 
-/// One line for a run that diverged in `round`: the likely causes, by key.
-std::string DivergenceMessage(const ScenarioConfig& config, uint32_t round);
-
-/// One line for a run whose final model (round `round`) gives one class to a
-/// share `topClassShare` of the test images: what that means and the likely causes.
-std::string CollapseMessage(const ScenarioConfig& config, uint32_t round, double topClassShare, double accuracy);
 
 /**
  * Run the scenario to completion, or until training diverges (the trace then

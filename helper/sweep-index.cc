@@ -193,6 +193,9 @@ SummarizePoint(const std::string& outDir, const SweepPoint& point, double target
         s.totalChannelUses = sumRows("/rounds/channel_uses");
         s.totalAirtimeS = sumRows("/rounds/airtime_s");
         s.totalBits = sumRows("/rounds/bits");
+        std::vector<double> active = ReadColumn(trace, "/rounds/active_clients");
+        active.resize(std::min(active.size(), rows));
+        s.roundsWithUpdates = static_cast<int64_t>(std::count_if(active.begin(), active.end(), [](double a) { return a > 0.0; }));
         double sum = 0.0;
         size_t count = 0;
         for (double v : nmse)
@@ -228,7 +231,8 @@ WriteSweepIndex(const std::string& outDir,
     size_t complete = 0;
     size_t failed = 0;
     size_t diverged = 0;
-    size_t collapsed = 0;
+    size_t noUpdate = 0;
+    size_t nearConstant = 0;
     {
         H5::Exception::dontPrint();
         H5::H5File file(temporary, H5F_ACC_TRUNC);
@@ -242,7 +246,10 @@ WriteSweepIndex(const std::string& outDir,
             complete += s.status == "complete";
             failed += s.status == "failed";
             diverged += s.status == "diverged";
-            collapsed += s.status == "complete" && s.finalTopClassShare >= kCollapsedShare;
+            // The two warnings of run-diagnosis.h, by the same rules.
+            const bool finished = s.status == "complete" && s.finalRound > 0;
+            noUpdate += finished && s.roundsWithUpdates == 0;
+            nearConstant += finished && s.roundsWithUpdates > 0 && s.finalTopClassShare >= kCollapsedShare;
         }
         WriteAttribute(file, "schema_version", kSweepIndexSchemaVersion);
         WriteAttribute(file, "kind", std::string("wfl-sweep-index"));
@@ -254,7 +261,8 @@ WriteSweepIndex(const std::string& outDir,
         WriteAttribute(file, "complete_points", static_cast<int64_t>(complete));
         WriteAttribute(file, "failed_points", static_cast<int64_t>(failed));
         WriteAttribute(file, "diverged_points", static_cast<int64_t>(diverged));
-        WriteAttribute(file, "collapsed_points", static_cast<int64_t>(collapsed));
+        WriteAttribute(file, "no_update_points", static_cast<int64_t>(noUpdate));
+        WriteAttribute(file, "near_constant_points", static_cast<int64_t>(nearConstant));
 
         H5::Group group = file.createGroup("points");
         auto strings = [&](const std::string& name, auto get) {
@@ -284,6 +292,7 @@ WriteSweepIndex(const std::string& outDir,
         numbers("final_accuracy", [](const P&, const S& s) { return s.finalAccuracy; });
         numbers("best_accuracy", [](const P&, const S& s) { return s.bestAccuracy; });
         numbers("final_top_class_share", [](const P&, const S& s) { return s.finalTopClassShare; });
+        numbers("rounds_with_updates", [](const P&, const S& s) { return s.roundsWithUpdates; });
         numbers("rounds_to_target", [](const P&, const S& s) { return s.roundsToTarget; });
         numbers("final_round", [](const P&, const S& s) { return s.finalRound; });
         numbers("diverged_round", [](const P&, const S& s) { return s.divergedRound; });
@@ -322,7 +331,7 @@ WriteSweepIndex(const std::string& outDir,
     {
         throw InputError("out: cannot write " + path);
     }
-    return {complete, diverged, failed, collapsed};
+    return {complete, diverged, failed, noUpdate, nearConstant};
 }
 
 } // namespace wfl

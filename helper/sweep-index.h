@@ -31,6 +31,7 @@ struct PointSummary
     /// kCollapsedShare: collapsed), NaN if unknown (no evaluation, or a trace
     /// from before the column).
     double finalTopClassShare = NAN;
+    int64_t roundsWithUpdates = 0; ///< rounds in which some client's update reached the server
     double roundsToTarget = NAN;
     int64_t finalRound = 0;
     double totalEnergyJ = 0.0;
@@ -57,7 +58,8 @@ struct SweepIndexCounts
     size_t complete = 0;
     size_t diverged = 0;
     size_t failed = 0;
-    size_t collapsed = 0; ///< complete, but the final model has collapsed (kCollapsedShare)
+    size_t noUpdate = 0;      ///< complete, but no update reached the server in any round
+    size_t nearConstant = 0;  ///< complete, updated, but the final model gives one class to >= kCollapsedShare
 };
 
 /// Write OUT/index.h5 for all points.

@@ -40,8 +40,9 @@ main(int argc, char** argv)
                 std::cout << "  " << rule << "\n";
             }
             std::cout << "\nExit codes: 0 done, 1 internal error, 2 bad input, 3 training diverged "
-                         "(the trace keeps its rounds).\nA run whose final model gives one class to at least 90 % "
-                         "of the test images (collapsed) ends with 0 and a warning.\n";
+                         "(the trace keeps its rounds).\nA run that completes with a model no update reached, or "
+                         "one that gives one class to at least 90 % of the test images, ends with 0 and a "
+                         "warning.\n";
             return 0;
         }
         if (arguments.printConfig)
@@ -61,12 +62,12 @@ main(int argc, char** argv)
         std::cout << std::setprecision(4) << "done: " << summary.rounds << " rounds, final test accuracy "
                   << summary.finalAccuracy << ", " << summary.wallSeconds << " s wall\n"
                   << "trace: " << summary.tracePath << "\n";
-        if (!summary.collapseMessage.empty())
+        // A finished run with a useless model: said, not exit-coded (the
+        // trace is complete, and its rounds record why: run-diagnosis.h).
+        std::cout.flush();
+        for (const std::string& warning : summary.warnings)
         {
-            // A finished run with a useless model: said, not exit-coded (the
-            // trace is complete; /rounds/test_top_class_share records it).
-            std::cout.flush();
-            std::cerr << "wfl-run: warning: " << summary.collapseMessage << "\n";
+            std::cerr << "wfl-run: warning: " << warning << "\n";
         }
         return 0;
     }

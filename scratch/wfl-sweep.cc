@@ -286,11 +286,18 @@ Run(int argc, char** argv, const Communicator& comm)
                       << " points complete, " << counts.diverged << " diverged; "
                       << divergedEverywhere << " diverged and " << failedEverywhere
                       << " failed in this run; index " << spec.outDir << "/index.h5\n";
-            if (counts.collapsed > 0)
+            if (counts.noUpdate > 0)
             {
-                std::cerr << "wfl-sweep: warning: " << counts.collapsed
-                          << " complete points end with a collapsed model (one class for at least 90 % of "
-                             "the test images: final_top_class_share in the index)\n";
+                std::cerr << "wfl-sweep: warning: " << counts.noUpdate
+                          << " complete points had no update reach the server in any round (their model "
+                             "is the initial one: rounds_with_updates = 0 in the index)\n";
+            }
+            if (counts.nearConstant > 0)
+            {
+                std::cerr << "wfl-sweep: warning: " << counts.nearConstant
+                          << " complete points end with a near-constant model (one class for at least 90 % "
+                             "of the test images: final_top_class_share in the index; collapsed or never "
+                             "trained, their wfl-run logs say which)\n";
             }
         }
     }

@@ -176,7 +176,9 @@ TEST(Sweep, FailedAndDivergedPointsHaveTheirOwnStatusAndDoNotStopTheOthers)
     EXPECT_GT(share[0], 0.0);
     EXPECT_LT(share[0], 0.9);
     EXPECT_TRUE(std::isnan(share[1])) << "a failed point has no trace";
-    EXPECT_EQ(ReadRootAttribute(index, "collapsed_points"), "0");
+    EXPECT_EQ(ReadColumn(index, "/points/rounds_with_updates")[0], finalRound[0]);
+    EXPECT_EQ(ReadRootAttribute(index, "near_constant_points"), "0");
+    EXPECT_EQ(ReadRootAttribute(index, "no_update_points"), "0");
 
     // A diverged point is finished: a re-run does not run it again (its log
     // stays), and a sweep whose points all finished exits 0.
