@@ -175,9 +175,9 @@ def plot_all(sweep):
         plot_bits.plot_all(sweep)
 
 
-# wfl's kCollapsedShare (model/numeric/evaluation.h): one class given to at
+# wfl's kNearConstantShare (model/numeric/evaluation.h): one class given to at
 # least this share of the test images.
-COLLAPSED_SHARE = 0.9
+NEAR_CONSTANT_SHARE = 0.9
 
 
 def note_near_constant(index):
@@ -191,7 +191,7 @@ def note_near_constant(index):
         return  # an index from before the column
     share = np.asarray(share, dtype=float)
     updated = np.asarray(cols.get("rounds_with_updates", np.ones(len(share))), dtype=float) > 0
-    for i in np.flatnonzero((cols["status"] == "complete") & updated & (share >= COLLAPSED_SHARE)):
+    for i in np.flatnonzero((cols["status"] == "complete") & updated & (share >= NEAR_CONSTANT_SHARE)):
         axes = " ".join("%s=%s" % (k, cols["axis:" + k][i]) for k in index["axes"]
                         if str(cols["axis:" + k][i]) != "")
         note("near-constant model (collapsed or never trained: its log says which): %s seed=%s "

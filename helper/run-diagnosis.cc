@@ -155,7 +155,7 @@ CompletionWarnings(const ScenarioConfig& config, const RunDiagnosis& d)
     {
         return {NothingReceivedMessage(config, d)};
     }
-    if (d.finalTopClassShare >= kCollapsedShare)
+    if (d.finalTopClassShare >= kNearConstantShare)
     {
         return {NearConstantModelMessage(config, d)};
     }

@@ -249,7 +249,7 @@ WriteSweepIndex(const std::string& outDir,
             // The two warnings of run-diagnosis.h, by the same rules.
             const bool finished = s.status == "complete" && s.finalRound > 0;
             noUpdate += finished && s.roundsWithUpdates == 0;
-            nearConstant += finished && s.roundsWithUpdates > 0 && s.finalTopClassShare >= kCollapsedShare;
+            nearConstant += finished && s.roundsWithUpdates > 0 && s.finalTopClassShare >= kNearConstantShare;
         }
         WriteAttribute(file, "schema_version", kSweepIndexSchemaVersion);
         WriteAttribute(file, "kind", std::string("wfl-sweep-index"));

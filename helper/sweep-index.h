@@ -28,7 +28,7 @@ struct PointSummary
     double finalAccuracy = NAN;
     double bestAccuracy = NAN;
     /// /rounds/test_top_class_share of the last evaluated round (at least
-    /// kCollapsedShare: collapsed), NaN if unknown (no evaluation, or a trace
+    /// kNearConstantShare: near-constant model), NaN if unknown (no evaluation, or a trace
     /// from before the column).
     double finalTopClassShare = NAN;
     int64_t roundsWithUpdates = 0; ///< rounds in which some client's update reached the server
@@ -59,7 +59,7 @@ struct SweepIndexCounts
     size_t diverged = 0;
     size_t failed = 0;
     size_t noUpdate = 0;      ///< complete, but no update reached the server in any round
-    size_t nearConstant = 0;  ///< complete, updated, but the final model gives one class to >= kCollapsedShare
+    size_t nearConstant = 0;  ///< complete, updated, but the final model gives one class to >= kNearConstantShare
 };
 
 /// Write OUT/index.h5 for all points.

@@ -29,7 +29,7 @@ struct RoundRecord
     double simTimeS = 0.0;      ///< ns-3 clock at the end of the round (s)
     double testAccuracy = 0.0;  ///< NaN in rounds without evaluation
     double testLoss = 0.0;      ///< NaN in rounds without evaluation (nats)
-    /// TopClassShare of the evaluation (near 1: collapsed), NaN in rounds
+    /// TopClassShare of the evaluation (near 1: near-constant model), NaN in rounds
     /// without evaluation.
     double testTopClassShare = 0.0;
     double trainLoss = 0.0;     ///< sample-weighted mean of the clients' local losses

@@ -4,7 +4,7 @@
  * has finite losses, so the divergence checks pass it. The evaluation
  * records the share of the most-predicted class (TopClassShare,
  * /rounds/test_top_class_share), and wfl-run ends a run whose final share is
- * at least kCollapsedShare with a warning (run-diagnosis.h): collapsed, or
+ * at least kNearConstantShare with a warning (run-diagnosis.h): collapsed, or
  * never trained, told apart by the train loss; and a run no update reached
  * with a warning of its own.
  */

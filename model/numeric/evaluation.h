@@ -22,14 +22,16 @@ struct Metrics
 };
 
 /**
- * A model whose predictions barely depend on its input (after a step that
- * left almost every ReLU dead) has finite losses, so no divergence check
+ * A model whose predictions barely depend on its input (collapsed after a
+ * step that left almost every ReLU dead, or never trained past a fresh
+ * CNN's near-constant output) has finite losses, so no divergence check
  * sees it; its sign is one class taking nearly every prediction. wfl calls
- * a model collapsed when one class takes at least this share of a test set.
- * Assumption: test sets with no class near this share (wfl's are balanced:
- * Fashion-MNIST and the synthetic clusters have 1/C of each class).
+ * a model near-constant when one class takes at least this share of a test
+ * set (run-diagnosis.h tells the two causes apart). Assumption: test sets
+ * with no class near this share (wfl's are balanced: Fashion-MNIST and the
+ * synthetic clusters have 1/C of each class).
  */
-constexpr double kCollapsedShare = 0.9;
+constexpr double kNearConstantShare = 0.9;
 
 /// The largest share of the samples given one class (1/C for an even
 /// spread over C classes, 1 for a constant prediction); NaN if none.
