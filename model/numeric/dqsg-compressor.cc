@@ -1,5 +1,6 @@
 #include "dqsg-compressor.h"
 
+#include "largest-fitting.h"
 #include "random.h"
 #include "symbol-bits.h"
 
@@ -63,13 +64,12 @@ bool
 FitDitherLadder(const std::vector<size_t>& sizes, double budget, int32_t& levels, size_t& bucket)
 {
     const auto fits = [&](int32_t q, size_t b) { return BucketedRawBits(sizes, b, DitherAlphabet(q)) <= budget; };
-    for (int32_t q = levels; q >= 0; --q)
+    // The largest Q <= levels that fits (the bits grow with Q).
+    const int32_t q = LargestFitting<int32_t>(0, levels, [&](int32_t candidate) { return fits(candidate, bucket); });
+    if (q >= 0)
     {
-        if (fits(q, bucket))
-        {
-            levels = q;
-            return true;
-        }
+        levels = q;
+        return true;
     }
     // Fewer scales at one bit: double the bucket until one bucket holds the largest part.
     const size_t largest = sizes.empty() ? 1 : *std::max_element(sizes.begin(), sizes.end());

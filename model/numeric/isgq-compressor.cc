@@ -1,5 +1,6 @@
 #include "isgq-compressor.h"
 
+#include "largest-fitting.h"
 #include "layer-factors-check.h"
 #include "random.h"
 #include "symbol-bits.h"
@@ -119,9 +120,13 @@ IsgqCompressor::Encode(const float* g, size_t dim, const CompressionContext& con
     // The ladder: Q down to 1, then larger buckets at Q = 1.
     int32_t levels = m_params.levels;
     size_t bucket = m_params.bucket;
-    while (levels > 1 && totalBits(levels, bucket) > context.bitBudget)
+    // The largest Q <= levels that fits (every segment's bits, factored or
+    // direct, grow with Q), or 1.
+    if (levels > 1)
     {
-        --levels;
+        levels = std::max<int32_t>(1, LargestFitting<int32_t>(1, levels, [&](int32_t q) {
+                                       return totalBits(q, bucket) <= context.bitBudget;
+                                   }));
     }
     size_t largest = 1;
     for (size_t k = 0; k < segments.size(); ++k)
