@@ -93,6 +93,78 @@ TEST(Qcs, BudgetIsHonouredWithTheBestShape)
     EXPECT_EQ(dynamic_cast<QcsClientState&>(*state).residual, g);
 }
 
+namespace
+{
+
+/// QcsFit as it was: every Q up to maxLevels (the oracle of the pruned scan).
+QcsShape
+FullScanFit(size_t bucket, size_t buckets, double budget, size_t maxRows, int32_t maxLevels)
+{
+    QcsShape best;
+    double bestGamma = std::numeric_limits<double>::infinity();
+    const double perBucket = budget / static_cast<double>(buckets) - kScaleBits;
+    if (!(perBucket > 0.0))
+    {
+        return best;
+    }
+    for (int32_t q = 0; q <= maxLevels; ++q)
+    {
+        const double byBudget = std::floor(perBucket / std::log2(q > 0 ? 2.0 * q + 1.0 : 2.0));
+        size_t k = static_cast<size_t>(std::min(static_cast<double>(maxRows), byBudget));
+        while (k >= 1 && QcsRawBits(buckets, k, q) > budget)
+        {
+            --k;
+        }
+        if (k == 0)
+        {
+            break;
+        }
+        const double gamma = QcsGamma(bucket, k, q);
+        if (gamma < bestGamma)
+        {
+            bestGamma = gamma;
+            best = QcsShape{k, q};
+        }
+    }
+    return best;
+}
+
+} // namespace
+
+/*
+ * The fit stops its scan over Q once no larger Q can beat the best shape
+ * (a lower bound on gamma); the shape must be the full scan's, for the
+ * sweeps' settings (levels 32767) and small ones, over budgets from nothing
+ * to 40 bits a coordinate. Breaks tried: a bound without its - 1 (so it
+ * prunes too early) fails; the bound without its + 1 row of margin passes,
+ * so this test does not show the margin is needed (it is there for a
+ * rounding the budgets here do not hit).
+ */
+TEST(Qcs, PrunedFitEqualsTheFullScan)
+{
+    for (size_t bucket : {size_t{2}, size_t{16}, size_t{256}, size_t{1024}, size_t{4096}})
+    {
+        for (size_t buckets : {size_t{1}, size_t{61}})
+        {
+            for (int32_t maxLevels : {0, 1, 4, 127, 32767})
+            {
+                for (size_t maxRows : {size_t{1}, bucket})
+                {
+                    const double dim = static_cast<double>(bucket * buckets);
+                    for (double perCoordinate = 0.0; perCoordinate <= 40.0; perCoordinate += 0.61)
+                    {
+                        const double budget = perCoordinate * dim;
+                        const QcsShape a = QcsFit(bucket, buckets, budget, maxRows, maxLevels);
+                        const QcsShape b = FullScanFit(bucket, buckets, budget, maxRows, maxLevels);
+                        ASSERT_EQ(a.rows, b.rows) << bucket << " " << buckets << " " << budget;
+                        ASSERT_EQ(a.levels, b.levels) << bucket << " " << buckets << " " << budget;
+                    }
+                }
+            }
+        }
+    }
+}
+
 /*
  * Determinism: the same (seed, client, round) gives bit-identical symbols
  * and output, also when clients encode concurrently on threads; another
