@@ -161,6 +161,11 @@ TEST(Layout, FedSgdUpdateFactorsMultiplyToTheUpdate)
                                                                  static_cast<Eigen::Index>(t.shape[0]),
                                                                  static_cast<Eigen::Index>(t.shape[1]));
         EXPECT_LT(RelativeError(f.error.transpose() * f.input, delta), 1e-4) << t.name;
+        // The allowance for the weights' rounding (test-isgq's rounded
+        // update): set, and far inside the relative bound for O(1) weights,
+        // so a mis-wired factor is still refused.
+        EXPECT_GT(f.roundingAllowance, 0.0) << t.name;
+        EXPECT_LT(f.roundingAllowance, 1e-3 * static_cast<double>(delta.norm())) << t.name;
     }
     spec.localSteps = 2;
     Rng again(7, "batches");

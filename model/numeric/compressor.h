@@ -72,6 +72,10 @@ struct LayerFactors
     size_t tensor = 0;       ///< index of the weight tensor in the layout
     Eigen::MatrixXf input;   ///< X [batch x in]
     Eigen::MatrixXf error;   ///< Delta [batch x out]
+    /// How far the update may lie from Delta^T X by the float rounding of
+    /// the parameters it is the difference of (Frobenius norm; set by the
+    /// trainer, local-trainer.cc): ValidatedLayerFactors allows it.
+    double roundingAllowance = 0.0;
 };
 
 /// What one encoding or decoding call may use.

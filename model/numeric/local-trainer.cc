@@ -3,6 +3,7 @@
 #include "random.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace wfl
 {
@@ -77,9 +78,19 @@ LocalTrainer::Train(const Eigen::VectorXf& global,
     if (factors)
     {
         update.factors = m_model->Factors();
+        const ParameterLayout layout = m_model->Layout();
         for (LayerFactors& f : update.factors)
         {
             f.error *= -static_cast<float>(spec.learningRate);
+            // delta = fl(w - lr g) - w: the new weight is off by at most half
+            // an ulp, 2^-24 |w_new| an entry, and the subtraction adds at most
+            // 2^-24 |delta| (exact when w_new and w are within 2x, Sterbenz);
+            // twice that in norm, for the factors' own float product.
+            const TensorLayout& t = layout[f.tensor];
+            const auto at = static_cast<Eigen::Index>(t.offset);
+            const auto size = static_cast<Eigen::Index>(t.Size());
+            f.roundingAllowance =
+                std::ldexp(static_cast<double>(m_params.segment(at, size).norm() + update.delta.segment(at, size).norm()), -23);
         }
         m_model->RecordFactors(false);
     }
