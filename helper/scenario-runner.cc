@@ -229,29 +229,24 @@ RunScenario(const ParsedArguments& arguments, std::ostream* progress)
     auto onRound = [&](const RoundRecord& record) {
         summary.rounds = record.round;
         summary.diagnosis.Add(record);
-        if (!std::isnan(record.testAccuracy))
+        if (progress != nullptr && !std::isnan(record.testAccuracy))
         {
-            summary.finalAccuracy = record.testAccuracy;
-            summary.finalLoss = record.testLoss;
-            if (progress)
+            const double elapsed = std::chrono::duration<double>(
+                                       std::chrono::steady_clock::now() - wallStart)
+                                       .count();
+            *progress << "round " << record.round << "/" << config.rounds << std::fixed
+                      << std::setprecision(4) << "  test_accuracy " << record.testAccuracy
+                      << "  test_loss " << record.testLoss << "  train_loss "
+                      << record.trainLoss;
+            if (!std::isnan(record.uplink.meanRxSnrDb))
             {
-                const double elapsed = std::chrono::duration<double>(
-                                           std::chrono::steady_clock::now() - wallStart)
-                                           .count();
-                *progress << "round " << record.round << "/" << config.rounds << std::fixed
-                          << std::setprecision(4) << "  test_accuracy " << record.testAccuracy
-                          << "  test_loss " << record.testLoss << "  train_loss "
-                          << record.trainLoss;
-                if (!std::isnan(record.uplink.meanRxSnrDb))
-                {
-                    *progress << std::setprecision(3) << "  nmse " << record.uplink.nmse
-                              << std::setprecision(1) << "  rx_snr_db " << record.uplink.meanRxSnrDb
-                              << "  active " << record.uplink.activeClients << "/"
-                              << record.participants;
-                }
-                *progress << std::setprecision(1) << "  wall " << elapsed
-                          << " s" << std::endl;
+                *progress << std::setprecision(3) << "  nmse " << record.uplink.nmse
+                          << std::setprecision(1) << "  rx_snr_db " << record.uplink.meanRxSnrDb
+                          << "  active " << record.uplink.activeClients << "/"
+                          << record.participants;
             }
+            *progress << std::setprecision(1) << "  wall " << elapsed
+                      << " s" << std::endl;
         }
     };
     apps.server->TraceConnectWithoutContext(

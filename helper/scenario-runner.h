@@ -31,8 +31,6 @@ struct RunSummary
     uint32_t rounds = 0;
     uint32_t divergedRound = 0;    ///< 0 unless training diverged (then the last round)
     std::string divergedMessage;   ///< one line: the round and the likely causes
-    double finalAccuracy = 0.0;
-    double finalLoss = 0.0;
     RunDiagnosis diagnosis;            ///< what the rounds said
     std::vector<std::string> warnings; ///< one line each (CompletionWarnings), for a completed run
     double wallSeconds = 0.0;

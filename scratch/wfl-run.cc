@@ -60,7 +60,7 @@ main(int argc, char** argv)
         }
         std::cout.unsetf(std::ios::floatfield);
         std::cout << std::setprecision(4) << "done: " << summary.rounds << " rounds, final test accuracy "
-                  << summary.finalAccuracy << ", " << summary.wallSeconds << " s wall\n"
+                  << summary.diagnosis.finalAccuracy << ", " << summary.wallSeconds << " s wall\n"
                   << "trace: " << summary.tracePath << "\n";
         // A finished run with a useless model: said, not exit-coded (the
         // trace is complete, and its rounds record why: run-diagnosis.h).

@@ -10,16 +10,10 @@
  */
 #include "aggregator.h"
 #include "evaluation.h"
-#include "federation-helper.h"
-#include "learning-task.h"
-#include "random.h"
 #include "run-diagnosis.h"
 #include "scenario-runner.h"
+#include "small-federation.h"
 #include "test-util.h"
-
-#include "ns3/node-container.h"
-#include "ns3/simulator.h"
-#include "ns3/uinteger.h"
 
 #include <gtest/gtest.h>
 
@@ -57,34 +51,15 @@ class ZeroModelInRoundAggregator : public Aggregator
 std::vector<RoundRecord>
 RunWithZeroedModelIn(uint32_t badRound)
 {
-    auto data = wfltest::SmallData(7);
-    Rng rng(7, "partition");
-    LocalTrainingSpec training;
-    training.learningRate = 0.1;
-    training.localSteps = 2;
     ModelSpec model;
     model.kind = "mlp";
     model.hidden = {16};
-    auto task = std::make_shared<LearningTask>(
-        data, PartitionIid(static_cast<int>(data->train.Count()), 4, 0.0, rng), model, training, 7);
-    ns3::NodeContainer server(1);
-    ns3::NodeContainer clients(4);
-    FederationHelper helper;
-    helper.SetServerAttribute("Rounds", ns3::UintegerValue(6));
-    helper.SetServerAttribute("EvalEvery", ns3::UintegerValue(1));
     auto aggregator = ns3::CreateObject<ZeroModelInRoundAggregator>();
     aggregator->badRound = badRound;
-    helper.SetAggregator(aggregator);
-    FederationApps apps = helper.Install(server.Get(0), clients, task);
-    aggregator->global = &apps.server->GetGlobalParameters();
-    std::vector<RoundRecord> records;
-    apps.server->TraceConnectWithoutContext(
-        "RoundCompleted", ns3::MakeCallback(+[](std::vector<RoundRecord>* out, const RoundRecord& r) {
-                              out->push_back(r);
-                          }).Bind(&records));
-    ns3::Simulator::Run();
-    ns3::Simulator::Destroy();
-    return records;
+    return wfltest::RunSmallFederation(model, 7, aggregator, 6, 1, [&](FederatedServer& server) {
+               aggregator->global = &server.GetGlobalParameters();
+           })
+        .records;
 }
 
 } // namespace

@@ -8,6 +8,7 @@
 #include "learning-task.h"
 #include "random.h"
 #include "scenario-runner.h"
+#include "small-federation.h"
 #include "test-util.h"
 
 #include "ns3/node-container.h"
@@ -68,33 +69,14 @@ TEST(Divergence, NonFiniteModelStopsTheRunAtThatRound)
     // of round 4), which fails here.
     for (uint32_t badRound : {0u, 3u})
     {
-        auto data = SmallData(5);
-        Rng rng(5, "partition");
-        LocalTrainingSpec training;
-        training.learningRate = 0.1;
-        training.localSteps = 2;
         ModelSpec model;
         model.kind = "softmax";
-        auto task = std::make_shared<LearningTask>(
-            data, PartitionIid(static_cast<int>(data->train.Count()), 4, 0.0, rng), model, training, 5);
-        ns3::NodeContainer server(1);
-        ns3::NodeContainer clients(4);
-        FederationHelper helper;
-        helper.SetServerAttribute("Rounds", ns3::UintegerValue(6));
-        helper.SetServerAttribute("EvalEvery", ns3::UintegerValue(100));
         auto aggregator = ns3::CreateObject<NanInRoundAggregator>();
         aggregator->badRound = badRound;
-        helper.SetAggregator(aggregator);
-        FederationApps apps = helper.Install(server.Get(0), clients, task);
-        std::vector<RoundRecord> records;
-        apps.server->TraceConnectWithoutContext(
-            "RoundCompleted", ns3::MakeCallback(+[](std::vector<RoundRecord>* out, const RoundRecord& r) {
-                                  out->push_back(r);
-                              }).Bind(&records));
-        ns3::Simulator::Run();
-        const uint32_t diverged = apps.server->GetDivergedRound();
-        const uint32_t completed = apps.server->GetCompletedRounds();
-        ns3::Simulator::Destroy();
+        const wfltest::SmallFederationRun run = wfltest::RunSmallFederation(model, 5, aggregator, 6, 100);
+        const uint32_t diverged = run.divergedRound;
+        const uint32_t completed = run.completedRounds;
+        const std::vector<RoundRecord>& records = run.records;
         EXPECT_EQ(diverged, badRound);
         EXPECT_EQ(completed, badRound == 0 ? 6u : badRound);
         ASSERT_EQ(records.size(), completed);
