@@ -38,15 +38,16 @@ MapHistogram(const Symbol* s, size_t n, int32_t lo, int32_t hi)
 
 } // namespace
 
-// Both paths (packed lanes in 2, 4 or 8 words up to 32 values, tables
-// beyond), at each width boundary, for 32- and 16-bit symbols, fed in blocks
-// of random length 0..300 (not multiples of 16, so lanes and tails mix), over
-// 30,000 symbols (7 lane flushes at 255 rounds of 16), with Counts() asked
-// midway (lanes not yet emptied) and at the end: equal to a map histogram.
-// Breaks tried, each fails: the lanes emptied every 256 rounds (range 1: a
-// byte wraps to 0); Counts() without the lanes not yet emptied; 4 words for
-// 17 values (the 17th never counted); a word emptied into the counts of
-// values w + b instead of 4 w + b.
+// Both paths (packed nibble lanes in 1, 2 or 4 words up to 32 values,
+// tables beyond), at each width boundary, for 32- and 16-bit symbols, fed in
+// blocks of random length 0..300 (not multiples of 16, so lanes and tails
+// mix), over 30,000 symbols (125 nibble spills at 15 rounds of 16, 7 byte
+// emptyings at 17 spills), with Counts() asked midway (lanes not yet
+// emptied) and at the end: equal to a map histogram. Breaks tried, each
+// fails: nibbles spilled every 16 rounds (range 1: a nibble wraps to 0);
+// bytes emptied every 18 spills (a byte wraps); Counts() without the nibbles
+// not yet spilled; even and odd bytes swapped when emptied; one word for 9
+// values (the 9th never counted).
 TEST(SymbolCounter, BlocksOfAnyLengthMatchAMapHistogram)
 {
     Rng rng(5, "symbol-counter");

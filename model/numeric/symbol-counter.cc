@@ -21,7 +21,7 @@ SymbolCounter::SymbolCounter(int32_t lo, int32_t hi, size_t emptyTablesEvery)
     m_width = static_cast<size_t>(width);
     if (width <= kPackedValues)
     {
-        m_words = width <= 8 ? 2 : width <= 16 ? 4 : 8;
+        m_words = width <= 8 ? 1 : width <= 16 ? 2 : 4;
         m_counts.assign(static_cast<size_t>(kPackedValues), 0);
     }
     else
@@ -49,14 +49,14 @@ SymbolCounter::AddAny(const Symbol* s, size_t n)
 {
     switch (m_words)
     {
+    case 1:
+        AddPacked<1>(s, n);
+        break;
     case 2:
         AddPacked<2>(s, n);
         break;
     case 4:
         AddPacked<4>(s, n);
-        break;
-    case 8:
-        AddPacked<8>(s, n);
         break;
     default:
         AddToTables(s, n);
@@ -101,23 +101,27 @@ SymbolCounter::AddPacked(const Symbol* s, size_t n)
         U32x16 words[Words];
         for (size_t w = 0; w < Words; ++w)
         {
-            std::memcpy(&words[w], m_lanes[w], sizeof(U32x16));
+            std::memcpy(&words[w], m_nibbles[w], sizeof(U32x16));
         }
-        const size_t rounds = std::min(kRoundsPerFlush - m_rounds, (n - i) / kLanes);
+        const size_t rounds = std::min(kRoundsPerSpill - m_rounds, (n - i) / kLanes);
         for (size_t r = 0; r < rounds; ++r, i += kLanes)
         {
             const auto v = (U32x16)(Load16(s + i) - m_lo); // a bitcast (GCC vector cast)
-            const U32x16 one = 1u << ((v & 3u) * 8u);
-            if (Words == 2)
+            const U32x16 one = 1u << ((v & 7u) * 4u);
+            if (Words == 1)
+            {
+                words[0] += one;
+            }
+            else if (Words == 2)
             {
                 // One comparison picks the word (a shift and a second one saved).
-                const auto isLow = (U32x16)(v < 4u); // all ones where v < 4
+                const auto isLow = (U32x16)(v < 8u); // all ones where v < 8
                 words[0] += one & isLow;
                 words[Words - 1] += one & ~isLow;
             }
             else
             {
-                const U32x16 word = v >> 2u;
+                const U32x16 word = v >> 3u;
                 for (size_t w = 0; w < Words; ++w)
                 {
                     words[w] += one & (U32x16)(word == static_cast<uint32_t>(w)); // all ones where equal
@@ -126,12 +130,12 @@ SymbolCounter::AddPacked(const Symbol* s, size_t n)
         }
         for (size_t w = 0; w < Words; ++w)
         {
-            std::memcpy(m_lanes[w], &words[w], sizeof(U32x16));
+            std::memcpy(m_nibbles[w], &words[w], sizeof(U32x16));
         }
         m_rounds += rounds;
-        if (m_rounds == kRoundsPerFlush)
+        if (m_rounds == kRoundsPerSpill)
         {
-            EmptyLanes();
+            SpillNibbles();
         }
     }
     for (; i < n; ++i)
@@ -141,7 +145,31 @@ SymbolCounter::AddPacked(const Symbol* s, size_t n)
 }
 
 void
-SymbolCounter::EmptyLanes()
+SymbolCounter::SpillNibbles()
+{
+    for (size_t w = 0; w < m_words; ++w)
+    {
+        U32x16 nibbles;
+        U32x16 even;
+        U32x16 odd;
+        std::memcpy(&nibbles, m_nibbles[w], sizeof(U32x16));
+        std::memcpy(&even, m_evenBytes[w], sizeof(U32x16));
+        std::memcpy(&odd, m_oddBytes[w], sizeof(U32x16));
+        even += nibbles & 0x0f0f0f0fu;
+        odd += (nibbles >> 4u) & 0x0f0f0f0fu;
+        std::memcpy(m_evenBytes[w], &even, sizeof(U32x16));
+        std::memcpy(m_oddBytes[w], &odd, sizeof(U32x16));
+        std::fill(m_nibbles[w], m_nibbles[w] + kLanes, 0u);
+    }
+    m_rounds = 0;
+    if (++m_spills == kSpillsPerEmpty)
+    {
+        EmptyBytes();
+    }
+}
+
+void
+SymbolCounter::EmptyBytes()
 {
     for (size_t w = 0; w < m_words; ++w)
     {
@@ -149,12 +177,14 @@ SymbolCounter::EmptyLanes()
         {
             for (size_t b = 0; b < 4; ++b)
             {
-                m_counts[4 * w + b] += (m_lanes[w][k] >> (8 * b)) & 0xffu;
+                m_counts[8 * w + 2 * b] += (m_evenBytes[w][k] >> (8 * b)) & 0xffu;
+                m_counts[8 * w + 2 * b + 1] += (m_oddBytes[w][k] >> (8 * b)) & 0xffu;
             }
-            m_lanes[w][k] = 0;
+            m_evenBytes[w][k] = 0;
+            m_oddBytes[w][k] = 0;
         }
     }
-    m_rounds = 0;
+    m_spills = 0;
 }
 
 template <typename Symbol>
@@ -203,10 +233,13 @@ SymbolCounter::Counts() const
     {
         for (size_t v = 0; v < m_width; ++v)
         {
+            const size_t w = v / 8;
+            const size_t j = v % 8; // nibble j of word w; byte j / 2 of the even (j even) or odd bytes
+            const uint32_t(&bytes)[kLanes] = j % 2 == 0 ? m_evenBytes[w] : m_oddBytes[w];
             counts[v] = m_counts[v];
             for (size_t k = 0; k < kLanes; ++k)
             {
-                counts[v] += (m_lanes[v / 4][k] >> (8 * (v % 4))) & 0xffu;
+                counts[v] += ((m_nibbles[w][k] >> (4 * j)) & 0xfu) + ((bytes[k] >> (8 * (j / 2))) & 0xffu);
             }
         }
         return counts;
