@@ -113,10 +113,26 @@ DitherDequantize(const DitheredVector& q, Rng& dither, float* out)
             const size_t count = std::min(kDrawBlock, end - first);
             lanes.FillCentred(u, count);
             const int16_t* symbols = q.symbols.data() + first;
-            const float half = q.levels > 0 ? 1.0F : 0.5F; // one-bit levels are +-1/2
-            for (size_t t = 0; t < count; ++t)
+            float* x = out + first;
+            if (!(scale > 0.0F))
             {
-                out[first + t] = scale > 0.0F ? DitherReconstruct(scale, half, symbols[t], u[t]) : 0.0F;
+                std::fill(x, x + count, 0.0F);
+            }
+            else if (q.levels > 0)
+            {
+                // half = 1 as a constant, so the product by it is folded away
+                // (exact either way): one vector op fewer per 16 entries.
+                for (size_t t = 0; t < count; ++t)
+                {
+                    x[t] = DitherReconstruct(scale, 1.0F, symbols[t], u[t]);
+                }
+            }
+            else
+            {
+                for (size_t t = 0; t < count; ++t)
+                {
+                    x[t] = DitherReconstruct(scale, 0.5F, symbols[t], u[t]); // one-bit levels are +-1/2
+                }
             }
         }
     }
