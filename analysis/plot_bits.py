@@ -18,6 +18,10 @@ panel (model, partition, link; a link with a channel also names its SNR):
   Points where no client ever sent anything (no budget fitted; the model never
   moved) are not on any curve: they are listed on the figure and on stderr.
   Points where some client-rounds sent nothing are drawn hollow.
+  Points where a seed's final model is near-constant (one class for at least
+  wfl_index.NEAR_CONSTANT_SHARE of the test images: collapsed or never
+  trained, though updates reached the server) carry a red x: their mean is
+  pulled towards chance by that seed, not by the compressor's rate.
 - accuracy_vs_channel_uses_per_coordinate_<panel> (sweeps with a channel):
   the same against mean channel uses per round / D, with the over-the-air
   schemes (rlc, analog) beside each digital compressor at equal channel uses.
@@ -105,11 +109,23 @@ def budget_text(sweep, i, config, dim):
     return ", ".join(values) or "no budget"
 
 
+def near_constant(sweep):
+    """Per point: True where the final model is near-constant (an index from
+    before the column final_top_class_share: all False)."""
+    share = sweep.cols.get("final_top_class_share")
+    if share is None:
+        return np.zeros(len(sweep.cols["final_accuracy"]), dtype=bool)
+    return np.asarray(share, dtype=float) >= wfl_index.NEAR_CONSTANT_SHARE
+
+
 def collect(sweep):
-    """Per panel: curves {name: {x_bits, x_uses, mean, min, max, partial}} (sorted by
-    bits), references {label: accuracy mean}, and the list of points where nothing
-    fitted. Only complete points; seeds of one setting (same axis values) averaged."""
+    """Per panel: curves {name: {x_bits, x_uses, mean, min, max, partial, count,
+    near_constant}} (sorted by bits), references {label: accuracy mean}, and the
+    list of points where nothing fitted. Only complete points; seeds of one
+    setting (same axis values) averaged; near_constant counts its seeds whose
+    final model is near-constant."""
     acc = np.asarray(sweep.cols["final_accuracy"], dtype=float)
+    constant = near_constant(sweep)
     cells, ideal, silent = {}, {}, {}
     for i in np.flatnonzero(sweep.complete & np.isfinite(acc)):
         trace = sweep.trace(i)
@@ -133,7 +149,8 @@ def collect(sweep):
             continue
         setting = sweep.group_of(i, sweep.index["axes"])
         cells.setdefault(panel, {}).setdefault(name, {}).setdefault(setting, []).append(
-            (m["bpc"] if digital else np.nan, m["upc"], acc[i], m["sent"] if digital else 1.0))
+            (m["bpc"] if digital else np.nan, m["upc"], acc[i], m["sent"] if digital else 1.0,
+             1.0 if constant[i] else 0.0))
     result = {}
     for panel in sorted(set(cells) | set(silent)):
         by_name = cells.get(panel, {})
@@ -146,15 +163,16 @@ def collect(sweep):
 
 
 def summarize(settings):
-    """One curve from {setting: [(bpc, upc, accuracy, sent share)] over seeds}."""
+    """One curve from {setting: [(bpc, upc, accuracy, sent share, near-constant)]
+    over seeds}."""
     rows = []
     for samples in settings.values():
         s = np.array(samples, dtype=float)
         rows.append((np.mean(s[:, 0]), np.mean(s[:, 1]), s[:, 2].mean(), s[:, 2].min(),
-                     s[:, 2].max(), bool((s[:, 3] < 1.0).any()), len(s)))
+                     s[:, 2].max(), bool((s[:, 3] < 1.0).any()), len(s), int(s[:, 4].sum())))
     rows.sort(key=lambda r: (r[0], r[1]))
     cols = list(zip(*rows))
-    names = ("x_bits", "x_uses", "mean", "min", "max", "partial", "count")
+    names = ("x_bits", "x_uses", "mean", "min", "max", "partial", "count", "near_constant")
     return {n: np.array(c) for n, c in zip(names, cols)}
 
 
@@ -182,6 +200,10 @@ def draw(sweep, panel, data, x_name, xlabel, stem, names):
         if hollow.any():
             ax.plot(c[x_name][hollow], c["mean"][hollow], style["marker"], color="white",
                     markeredgecolor=color, zorder=3)
+        constant = ok & (c.get("near_constant", np.zeros(len(ok))) > 0)
+        if constant.any():
+            ax.plot(c[x_name][constant], c["mean"][constant], "x", color="red", markersize=9,
+                    markeredgewidth=2, zorder=4)
         drawn += 1
     if drawn == 0:
         plt_close(fig)
@@ -198,7 +220,8 @@ def draw(sweep, panel, data, x_name, xlabel, stem, names):
     if data["silent"]:
         ax.text(0.01, 0.01, "nothing fitted (not drawn):\n" + "\n".join(data["silent"]),
                 transform=ax.transAxes, fontsize=6, va="bottom", ha="left", color="red")
-    ax.legend(title=BAND + "\nhollow: some client-rounds sent nothing", fontsize=7,
+    ax.legend(title=BAND + "\nhollow: some client-rounds sent nothing"
+              "\nred x: a seed's final model near-constant", fontsize=7,
               title_fontsize=7, alignment="left", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     sweep.save(fig, stem + panel_name(panel))
 
@@ -225,13 +248,15 @@ def plot_all(sweep):
 
 
 def table(sweep):
-    """Rows (panel, name, bpc, upc, mean, min, max, seeds, partial) for reports."""
+    """Rows (panel, name, bpc, upc, mean, min, max, seeds, partial, near-constant
+    seeds) for reports."""
     rows = []
     for panel, data in collect(sweep).items():
         for name, c in data["curves"].items():
             for k in range(len(c["mean"])):
                 rows.append((panel, name, c["x_bits"][k], c["x_uses"][k], c["mean"][k],
-                             c["min"][k], c["max"][k], int(c["count"][k]), bool(c["partial"][k])))
+                             c["min"][k], c["max"][k], int(c["count"][k]), bool(c["partial"][k]),
+                             int(c["near_constant"][k])))
     return rows
 
 
@@ -241,10 +266,11 @@ def main(argv):
     index = wfl_index.load_index(argv[0])
     sweep = plot_sweep.Sweep(index, "", ".png", 0.0)
     print("model\tpartition\tlink\tcurve\tbits_per_coord\tuses_per_coord\tacc_mean\t"
-          "acc_min\tacc_max\tseeds\tpartial")
-    for panel, name, bpc, upc, mean, lo, hi, count, partial in table(sweep):
-        print("%s\t%s\t%.4g\t%.4g\t%.4f\t%.4f\t%.4f\t%d\t%s" % (
-            "\t".join(panel), name, bpc, upc, mean, lo, hi, count, "yes" if partial else ""))
+          "acc_min\tacc_max\tseeds\tpartial\tnear_constant_seeds")
+    for panel, name, bpc, upc, mean, lo, hi, count, partial, constant in table(sweep):
+        print("%s\t%s\t%.4g\t%.4g\t%.4f\t%.4f\t%.4f\t%d\t%s\t%d" % (
+            "\t".join(panel), name, bpc, upc, mean, lo, hi, count, "yes" if partial else "",
+            constant))
     for panel, data in collect(sweep).items():
         if data["reference"] is not None:
             print("%s\tideal (uncompressed)\t\t\t%.4f" % ("\t".join(panel), data["reference"]))

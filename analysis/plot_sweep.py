@@ -175,9 +175,7 @@ def plot_all(sweep):
         plot_bits.plot_all(sweep)
 
 
-# wfl's kNearConstantShare (model/numeric/evaluation.h): one class given to at
-# least this share of the test images.
-NEAR_CONSTANT_SHARE = 0.9
+NEAR_CONSTANT_SHARE = wfl_index.NEAR_CONSTANT_SHARE
 
 
 def note_near_constant(index):

@@ -27,6 +27,10 @@ SUPPORTED_SCHEMA_VERSIONS = (1,)
 STATUSES = ("complete", "diverged", "incomplete", "failed", "missing")
 KIND = "wfl-sweep-index"
 INDEX_FILE = "index.h5"
+# wfl's kNearConstantShare (model/numeric/evaluation.h): a final model that
+# gives one class to at least this share of the test images is near-constant
+# (column final_top_class_share; collapsed or never trained).
+NEAR_CONSTANT_SHARE = 0.9
 
 
 def _decode(value):
