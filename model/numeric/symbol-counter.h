@@ -7,9 +7,10 @@
  * Two ways to count, both exact, chosen by the range (hi - lo + 1 values):
  *  - up to kPackedValues = 32 values: each of 16 lanes keeps 4-bit counters
  *    packed eight to a 32-bit word, in W = 1, 2 or 4 words (8, 16 or 32
- *    values); value v adds 1 << 4 (v mod 8) to word v div 8, so a symbol
- *    costs one shift and, with W > 1, a compare and a masked add per word,
- *    whatever its value (2 + 2W vector ops per 16 symbols, W = 1: 3). A
+ *    values); value v adds 1 << 4 (v mod 8) to word v div 8, so 16 symbols
+ *    cost four vector ops (subtract lo, mask, shift, variable shift) and an
+ *    add per word, plus with W > 1 a compare or mask per word, whatever the
+ *    values. A
  *    nibble holds 15, so every 15 rounds of 16 symbols the nibbles are
  *    spilled into byte counters (even and odd nibbles apart, two masks, a
  *    shift and two adds per word), and a byte holds 255 = 17 spills, after
