@@ -13,7 +13,9 @@ panel (model, partition, link; a link with a channel also names its SNR):
   (D = the trace's num_params; a client that sent nothing counts 0), averaged
   over seeds; y = mean final accuracy over seeds, band min..max. The
   uncompressed run (coding.scheme = ideal, same model and partition) is the
-  dashed line. The requested budget (compression.bits) is never the x: a
+  dashed line. A swept learner.* or server.* key (learner.lr, say) makes
+  one curve per value for every scheme ("topk lr=0.1") and one ideal line per
+  value. The requested budget (compression.bits) is never the x: a
   compressor that fits below its budget is drawn where it is.
   Points where no client ever sent anything (no budget fitted; the model never
   moved) are not on any curve: they are listed on the figure and on stderr.
@@ -77,22 +79,42 @@ def panel_of(config):
 ALONG_CURVE = ("compression.bits", "compression.levels")
 
 
+def is_training_key(key):
+    """A swept key of the learner or server (learner.lr, server.optimizer), which
+    makes a curve per value for every scheme; learner.model is a panel."""
+    return key.startswith(("learner.", "server.")) and key != "learner.model"
+
+
+def variant_text(variant):
+    """' lr=0.1, method=mv' for the (key, value) pairs that apply ('' value: not)."""
+    extra = ["%s=%s" % (k.rsplit(".", 1)[-1], v) for k, v in variant if v != ""]
+    return " " + ", ".join(extra) if extra else ""
+
+
 def curve_name(config, variant=()):
     """A curve's name: the compressor of a digital point, else the coding scheme;
-    `variant` the (key, value) of other swept compression keys that apply to the
-    point (e.g. compression.method=mv): each value is its own curve."""
+    `variant` the (key, value) of other swept keys that select a curve: swept
+    compression keys (e.g. compression.method=mv), which apply to digital points
+    only, and learner / server keys (e.g. learner.lr=0.1), which apply to all."""
     scheme = config.get("coding.scheme", "ideal")
     if scheme != "digital":
-        return scheme
-    name = config.get("compression.scheme", "?")
-    extra = ["%s=%s" % (k.rsplit(".", 1)[-1], v) for k, v in variant if v != ""]
-    return name + (" " + ", ".join(extra) if extra else "")
+        return scheme + variant_text([(k, v) for k, v in variant if is_training_key(k)])
+    return config.get("compression.scheme", "?") + variant_text(variant)
 
 
 def variant_of(sweep, i):
-    """The point's values of the swept compression keys that select a curve."""
+    """The point's values of the swept keys that select a curve (compression keys
+    other than the rate, the scheme and the link; learner and server keys)."""
     keys = [k for k in sweep.index["axes"]
-            if k.startswith("compression.") and k not in ALONG_CURVE + (SCHEME_AXIS, "compression.link")]
+            if (k.startswith("compression.") and k not in ALONG_CURVE + (SCHEME_AXIS, "compression.link"))
+            or is_training_key(k)]
+    return tuple(zip(keys, sweep.group_of(i, keys)))
+
+
+def training_variant_of(sweep, i):
+    """The point's values of the swept learner / server keys: the ideal line it is
+    compared with."""
+    keys = [k for k in sweep.index["axes"] if is_training_key(k)]
     return tuple(zip(keys, sweep.group_of(i, keys)))
 
 
@@ -120,8 +142,9 @@ def near_constant(sweep):
 
 def collect(sweep):
     """Per panel: curves {name: {x_bits, x_uses, mean, min, max, partial, count,
-    near_constant}} (sorted by bits), references {label: accuracy mean}, and the
-    list of points where nothing fitted. Only complete points; seeds of one
+    near_constant}} (sorted by bits), references {variant text: ideal accuracy
+    mean} ('' without a swept learner / server key), and the list of points
+    where nothing fitted. Only complete points; seeds of one
     setting (same axis values) averaged; near_constant counts its seeds whose
     final model is near-constant."""
     acc = np.asarray(sweep.cols["final_accuracy"], dtype=float)
@@ -134,7 +157,8 @@ def collect(sweep):
         config = trace["config"]
         model, partition, link = panel_of(config)
         if link == "":
-            ideal.setdefault((model, partition), []).append(acc[i])
+            ideal.setdefault((model, partition), {}).setdefault(
+                variant_text(training_variant_of(sweep, i)), []).append(acc[i])
             continue
         m = measure(trace)
         if m is None:
@@ -156,7 +180,8 @@ def collect(sweep):
         by_name = cells.get(panel, {})
         result[panel] = {
             "curves": {name: summarize(by_name[name]) for name in sorted(by_name)},
-            "reference": float(np.mean(ideal[panel[:2]])) if panel[:2] in ideal else None,
+            "references": {label: float(np.mean(a)) for label, a in
+                           sorted(ideal.get(panel[:2], {}).items())},
             "silent": ["%s (%s)" % (name, "; ".join(sorted(texts, key=wfl_index.sort_key)))
                        for name, texts in sorted(silent.get(panel, {}).items())]}
     return result
@@ -184,7 +209,7 @@ def draw(sweep, panel, data, x_name, xlabel, stem, names):
     """One figure: a curve per name in `names` (those with finite x) and the ideal line."""
     fig, ax = sweep.figure("final test accuracy vs %s\n%s, %s, %s" % ((xlabel.split(" [")[0],)
                                                                        + panel))
-    drawn, ys = 0, [] if data["reference"] is None else [data["reference"]]
+    drawn, ys = 0, list(data["references"].values())
     for n, name in enumerate(names):
         c = data["curves"][name]
         ok = np.isfinite(c[x_name]) & (c[x_name] > 0)
@@ -209,9 +234,10 @@ def draw(sweep, panel, data, x_name, xlabel, stem, names):
         plt_close(fig)
         note("%s: no point with a measured positive %s" % (stem + panel_name(panel), x_name))
         return
-    if data["reference"] is not None:
-        ax.axhline(data["reference"], color="black", linestyle="--", linewidth=1.2,
-                   label="uncompressed (ideal)")
+    for k, (label, value) in enumerate(data["references"].items()):
+        ax.axhline(value, color=("black", "dimgray", "darkgray")[k % 3],
+                   linestyle=("--", ":", "-.")[k // 3 % 3], linewidth=1.2,
+                   label="uncompressed (ideal)" + label)
     ax.set_xscale("log")
     # Zoomed to the data (accuracies of compressors often differ by < 0.05).
     ax.set_ylim(max(0.0, min(ys) - 0.03), min(1.0, max(ys) + 0.03))
@@ -238,7 +264,7 @@ def plot_all(sweep):
     for panel, data in collect(sweep).items():
         for line in data["silent"]:
             note("%s: nothing fitted, not drawn: %s" % (", ".join(panel), line))
-        digital = [n for n in data["curves"] if n not in OTA_SCHEMES]
+        digital = [n for n in data["curves"] if n.split(" ")[0] not in OTA_SCHEMES]
         draw(sweep, panel, data, "x_bits",
              "measured bits per coordinate per client per round [bit]",
              "accuracy_vs_bits_per_coordinate_", digital)
@@ -272,8 +298,8 @@ def main(argv):
             "\t".join(panel), name, bpc, upc, mean, lo, hi, count, "yes" if partial else "",
             constant))
     for panel, data in collect(sweep).items():
-        if data["reference"] is not None:
-            print("%s\tideal (uncompressed)\t\t\t%.4f" % ("\t".join(panel), data["reference"]))
+        for label, value in data["references"].items():
+            print("%s\tideal (uncompressed)%s\t\t\t%.4f" % ("\t".join(panel), label, value))
         for line in data["silent"]:
             print("%s\tnothing fitted: %s" % ("\t".join(panel), line))
     return 0

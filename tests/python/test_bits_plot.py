@@ -113,7 +113,7 @@ def check_curves(c, out):
     data = plot_bits.collect(sweep)
     c.check("panels: pipe and channel 10 dB", sorted(data) == sorted([PIPE, CHANNEL]),
             repr(sorted(data)))
-    pipe = data.get(PIPE, {"curves": {}, "silent": [], "reference": None})
+    pipe = data.get(PIPE, {"curves": {}, "silent": [], "references": {}})
     qsgd = pipe["curves"].get("qsgd")
     # The x is bits / D measured from /clients/bits: 0.5 and 2 here, while the
     # budgets are 1 and 4 bits per coordinate; an x taken from compression.bits
@@ -153,7 +153,7 @@ def check_curves(c, out):
             repr(None if qsgd is None else qsgd["near_constant"]))
     ideal = accuracy(index, coding_scheme="ideal")
     c.check("reference = the ideal runs' mean accuracy",
-            pipe["reference"] is not None and np.isclose(pipe["reference"], ideal.mean()))
+            list(pipe["references"]) == [""] and np.isclose(pipe["references"][""], ideal.mean()))
     channel = data.get(CHANNEL, {"curves": {}})
     rlc, tdma = channel["curves"].get("rlc"), channel["curves"].get("signsgd")
     c.check("channel panel: rlc has no bits (not hollow), channel uses / D per round",
@@ -247,7 +247,7 @@ def check_distinct_styles(c):
              "mean": np.array([0.5, 0.6]), "min": np.array([0.5, 0.6]),
              "max": np.array([0.5, 0.6]), "count": np.array([1, 1]),
              "partial": np.array([False, True])}
-    data = {"curves": {name: curve for name in names}, "silent": [], "reference": 0.7}
+    data = {"curves": {name: curve for name in names}, "silent": [], "references": {"": 0.7}}
     sweep = CapturingSweep()
     plot_bits.draw(sweep, PIPE, data, "x_bits", "bits [bit]", "styles_", names)
     styles = [sweep.styles.get(name) for name in names]
@@ -263,9 +263,36 @@ def check_near_constant_mark(c):
              "max": np.array([0.5, 0.5]), "count": np.array([2, 2]),
              "partial": np.array([False, False]), "near_constant": np.array([0, 1])}
     sweep = CapturingSweep()
-    plot_bits.draw(sweep, PIPE, {"curves": {"qsgd": curve}, "silent": [], "reference": 0.7},
+    plot_bits.draw(sweep, PIPE, {"curves": {"qsgd": curve}, "silent": [], "references": {"": 0.7}},
                    "x_bits", "bits [bit]", "mark_", ["qsgd"])
     c.check("one red x, at (2, 0.3)", sweep.red_x == [(2.0, 0.3)], repr(sweep.red_x))
+
+
+def check_training_variants(c, workdir):
+    """A swept learner.lr: one curve per value for a compressor and for rlc, and
+    one ideal line per value, each the mean of its own ideal runs. Breaks tried,
+    each fails: variant_of without learner keys (the two lrs of signsgd merged
+    into one curve of 4 seeds); one reference for both lrs."""
+    out = os.path.join(workdir, "lr-sweep")
+    axes = AXES + ["learner.lr"]
+    grid = []
+    for lr in ("0.1", "0.3"):
+        for values in (point("ideal"), point("digital", "signsgd"), point("rlc", snr="10")):
+            grid.append(dict(values, **{"learner.lr": lr}))
+    make_sweep(out, axes, [(values, seed, "complete") for values in grid for seed in (1, 2)])
+    finish_traces(out)
+    index = wfl_index.load_index(out)
+    data = plot_bits.collect(plot_sweep.Sweep(index, "", ".png", 0.8))
+    pipe, channel = data.get(PIPE, {"curves": {}, "references": {}}), data.get(CHANNEL, {"curves": {}})
+    c.check("a curve per lr for signsgd (2 seeds each) and for rlc",
+            sorted(pipe["curves"]) == ["signsgd lr=0.1", "signsgd lr=0.3"]
+            and all(list(v["count"]) == [2] for v in pipe["curves"].values())
+            and sorted(channel["curves"]) == ["rlc lr=0.1", "rlc lr=0.3"], repr(data))
+    means = {lr: accuracy(index, coding_scheme="ideal", learner_lr=lr).mean() for lr in ("0.1", "0.3")}
+    refs = pipe["references"]
+    c.check("one ideal line per lr, each its own runs' mean",
+            sorted(refs) == [" lr=0.1", " lr=0.3"] and np.isclose(refs[" lr=0.1"], means["0.1"])
+            and np.isclose(refs[" lr=0.3"], means["0.3"]), repr(refs))
 
 
 def main():
@@ -281,6 +308,7 @@ def main():
     c.run("variant names", check_variant_names)
     c.run("distinct styles", check_distinct_styles)
     c.run("near-constant mark", check_near_constant_mark)
+    c.run("training variants", check_training_variants, os.path.abspath(args.workdir))
     print("%d passed, %d failed" % (c.passed, len(c.failed)))
     return 1 if c.failed else 0
 
