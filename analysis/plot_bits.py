@@ -31,6 +31,7 @@ panel (model, partition, link; a link with a channel also names its SNR):
 
 import os
 import sys
+import textwrap
 
 import numpy as np
 
@@ -125,7 +126,7 @@ def budget_text(sweep, i, config, dim):
         return "%.3g b/coord asked" % (bits / dim)
     panel_keys = (SCHEME_AXIS, "coding.scheme", "data.partition", "data.dirichlet-alpha",
                   "learner.model", "channel.snr-db")
-    other = [k for k in sweep.index["axes"] if k not in panel_keys]
+    other = [k for k in sweep.index["axes"] if k not in panel_keys and not is_training_key(k)]
     values = ["%s=%s" % (k.rsplit(".", 1)[-1], v) for k, v in
               zip(other, sweep.group_of(i, other)) if v != ""]
     return ", ".join(values) or "no budget"
@@ -182,9 +183,19 @@ def collect(sweep):
             "curves": {name: summarize(by_name[name]) for name in sorted(by_name)},
             "references": {label: float(np.mean(a)) for label, a in
                            sorted(ideal.get(panel[:2], {}).items())},
-            "silent": ["%s (%s)" % (name, "; ".join(sorted(texts, key=wfl_index.sort_key)))
-                       for name, texts in sorted(silent.get(panel, {}).items())]}
+            "silent": silent_lines(silent.get(panel, {}))}
     return result
+
+
+def silent_lines(texts_by_name):
+    """'name, name (text; text)' per set of texts: the curves where nothing
+    fitted at the same settings share a line (one compressor per line made a
+    figure's list 20 lines long once learner.lr was swept)."""
+    names_by_texts = {}
+    for name, texts in sorted(texts_by_name.items()):
+        key = "; ".join(sorted(texts, key=wfl_index.sort_key))
+        names_by_texts.setdefault(key, []).append(name)
+    return ["%s (%s)" % (", ".join(names), key) for key, names in names_by_texts.items()]
 
 
 def summarize(settings):
@@ -244,7 +255,8 @@ def draw(sweep, panel, data, x_name, xlabel, stem, names):
     ax.set_xlabel(xlabel)
     ax.set_ylabel("final test accuracy (fraction, 0..1)")
     if data["silent"]:
-        ax.text(0.01, 0.01, "nothing fitted (not drawn):\n" + "\n".join(data["silent"]),
+        lines = [textwrap.fill(line, 85, subsequent_indent="  ") for line in data["silent"]]
+        ax.text(0.01, 0.01, "nothing fitted (not drawn):\n" + "\n".join(lines),
                 transform=ax.transAxes, fontsize=6, va="bottom", ha="left", color="red")
     ax.legend(title=BAND + "\nhollow: some client-rounds sent nothing"
               "\nred x: a seed's final model near-constant", fontsize=7,

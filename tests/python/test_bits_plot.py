@@ -295,6 +295,15 @@ def check_training_variants(c, workdir):
             and np.isclose(refs[" lr=0.3"], means["0.3"]), repr(refs))
 
 
+def check_silent_lines(c):
+    """Curves where nothing fitted at the same settings share one line, in name
+    order; others keep their own (break tried: a line per name fails)."""
+    lines = plot_bits.silent_lines({"qsgd lr=0.3": {"ratio=1", "ratio=0.1"}, "dqsg lr=0.1": {"ratio=0.1", "ratio=1"},
+                                    "qcs lr=0.1": {"ratio=0.1"}})
+    c.check("shared settings share a line", lines == ["dqsg lr=0.1, qsgd lr=0.3 (ratio=0.1; ratio=1)",
+                                                      "qcs lr=0.1 (ratio=0.1)"], repr(lines))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", required=True)
@@ -308,6 +317,7 @@ def main():
     c.run("variant names", check_variant_names)
     c.run("distinct styles", check_distinct_styles)
     c.run("near-constant mark", check_near_constant_mark)
+    c.run("silent lines", check_silent_lines)
     c.run("training variants", check_training_variants, os.path.abspath(args.workdir))
     print("%d passed, %d failed" % (c.passed, len(c.failed)))
     return 1 if c.failed else 0
