@@ -82,11 +82,11 @@ DitherQuantize(const float* x, size_t n, size_t bucket, int32_t levels, Rng& dit
                     symbols[t] = static_cast<int16_t>(in[t] * perScale >= 0.5F - w[t] ? 1 : -1);
                 }
             }
-            if (counter != nullptr)
-            {
-                counter->Add(symbols, count);
-            }
         }
+    }
+    if (counter != nullptr)
+    {
+        counter->Add(q.symbols.data(), n);
     }
     return q;
 }

@@ -108,7 +108,7 @@ constexpr int32_t kMaxDitherLevels = 32767;
 /// exactly for the y quantized.
 /// levels = Q >= 1 gives 2Q + 1 levels; levels = 0 the unbiased one-bit form.
 /// With a counter (its range must hold [-max(Q, 1), max(Q, 1)]), the symbols
-/// are also counted, a block at a time while they are in the L1 cache.
+/// are also counted (in one call, after quantizing: symbol-counter.h).
 DitheredVector
 DitherQuantize(const float* x, size_t n, size_t bucket, int32_t levels, Rng& dither, SymbolCounter* counter = nullptr);
 

@@ -269,10 +269,10 @@ LloydMaxSymbols(const float* x, size_t n, float scale, const LloydMaxCodebook& c
         {
             cells[t] = in[t] == 0.0F ? zero : cells[t]; // exact zeros: their own symbol
         }
-        if (counter != nullptr)
-        {
-            counter->Add(cells, count);
-        }
+    }
+    if (counter != nullptr)
+    {
+        counter->Add(symbols.data(), n); // one call: per block, the call cost more than the counting
     }
     return symbols;
 }

@@ -97,8 +97,8 @@ float LloydMaxScale(const float* x, size_t n);
 /// symbol), others -> their cell (0..L-1): the number of thresholds t_k
 /// scale (rounded to a float) at or below x_i, i.e. the nearest point of
 /// x_i / scale up to that rounding. scale > 0 unless every entry is 0. With
-/// a counter (its range must hold [0, L]), the symbols are also counted, a
-/// block at a time while they are in the L1 cache.
+/// a counter (its range must hold [0, L]), the symbols are also counted (in
+/// one call, after quantizing: symbol-counter.h).
 LevelSymbols LloydMaxSymbols(const float* x,
                              size_t n,
                              float scale,

@@ -87,8 +87,8 @@ QsgdCompressor::Encode(const float* g, size_t dim, const CompressionContext& con
         return message;
     }
     Rng rng(context.seed, "digital-quantizer", context.client, context.round);
-    // Counted while quantized (stochastic-quantizer.h), unless the levels'
-    // bound spans more than 2^16 values: then afterwards, over their range.
+    // Counted by the quantizer over its levels' bound (stochastic-quantizer.h),
+    // unless the bound spans more than 2^16 values: then here, over their range.
     payload->levels = StochasticQuantize(g, dim, payload->fit, BucketFor(dim), m_params.norm, rng, true);
     const QuantizedLevels& q = payload->levels;
     message.bitsRaw = payload->fit.bits;

@@ -233,11 +233,10 @@ StochasticQuantize(const float* g,
     {
         counter.emplace(static_cast<int32_t>(-bound), static_cast<int32_t>(bound));
     }
-    // Packed counters count each block while it is in the L1 cache; tables
-    // (a load and a store per symbol into up to 512 KiB) count after the
-    // loop: interleaved with it they cost QSGD's unbudgeted encode of 2^20
-    // entries 0.58 -> 0.62 ms (A/B).
-    const bool perBlock = 2 * bound + 1 <= SymbolCounter::kPackedValues;
+    // Counted after the loop, in one call: interleaved with it, the tables (a
+    // load and a store per symbol into up to 512 KiB) cost QSGD's unbudgeted
+    // encode of 2^20 entries 0.58 -> 0.62 ms, and the packed lanes a call per
+    // 256-entry block, which cost more than their counting (A/B, bench-compressors).
     q.symbols.resize(m); // uninitialised (LevelSymbols): every entry is written below
     UniformLanes lanes(rng); // after the subset: the decoder draws only the subset
     for (size_t k = 0; k * b < m; ++k)
@@ -249,10 +248,6 @@ StochasticQuantize(const float* g,
             // All zero: no rounding draws (as the decoder sees norm 0).
             std::fill(q.symbols.begin() + static_cast<std::ptrdiff_t>(r.first),
                       q.symbols.begin() + static_cast<std::ptrdiff_t>(r.last), 0);
-            if (counter && perBlock)
-            {
-                counter->Add(q.symbols.data() + r.first, r.last - r.first);
-            }
             continue;
         }
         const double n = normFloat;
@@ -282,18 +277,11 @@ StochasticQuantize(const float* g,
                 }
                 RoundLevels(v, u, count, n, s, symbols);
             }
-            if (counter && perBlock)
-            {
-                counter->Add(symbols, count);
-            }
         }
     }
     if (counter)
     {
-        if (!perBlock)
-        {
-            counter->Add(q.symbols.data(), q.symbols.size());
-        }
+        counter->Add(q.symbols.data(), q.symbols.size());
         q.counts = counter->Counts();
         q.countsLow = static_cast<int32_t>(-bound);
     }

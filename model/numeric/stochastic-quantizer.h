@@ -76,7 +76,7 @@ std::vector<uint32_t> SubsetCoordinates(size_t dim, size_t m, Rng& rng);
  * Quantize g[0..dim) under `fit` with buckets of `bucket` coordinates of the
  * subset (0 or >= m: one bucket). Draws the subset, then the rounding, from
  * `rng`. With countSymbols, the symbols are also counted (QuantizedLevels::
- * counts), a block at a time while they are in the L1 cache, over [-B, B]:
+ * counts; in one call, after quantizing: symbol-counter.h), over [-B, B]:
  * B bounds every level from the buckets' largest |g_i| (found in the norm's
  * pass), so at 8 bits (s = 127), where an L2-normed level rarely exceeds 2,
  * the packed counters take them, and at s = 2^20 a table of about 10^4

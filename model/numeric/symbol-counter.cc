@@ -1,7 +1,7 @@
 #include "symbol-counter.h"
 
 #include <algorithm>
-#include <cstring>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -21,8 +21,12 @@ SymbolCounter::SymbolCounter(int32_t lo, int32_t hi, size_t emptyTablesEvery)
     m_width = static_cast<size_t>(width);
     if (width <= kPackedValues)
     {
-        m_words = width <= 8 ? 1 : width <= 16 ? 2 : 4;
         m_counts.assign(static_cast<size_t>(kPackedValues), 0);
+        m_wideLanes.emplace(lo, m_width);
+        if (lo >= std::numeric_limits<int16_t>::min() && hi <= std::numeric_limits<int16_t>::max())
+        {
+            m_narrowLanes.emplace(lo, m_width);
+        }
     }
     else
     {
@@ -34,157 +38,29 @@ SymbolCounter::SymbolCounter(int32_t lo, int32_t hi, size_t emptyTablesEvery)
 void
 SymbolCounter::Add(const int32_t* s, size_t n)
 {
-    AddAny(s, n);
+    if (m_wideLanes)
+    {
+        m_wideLanes->Add(s, n, m_counts);
+        return;
+    }
+    AddToTables(s, n);
 }
 
 void
 SymbolCounter::Add(const int16_t* s, size_t n)
 {
-    AddAny(s, n);
-}
-
-template <typename Symbol>
-void
-SymbolCounter::AddAny(const Symbol* s, size_t n)
-{
-    switch (m_words)
+    if (m_narrowLanes)
     {
-    case 1:
-        AddPacked<1>(s, n);
-        break;
-    case 2:
-        AddPacked<2>(s, n);
-        break;
-    case 4:
-        AddPacked<4>(s, n);
-        break;
-    default:
-        AddToTables(s, n);
+        m_narrowLanes->Add(s, n, m_counts);
+        return;
     }
-}
-
-namespace
-{
-// GCC vector types (one zmm register under AVX-512): written out, because
-// the auto-vectoriser took 256-bit vectors for 16-bit symbols and the count
-// cost 60 % more than for 32-bit ones (perf).
-typedef int32_t I32x16 __attribute__((vector_size(64)));
-typedef uint32_t U32x16 __attribute__((vector_size(64)));
-typedef int16_t I16x16 __attribute__((vector_size(32)));
-
-/// Symbols s[0..16) widened to 32 bits.
-inline I32x16
-Load16(const int32_t* s)
-{
-    I32x16 v;
-    std::memcpy(&v, s, sizeof(v));
-    return v;
-}
-
-inline I32x16
-Load16(const int16_t* s)
-{
-    I16x16 v;
-    std::memcpy(&v, s, sizeof(v));
-    return __builtin_convertvector(v, I32x16);
-}
-} // namespace
-
-template <size_t Words, typename Symbol>
-void
-SymbolCounter::AddPacked(const Symbol* s, size_t n)
-{
-    static_assert(sizeof(U32x16) == kLanes * sizeof(uint32_t), "one vector holds the lanes");
-    size_t i = 0;
-    while (i + kLanes <= n)
+    if (m_wideLanes && n > 0)
     {
-        U32x16 words[Words];
-        for (size_t w = 0; w < Words; ++w)
-        {
-            std::memcpy(&words[w], m_nibbles[w], sizeof(U32x16));
-        }
-        const size_t rounds = std::min(kRoundsPerSpill - m_rounds, (n - i) / kLanes);
-        for (size_t r = 0; r < rounds; ++r, i += kLanes)
-        {
-            const auto v = (U32x16)(Load16(s + i) - m_lo); // a bitcast (GCC vector cast)
-            const U32x16 one = 1u << ((v & 7u) * 4u);
-            if (Words == 1)
-            {
-                words[0] += one;
-            }
-            else if (Words == 2)
-            {
-                // One comparison picks the word (a shift and a second one saved).
-                const auto isLow = (U32x16)(v < 8u); // all ones where v < 8
-                words[0] += one & isLow;
-                words[Words - 1] += one & ~isLow;
-            }
-            else
-            {
-                const U32x16 word = v >> 3u;
-                for (size_t w = 0; w < Words; ++w)
-                {
-                    words[w] += one & (U32x16)(word == static_cast<uint32_t>(w)); // all ones where equal
-                }
-            }
-        }
-        for (size_t w = 0; w < Words; ++w)
-        {
-            std::memcpy(m_nibbles[w], &words[w], sizeof(U32x16));
-        }
-        m_rounds += rounds;
-        if (m_rounds == kRoundsPerSpill)
-        {
-            SpillNibbles();
-        }
+        // A range of at most 32 values outside int16: no int16 symbol lies in it.
+        throw std::invalid_argument("SymbolCounter: int16 symbols outside the range [" + std::to_string(m_lo) +
+                                    ", " + std::to_string(m_lo + static_cast<int64_t>(m_width) - 1) + "]");
     }
-    for (; i < n; ++i)
-    {
-        ++m_counts[static_cast<size_t>(static_cast<int32_t>(s[i]) - m_lo)];
-    }
-}
-
-void
-SymbolCounter::SpillNibbles()
-{
-    for (size_t w = 0; w < m_words; ++w)
-    {
-        U32x16 nibbles;
-        U32x16 even;
-        U32x16 odd;
-        std::memcpy(&nibbles, m_nibbles[w], sizeof(U32x16));
-        std::memcpy(&even, m_evenBytes[w], sizeof(U32x16));
-        std::memcpy(&odd, m_oddBytes[w], sizeof(U32x16));
-        even += nibbles & 0x0f0f0f0fu;
-        odd += (nibbles >> 4u) & 0x0f0f0f0fu;
-        std::memcpy(m_evenBytes[w], &even, sizeof(U32x16));
-        std::memcpy(m_oddBytes[w], &odd, sizeof(U32x16));
-        std::fill(m_nibbles[w], m_nibbles[w] + kLanes, 0u);
-    }
-    m_rounds = 0;
-    if (++m_spills == kSpillsPerEmpty)
-    {
-        EmptyBytes();
-    }
-}
-
-void
-SymbolCounter::EmptyBytes()
-{
-    for (size_t w = 0; w < m_words; ++w)
-    {
-        for (size_t k = 0; k < kLanes; ++k)
-        {
-            for (size_t b = 0; b < 4; ++b)
-            {
-                m_counts[8 * w + 2 * b] += (m_evenBytes[w][k] >> (8 * b)) & 0xffu;
-                m_counts[8 * w + 2 * b + 1] += (m_oddBytes[w][k] >> (8 * b)) & 0xffu;
-            }
-            m_evenBytes[w][k] = 0;
-            m_oddBytes[w][k] = 0;
-        }
-    }
-    m_spills = 0;
+    AddToTables(s, n);
 }
 
 template <typename Symbol>
@@ -229,19 +105,15 @@ std::vector<size_t>
 SymbolCounter::Counts() const
 {
     std::vector<size_t> counts(m_width, 0);
-    if (m_words > 0)
+    if (m_wideLanes)
     {
-        for (size_t v = 0; v < m_width; ++v)
+        std::vector<size_t> all = m_counts; // kPackedValues entries
+        m_wideLanes->AddHeld(all);
+        if (m_narrowLanes)
         {
-            const size_t w = v / 8;
-            const size_t j = v % 8; // nibble j of word w; byte j / 2 of the even (j even) or odd bytes
-            const uint32_t(&bytes)[kLanes] = j % 2 == 0 ? m_evenBytes[w] : m_oddBytes[w];
-            counts[v] = m_counts[v];
-            for (size_t k = 0; k < kLanes; ++k)
-            {
-                counts[v] += ((m_nibbles[w][k] >> (4 * j)) & 0xfu) + ((bytes[k] >> (8 * (j / 2))) & 0xffu);
-            }
+            m_narrowLanes->AddHeld(all);
         }
+        std::copy(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(m_width), counts.begin());
         return counts;
     }
     for (size_t v = 0; v < m_width; ++v)
