@@ -115,8 +115,7 @@ def variant_of(sweep, i):
 def training_variant_of(sweep, i):
     """The point's values of the swept learner / server keys: the ideal line it is
     compared with."""
-    keys = [k for k in sweep.index["axes"] if is_training_key(k)]
-    return tuple(zip(keys, sweep.group_of(i, keys)))
+    return tuple((k, v) for k, v in variant_of(sweep, i) if is_training_key(k))
 
 
 def budget_text(sweep, i, config, dim):

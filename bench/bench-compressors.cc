@@ -334,16 +334,18 @@ main(int argc, char** argv)
     std::printf("%-22s %9s %9s %9s %9s %8s %8s %8s %9s %-10s %s\n", "compressor", "enc ms", "dec ms", "add ms",
                 "sum ms", "bits/D", "x hot", "x cold", "x 2 FWHT", "target", "meets (hot/cold)");
     const References refs{memoryMs, coldMemoryMs, fwhtMs};
+    const auto valuesOf = [&options](const std::string& scheme) {
+        const auto given = options.values.find(scheme);
+        return given == options.values.end() ? wfl::CompressorValues{} : given->second;
+    };
     for (const wfl::CompressorRegistration& r : wfl::CompressorRegistry())
     {
         if (!options.only.empty() && r.scheme != options.only)
         {
             continue;
         }
-        const auto given = options.values.find(r.scheme);
-        const wfl::CompressorValues values = given == options.values.end() ? wfl::CompressorValues{} : given->second;
-        checksums.push_back(TimeCompressor(r.scheme, r.scheme, values, options.bitsPerEntry, g, layout, refs,
-                                           options.repeats));
+        checksums.push_back(TimeCompressor(r.scheme, r.scheme, valuesOf(r.scheme), options.bitsPerEntry, g, layout,
+                                           refs, options.repeats));
     }
     const bool qsgdTimed = options.only.empty() || options.only == "qsgd";
     if (qsgdTimed && options.bitsPerEntry == 0.0)
@@ -351,11 +353,8 @@ main(int argc, char** argv)
         // QSGD as the sweeps run it: its unbudgeted default (s = 2^20, 21
         // bits an entry) is no compression, and its exact entropy needs a
         // histogram of about 10^4 values.
-        const auto given = options.values.find("qsgd");
-        checksums.push_back(TimeCompressor("qsgd", "qsgd, 8 b/entry", given == options.values.end()
-                                                                         ? wfl::CompressorValues{}
-                                                                         : given->second,
-                                           8.0, g, layout, refs, options.repeats));
+        checksums.push_back(
+            TimeCompressor("qsgd", "qsgd, 8 b/entry", valuesOf("qsgd"), 8.0, g, layout, refs, options.repeats));
         std::printf("\nqsgd's unbudgeted floor: the histogram of its alphabet (%.3f ms, above) and one draw\n"
                     "per entry (%.3f ms) alone are %.2fx a cold memory pass, before the quantizer's norm,\n"
                     "rounding and decode.\n",

@@ -114,25 +114,26 @@ DitherDequantize(const DitheredVector& q, Rng& dither, float* out)
             lanes.FillCentred(u, count);
             const int16_t* symbols = q.symbols.data() + first;
             float* x = out + first;
+            const auto reconstruct = [&](float half) {
+                for (size_t t = 0; t < count; ++t)
+                {
+                    x[t] = DitherReconstruct(scale, half, symbols[t], u[t]);
+                }
+            };
             if (!(scale > 0.0F))
             {
                 std::fill(x, x + count, 0.0F);
             }
             else if (q.levels > 0)
             {
-                // half = 1 as a constant, so the product by it is folded away
-                // (exact either way): one vector op fewer per 16 entries.
-                for (size_t t = 0; t < count; ++t)
-                {
-                    x[t] = DitherReconstruct(scale, 1.0F, symbols[t], u[t]);
-                }
+                // half = 1 as a constant at the (inlined) call, so the product
+                // by it is folded away (exact either way): one vector op fewer
+                // per 16 entries.
+                reconstruct(1.0F);
             }
             else
             {
-                for (size_t t = 0; t < count; ++t)
-                {
-                    x[t] = DitherReconstruct(scale, 0.5F, symbols[t], u[t]); // one-bit levels are +-1/2
-                }
+                reconstruct(0.5F); // one-bit levels are +-1/2
             }
         }
     }
